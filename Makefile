@@ -1,0 +1,65 @@
+# HTX Connect — `make demo` runs the whole platform on this machine; `make test` runs the suite.
+# Everything is installed into .venv by the targets themselves; re-running them is safe.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+UV     := $(VENV)/bin/uv
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+export HOST PORT
+
+.PHONY: help install assets system-deps demo demo-data test test-fast bench lock check-deploy clean
+
+help:
+	@echo "make demo   — cài đặt, nạp dữ liệu mẫu và chạy máy chủ tại http://$(HOST):$(PORT)/"
+	@echo "make test   — cài những gì bộ kiểm thử cần và chạy toàn bộ kiểm thử"
+	@echo "make bench  — chạy các phép đo hiệu năng trong bench/"
+
+# The virtual environment, rebuilt when the lock file changes.
+$(VENV)/.installed: pyproject.toml requirements.lock
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@test -x $(UV) || $(PY) -m pip install -q --disable-pip-version-check uv
+	$(UV) pip install --python $(PY) -q -r requirements.lock
+	$(UV) pip install --python $(PY) -q --no-deps -e .
+	@touch $@
+
+install: $(VENV)/.installed
+
+# Front-end assets come from the npm registry and are served by the project (no CDN).
+assets: htxconnect/static/vendor/.installed
+
+htxconnect/static/vendor/.installed: package.json package-lock.json scripts/copy_assets.sh
+	scripts/copy_assets.sh
+	@touch $@
+
+# Debian packages the tests and tools need (chromium for browser tests, fonts, zbar, poppler).
+system-deps:
+	@scripts/install_system_deps.sh
+
+demo: install assets
+	DJANGO_ENV=demo $(PY) manage.py migrate --noinput -v 0
+	DJANGO_ENV=demo $(PY) manage.py collectstatic --noinput -v 0
+	DJANGO_ENV=demo $(PY) manage.py load_demo
+	DJANGO_ENV=demo scripts/run_demo.sh
+
+demo-data: install
+	DJANGO_ENV=demo $(PY) manage.py migrate --noinput -v 0
+	DJANGO_ENV=demo $(PY) manage.py load_demo
+
+test: install assets system-deps
+	DJANGO_ENV=test $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: install assets
+	DJANGO_ENV=test $(PY) bench/run.py $(BENCH_ARGS)
+
+# Regenerate the lock file after changing dependencies in pyproject.toml.
+lock: install
+	$(UV) pip compile pyproject.toml --extra test -o requirements.lock -q
+
+check-deploy: install
+	DJANGO_ENV=production SECRET_KEY=check-deploy-$$(head -c 32 /dev/urandom | base64 | tr -dc a-zA-Z0-9) \
+	  ALLOWED_HOSTS=htx.example.vn $(PY) manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) var htxconnect/static/vendor node_modules db.sqlite3*

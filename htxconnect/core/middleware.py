@@ -1,0 +1,31 @@
+"""Project middleware: request context for auditing, and the Content-Security-Policy header."""
+
+from django.conf import settings
+
+from . import request_context
+
+
+class RequestContextMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        tokens = request_context.bind(request)
+        try:
+            return self.get_response(request)
+        finally:
+            request_context.unbind(tokens)
+
+
+class ContentSecurityPolicyMiddleware:
+    """Adds the CSP from settings unless a view set its own (e.g. the API docs page)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        policy = getattr(settings, "CONTENT_SECURITY_POLICY", "")
+        if policy and "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = policy
+        return response

@@ -1,0 +1,15 @@
+"""Root URL configuration: each app mounts its own urls.py; the API is assembled in api/."""
+
+from django.urls import include, path
+
+from htxconnect.api.urls import api
+
+urlpatterns = [
+    path("", include("htxconnect.core.urls")),
+    path("accounts/", include("htxconnect.accounts.urls")),
+    path("api/v1/", api.urls),
+]
+
+handler403 = "htxconnect.core.views.permission_denied"
+handler404 = "htxconnect.core.views.page_not_found"
+handler500 = "htxconnect.core.views.server_error"

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the npm packages listed in package-lock.json and copies the files the pages use
+# into htxconnect/static/vendor (served by the project; no CDN at run time).
+set -eu
+cd "$(dirname "$0")/.."
+command -v npm >/dev/null 2>&1 || { echo "npm is required (Debian: apt-get install npm)" >&2; exit 1; }
+npm ci --no-audit --no-fund --loglevel=error
+out=htxconnect/static/vendor
+rm -rf "$out" && mkdir -p "$out/bootstrap" "$out/bootstrap-icons/fonts" "$out/htmx"
+cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/css/bootstrap.min.css.map "$out/bootstrap/"
+cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js node_modules/bootstrap/dist/js/bootstrap.bundle.min.js.map "$out/bootstrap/"
+cp node_modules/bootstrap-icons/font/bootstrap-icons.min.css "$out/bootstrap-icons/"
+cp node_modules/bootstrap-icons/font/fonts/bootstrap-icons.woff2 node_modules/bootstrap-icons/font/fonts/bootstrap-icons.woff "$out/bootstrap-icons/fonts/"
+cp node_modules/htmx.org/dist/htmx.min.js "$out/htmx/"
+echo "Front-end assets copied to $out"

@@ -1,0 +1,4 @@
+"""Loaded with `-p tests.pytest_env` before pytest-django reads settings: the test profile."""
+import os
+
+os.environ.setdefault("DJANGO_ENV", "test")
