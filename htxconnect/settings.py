@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "ninja",
     "htxconnect.core",
     "htxconnect.accounts",
+    "htxconnect.registry",
+    "htxconnect.trace",
     "htxconnect.api",
 ]
 

@@ -7,6 +7,8 @@ from htxconnect.api.urls import api
 urlpatterns = [
     path("", include("htxconnect.core.urls")),
     path("accounts/", include("htxconnect.accounts.urls")),
+    path("registry/", include("htxconnect.registry.urls")),
+    path("", include("htxconnect.trace.urls")),
     path("api/v1/", api.urls),
 ]
 
