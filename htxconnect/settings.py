@@ -31,6 +31,8 @@ DEBUG = env.bool("DEBUG", default=False)
 
 if PRODUCTION:
     SECRET_KEY = secret("SECRET_KEY")  # no default: production refuses to start without one
+    if len(SECRET_KEY) < 32:  # an empty or short key (e.g. `SECRET_KEY=` in the env file) too
+        raise environ.ImproperlyConfigured("SECRET_KEY must be set to at least 32 random characters in production")
 else:
     SECRET_KEY = secret("SECRET_KEY", default=f"insecure-{DJANGO_ENV}-key-not-for-production-use-0123456789")
 
@@ -59,6 +61,7 @@ INSTALLED_APPS = [
     "htxconnect.accounts",
     "htxconnect.registry",
     "htxconnect.trace",
+    "htxconnect.resolver",
     "htxconnect.api",
 ]
 

@@ -52,6 +52,8 @@ STAFF = Rule("staff", STAFF_ROLES)
 AGENCY_STAFF = Rule("agency_staff", STAFF_ROLES)  # officers, leaders and admins (scoped by agency)
 LEADER_OR_ADMIN = Rule("leader_or_admin", frozenset({Role.ADMIN, Role.LEADER}))
 ADMIN = Rule("admin", frozenset({Role.ADMIN}))
+# Those who enter data for an agency (leaders approve, they do not key in records).
+OFFICER_OR_ADMIN = Rule("officer_or_admin", frozenset({Role.ADMIN, Role.OFFICER}))
 COOPERATIVE = Rule("cooperative", COOPERATIVE_ROLES | STAFF_ROLES)
 
 

@@ -1,11 +1,18 @@
-"""Pages shared by the whole site: home, language switch and the error pages."""
+"""Pages shared by the whole site: home, language switch, audit log and the error pages."""
 
 import logging
 
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe
 from django.views.i18n import set_language as django_set_language
 
-from .permissions import PUBLIC, public, requires  # noqa: F401
+from . import queries
+from .forms import AuditFilterForm
+from .permissions import LEADER_OR_ADMIN, PUBLIC, public, requires, sees_all_agencies  # noqa: F401
 
 security_log = logging.getLogger("htxconnect.security")
 
@@ -16,15 +23,41 @@ def home(request):
         from htxconnect.accounts.views import login_view
 
         return login_view(request)
-    return render(request, "core/home.html")
+    return render(request, "core/home.html", {"cards": queries.home_cards(request.user)})
 
 
+# Public pages (scan page, directory) are cached without per-visitor tokens, so the language
+# switch they carry cannot hold a CSRF token; a forged switch only changes the display language.
+# See docs/decisions/0009-base-ui-and-language-switch.md.
+@csrf_exempt
 @public
 def set_language(request):
     """The language switch of public pages (POST with `language` and `next`)."""
     if request.method != "POST":
         return redirect("/")
     return django_set_language(request)
+
+
+@requires(LEADER_OR_ADMIN)
+@require_safe  # read-only: entries are never changed through the application
+def audit_log(request):
+    """The audit log: administrators see every entry, leaders those of their agency."""
+    visible = queries.audit_entries_visible_to(request.user)
+    filtering = any(request.GET.get(name) for name in AuditFilterForm.base_fields)  # not just ?page=
+    form = AuditFilterForm(request.GET if filtering else None, object_types=queries.audit_object_types(visible))
+    filters = form.valid_filters() if form.is_bound else {}
+    entries = queries.filter_audit_entries(visible, **filters)
+    page = Paginator(entries, queries.AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    show_agency = sees_all_agencies(request.user)  # a leader's entries are all their agency's
+    context = {
+        "form": form,
+        "page": page,
+        "rows": queries.audit_rows(page.object_list, with_agency=show_agency),
+        "querystring": urlencode([(k, v) for k, v in request.GET.items() if k != "page" and v]),
+        "show_agency": show_agency,
+        "breadcrumbs": [(_("Nhật ký thay đổi"), "")],
+    }
+    return render(request, "core/audit_log.html", context)
 
 
 def permission_denied(request, exception=None):
@@ -44,7 +77,10 @@ def server_error(request):
 
 def csrf_failure(request, reason=""):
     security_log.warning("CSRF failure: path=%s reason=%s", request.path, reason)
-    return render(request, "errors/403_csrf.html", status=403)
+    referer = request.headers.get("Referer", "")
+    safe = url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure())
+    return render(request, "errors/403_csrf.html", {"back_url": referer if safe else ""}, status=403)
 
 
 def _plain_response(body, status):

@@ -1,3 +1,21 @@
+"""Trace URLs. The EPCIS 2.0 REST binding lives under /epcis/ (trace.epcis.views)."""
+
+from django.urls import path, re_path
+
+from .epcis import views as epcis
+
 app_name = "trace"
 
-urlpatterns = []
+urlpatterns = [
+    path("epcis/context/epcis-context.jsonld", epcis.context_file, name="epcis_context"),
+    path("epcis/capture", epcis.capture, name="epcis_capture"),
+    path("epcis/capture/<str:capture_id>", epcis.capture_detail, name="epcis_capture_detail"),
+    path("epcis/events", epcis.events, name="epcis_events"),
+    path("epcis/events/<path:event_id>", epcis.event_detail, name="epcis_event"),
+    path("epcis/eventTypes", epcis.event_types, name="epcis_event_types"),
+    path("epcis/eventTypes/<path:event_type>/events", epcis.event_type_events, name="epcis_event_type_events"),
+    path("epcis/eventTypes/<path:event_type>", epcis.event_type, name="epcis_event_type"),
+    path("epcis/epcs/<path:epc>/events", epcis.epc_events, name="epcis_epc_events"),
+    path("epcis/epcs/<path:epc>", epcis.epc_resource, name="epcis_epc"),
+    re_path(r"^epcis(?:/(?P<rest>.*))?$", epcis.not_found, name="epcis_not_found"),
+]

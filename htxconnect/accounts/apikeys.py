@@ -1,0 +1,146 @@
+"""API keys for machine clients: issue, check and revoke (the ApiKey model is in models.py).
+
+A key reads `htx_<prefix>_<secret>`. The prefix (10 hex digits) is stored in clear so a key can
+be found and named; only the SHA-256 digest of the whole key is stored. Keys carry 256 bits of
+randomness, so a fast hash is enough: there is nothing to brute-force.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+import secrets
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from htxconnect.core import audit
+from htxconnect.core.roles import Role
+
+from .models import ApiKey, User
+
+security_log = logging.getLogger("htxconnect.security")
+
+KEY_PATTERN = re.compile(r"^htx_(?P<prefix>[0-9a-f]{10})_(?P<secret>[A-Za-z0-9_-]{43})$")
+PREFIX_PATTERN = re.compile(r"^[0-9a-f]{10}$")
+# last_used_at is refreshed at most this often, so a busy client does not write on every call.
+LAST_USED_PRECISION = timedelta(minutes=1)
+_DUMMY_DIGEST = hashlib.sha256(b"htx-no-such-key").hexdigest()
+
+
+def digest_of(raw_key: str) -> str:
+    return hashlib.sha256(raw_key.encode("utf-8")).hexdigest()
+
+
+def parse_prefix(text: str) -> str | None:
+    """The prefix from a whole key (`htx_<prefix>_…`), `htx_<prefix>` or the bare prefix."""
+    text = (text or "").strip()
+    if text.startswith("htx_"):
+        text = text[4:].split("_", 1)[0]
+    return text if PREFIX_PATTERN.match(text) else None
+
+
+def issue_key(user: User, name: str = "", *, by: User | None = None) -> tuple[ApiKey, str]:
+    """Create a key for `user`; returns (ApiKey, raw key). The raw key is never stored or shown again."""
+    if not user.is_active:
+        raise ValidationError({"user": _("Tài khoản “%(user)s” đã bị khóa, không thể cấp khóa API.") % {"user": user}})
+    name = (name or "").strip()
+    for _attempt in range(5):
+        prefix = secrets.token_hex(5)
+        raw = f"htx_{prefix}_{secrets.token_urlsafe(32)}"
+        key = ApiKey(user=user, name=name, prefix=prefix, digest=digest_of(raw))
+        key.full_clean()
+        try:
+            with transaction.atomic():
+                key.save()
+                audit.record(
+                    "accounts.api_key.issued", obj=key, actor=by, agency_id=user.agency_id,
+                    changes={"user": [None, user.get_username()], "name": [None, name], "prefix": [None, prefix]},
+                )
+        except IntegrityError:  # prefix collision (1 in 10^12): draw again
+            continue
+        return key, raw
+    raise RuntimeError("could not draw a unique API key prefix")
+
+
+def _find(key: ApiKey | int | str) -> ApiKey:
+    if isinstance(key, ApiKey):
+        return key
+    if isinstance(key, int) or (isinstance(key, str) and key.isdigit() and not PREFIX_PATTERN.match(key)):
+        return ApiKey.objects.select_related("user").get(pk=int(key))
+    prefix = parse_prefix(str(key))
+    if prefix is None:
+        raise ApiKey.DoesNotExist(key)
+    return ApiKey.objects.select_related("user").get(prefix=prefix)
+
+
+def revoke_key(key: ApiKey | int | str, *, by: User | None = None) -> ApiKey:
+    """Revoke a key given as an ApiKey, its id, or its prefix. Revoking twice changes nothing.
+
+    `by` (when given) must own the key or be an administrator. Raises ApiKey.DoesNotExist.
+    """
+    with transaction.atomic():
+        found = _find(key)
+        # Lock the row so two revocations do not both write an audit entry.
+        found = ApiKey.objects.select_for_update().select_related("user").get(pk=found.pk)
+        if by is not None and by.pk != found.user_id and getattr(by, "role", None) != Role.ADMIN:
+            raise PermissionDenied("api_key.revoke")
+        if found.revoked_at is not None:
+            return found
+        found.revoke()
+        found.save(update_fields=["revoked_at"])
+        audit.record(
+            "accounts.api_key.revoked", obj=found, actor=by, agency_id=found.user.agency_id,
+            changes={"revoked_at": [None, found.revoked_at]},
+        )
+    security_log.info("api key revoked: prefix=%s user=%s", found.prefix, found.user_id)
+    return found
+
+
+def check_key(raw: str) -> tuple[ApiKey | None, str]:
+    """(key, "") for a valid key, else (None, reason) with reason malformed/unknown/revoked/inactive."""
+    match = KEY_PATTERN.match(raw or "")
+    if not match:
+        return None, "malformed"
+    key = ApiKey.objects.select_related("user", "user__agency").filter(prefix=match["prefix"]).first()
+    # Compare in constant time; with no row compare against a dummy so both paths cost the same.
+    if not hmac.compare_digest(digest_of(raw), key.digest if key else _DUMMY_DIGEST) or key is None:
+        return None, "unknown"
+    if key.revoked_at is not None:
+        return None, "revoked"
+    if not key.user.is_active:
+        return None, "inactive"
+    return key, ""
+
+
+def authenticate_key(raw: str) -> ApiKey | None:
+    """The active key matching `raw`, or None. Marks the key used (at most once a minute)."""
+    key, reason = check_key(raw)
+    if key is None:
+        match = KEY_PATTERN.match(raw or "")
+        security_log.warning("api key rejected: reason=%s prefix=%s", reason, match["prefix"] if match else "-")
+        return None
+    mark_used(key)
+    return key
+
+
+def mark_used(key: ApiKey) -> None:
+    now = timezone.now()
+    if key.last_used_at is not None and now - key.last_used_at < LAST_USED_PRECISION:
+        return
+    # Conditional update: concurrent requests of one client write at most once per minute.
+    ApiKey.objects.filter(pk=key.pk).filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_PRECISION)
+    ).update(last_used_at=now)
+    key.last_used_at = now
+
+
+def keys_of(user: User):
+    """The user's keys, newest first (for the profile page)."""
+    return ApiKey.objects.filter(user=user).order_by("-created_at", "-pk")

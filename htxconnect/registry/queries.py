@@ -1,0 +1,450 @@
+"""Reads of the registry, scoped to the acting user, and the access rules they rest on.
+
+Scope: administrators see every organisation; officers and leaders the organisations of their
+agency's province; a cooperative's own users their organisation; the public only the public
+fields of active organisations listed in the directory.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from htxconnect.core.roles import AGENCY_ROLES, STAFF_ROLES, Role
+from htxconnect.core.search import folded_search, query_words, with_search_rank
+
+from .models import (
+    EXPIRY_WARNING_DAYS, OCOP_VALIDITY_MONTHS, Certification, IPRight, IPUsageGrant, Membership, OcopRating,
+    Organization, OrganizationUser, Person, Product, Sector, add_months,
+)
+
+PAGE_SIZE = 25
+SHORT_WORD = 3  # query words shorter than this match word starts only (see `search`)
+
+# --- Access rules ---------------------------------------------------------------------------
+
+
+def sees_everything(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.role == Role.ADMIN)
+
+
+def is_registry_staff(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.role in STAFF_ROLES)
+
+
+def staff_province(user) -> str | None:
+    """The province an officer or leader works for (through their agency), else None."""
+    if user is None or not user.is_authenticated or user.role not in AGENCY_ROLES or not user.agency_id:
+        return None
+    return user.agency.province_code
+
+
+def managed_organization_ids(user, roles: Iterable[str] | None = None) -> list[int]:
+    if user is None or not user.is_authenticated:
+        return []
+    cache_key = f"_registry_org_ids_{'-'.join(sorted(roles)) if roles else 'all'}"
+    cached = getattr(user, cache_key, None)
+    if cached is None:
+        links = OrganizationUser.objects.filter(user=user)
+        if roles:
+            links = links.filter(role__in=list(roles))
+        cached = list(links.values_list("organization_id", flat=True))
+        setattr(user, cache_key, cached)
+    return cached
+
+
+def forget_managed_organizations(user) -> None:
+    """Drop the per-user cache of managed organisation ids (after a link changes)."""
+    for name in [n for n in vars(user) if n.startswith("_registry_org_ids_")]:
+        delattr(user, name)
+
+
+def scope_organizations(user, queryset=None):
+    """The organisations `user` may see in the internal registry."""
+    queryset = Organization.objects.all() if queryset is None else queryset
+    if sees_everything(user):
+        return queryset
+    province = staff_province(user)
+    if province:
+        return queryset.filter(province_code=province)
+    if user is not None and user.is_authenticated and user.role in (Role.COOP_MANAGER, Role.COOP_MEMBER):
+        return queryset.filter(pk__in=managed_organization_ids(user))
+    return queryset.none()
+
+
+def can_view_organization(user, organization: Organization) -> bool:
+    if sees_everything(user):
+        return True
+    province = staff_province(user)
+    if province:
+        return organization.province_code == province
+    return organization.pk in managed_organization_ids(user)
+
+
+def can_edit_organization(user, organization: Organization) -> bool:
+    """Officers and leaders of the organisation's province, administrators, and the
+    organisation's own managers (whose changes stay self-declared until verified)."""
+    if sees_everything(user):
+        return True
+    province = staff_province(user)
+    if province:
+        return organization.province_code == province
+    if user is not None and user.is_authenticated and user.role == Role.COOP_MANAGER:
+        return organization.pk in managed_organization_ids(user, [OrganizationUser.Role.MANAGER])
+    return False
+
+
+def can_verify(user, organization: Organization) -> bool:
+    return is_registry_staff(user) and can_edit_organization(user, organization)
+
+
+def can_create_organization(user, province_code: str = "") -> bool:
+    if sees_everything(user):
+        return True
+    province = staff_province(user)
+    return bool(province and (not province_code or province_code == province))
+
+
+def can_see_personal_data(user, organization: Organization) -> bool:
+    """Members' personal data: staff responsible for the organisation and its own managers only."""
+    return can_edit_organization(user, organization)
+
+
+# --- Search -----------------------------------------------------------------------------------
+
+
+def search(queryset, text: str, field: str = "search_text"):
+    """Accent-insensitive search on a folded column (core.search): every word of the query must
+    occur; rows are annotated `search_rank` so "oi" lists "HTX Ổi Thanh Kiên" before "HTX Thới …"."""
+    words = query_words(text)
+    if not words:
+        return queryset
+    long_words = " ".join(w for w in words if len(w) >= SHORT_WORD)
+    queryset = folded_search(queryset, long_words, field) if long_words else queryset
+    # A word of one or two letters ("oi", "an") matches at the start of a word only: as a bare
+    # substring it would match half the registry, and a trigram index cannot serve it anyway
+    # (pg_trgm needs three characters; " oi" with the leading space it can use).
+    for word in (w for w in words if len(w) < SHORT_WORD):
+        queryset = queryset.filter(Q(**{f"{field}__startswith": word}) | Q(**{f"{field}__contains": f" {word}"}))
+    return with_search_rank(queryset, text, field)
+
+
+# --- Organisation list -------------------------------------------------------------------------
+
+SORTS = {
+    "name": ("name", _("Tên A–Z")),
+    "-name": ("-name", _("Tên Z–A")),
+    "-updated": ("-updated_at", _("Mới cập nhật")),
+    "-members": ("-members_count", _("Nhiều thành viên nhất")),
+    "-products": ("-products_total", _("Nhiều sản phẩm nhất")),
+    "province": ("province_name", _("Tỉnh/thành phố")),
+}
+
+
+@dataclass
+class OrganizationFilters:
+    q: str = ""
+    province: str = ""
+    ward: str = ""
+    sector: str = ""
+    kind: str = ""
+    certification: str = ""
+    ocop: int | None = None
+    status: str = ""
+    verified: str = ""  # "yes" / "no" / ""
+    sort: str = ""
+
+    @classmethod
+    def from_params(cls, params) -> "OrganizationFilters":
+        def get(name):
+            return (params.get(name) or "").strip()[:200]
+
+        ocop = get("ocop")
+        return cls(
+            q=get("q"), province=get("province"), ward=get("ward"), sector=get("sector"), kind=get("kind"),
+            certification=get("certification"), ocop=int(ocop) if ocop in ("3", "4", "5") else None,
+            status=get("status"), verified=get("verified"), sort=get("sort"),
+        )
+
+    @property
+    def active(self) -> bool:
+        return any([self.q, self.province, self.ward, self.sector, self.kind, self.certification, self.ocop,
+                    self.status, self.verified])
+
+
+def _annotate_list(queryset):
+    today = timezone.localdate()
+    products = Product.objects.filter(producer=OuterRef("pk")).order_by().values("producer")
+    ocop_since = add_months(today, -OCOP_VALIDITY_MONTHS)
+    best_ocop = (OcopRating.objects.filter(product__producer=OuterRef("pk"), decision_date__gte=ocop_since)
+                 .order_by().values("product__producer").annotate(best=Max("stars")).values("best"))
+    return queryset.annotate(
+        products_total=Coalesce(Subquery(products.annotate(n=Count("pk")).values("n")), 0),
+        best_ocop_stars=Subquery(best_ocop),
+    )
+
+
+def filter_organizations(queryset, filters: OrganizationFilters):
+    if filters.province:
+        queryset = queryset.filter(province_code=filters.province)
+    if filters.ward:
+        queryset = queryset.filter(ward_code=filters.ward)
+    if filters.sector:
+        queryset = queryset.filter(Exists(Organization.sectors.through.objects.filter(
+            organization_id=OuterRef("pk"), sector__code=filters.sector)))
+    if filters.kind:
+        queryset = queryset.filter(kind=filters.kind)
+    if filters.status:
+        queryset = queryset.filter(status=filters.status)
+    if filters.verified == "yes":
+        queryset = queryset.filter(verified_at__isnull=False)
+    elif filters.verified == "no":
+        queryset = queryset.filter(verified_at__isnull=True)
+    if filters.certification:
+        today = timezone.localdate()
+        queryset = queryset.filter(Exists(Certification.objects.filter(
+            Q(expiry_date__isnull=True) | Q(expiry_date__gte=today),
+            organization_id=OuterRef("pk"), type=filters.certification)))
+    if filters.ocop:
+        since = add_months(timezone.localdate(), -OCOP_VALIDITY_MONTHS)
+        queryset = queryset.filter(Exists(OcopRating.objects.filter(
+            product__producer_id=OuterRef("pk"), stars=filters.ocop, decision_date__gte=since)))
+    if filters.q:
+        queryset = search(queryset, filters.q)
+    return queryset
+
+
+def _ordered(queryset, filters: OrganizationFilters):
+    sort = SORTS.get(filters.sort, SORTS["name"])[0]
+    if filters.q and not filters.sort:
+        return queryset.order_by("search_rank", "name", "pk")
+    return queryset.order_by(sort, "name", "pk")
+
+
+def list_organizations(user, filters: OrganizationFilters, page: int | str = 1, per_page: int = PAGE_SIZE):
+    """A page of the internal registry list: a fixed number of queries whatever its length
+    (count, rows with annotations, sectors, certifications)."""
+    queryset = filter_organizations(scope_organizations(user), filters)
+    queryset = _ordered(_annotate_list(queryset), filters).prefetch_related(
+        Prefetch("sectors", queryset=Sector.objects.only("id", "code", "name")),
+        Prefetch("certifications", queryset=Certification.objects.only(
+            "id", "organization_id", "type", "type_other", "expiry_date", "issue_date", "number", "verified_at")),
+    )
+    return Paginator(queryset, per_page).get_page(page)
+
+
+def public_organizations():
+    return Organization.objects.filter(is_public=True, status=Organization.Status.ACTIVE).exclude(
+        kind=Organization.Kind.AGENCY)
+
+
+def list_public_organizations(filters: OrganizationFilters, page: int | str = 1, per_page: int = PAGE_SIZE):
+    filters.status = ""
+    queryset = filter_organizations(public_organizations(), filters)
+    queryset = _ordered(_annotate_list(queryset), filters).only(
+        "id", "name", "short_name", "kind", "province_code", "province_name", "ward_name", "verified_at", "status",
+        "updated_at", "members_count",
+    ).prefetch_related(Prefetch("sectors", queryset=Sector.objects.only("id", "code", "name")))
+    return Paginator(queryset, per_page).get_page(page)
+
+
+# --- Detail ---------------------------------------------------------------------------------------
+
+
+def get_organization_for(user, pk: int) -> Organization | None:
+    """One organisation with everything its page shows, or None when out of the user's scope."""
+    return (
+        scope_organizations(user)
+        .select_related("verified_by", "created_by")
+        .prefetch_related(
+            "sectors",
+            Prefetch("products", queryset=Product.objects.select_related("verified_by").prefetch_related(
+                "photos", Prefetch("ocop_ratings", queryset=OcopRating.objects.select_related("verified_by")))),
+            Prefetch("certifications", queryset=Certification.objects.select_related("product", "verified_by")),
+            Prefetch("ip_rights", queryset=IPRight.objects.select_related("verified_by").prefetch_related(
+                Prefetch("grants", queryset=IPUsageGrant.objects.select_related("grantee", "product")))),
+            Prefetch("ip_grants", queryset=IPUsageGrant.objects.select_related("ip_right", "ip_right__owner", "product")),
+            Prefetch("memberships", queryset=Membership.objects.select_related("person")),
+            Prefetch("user_links", queryset=OrganizationUser.objects.select_related("user")),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def get_public_organization(pk: int) -> Organization | None:
+    return (
+        public_organizations()
+        .prefetch_related(
+            "sectors",
+            Prefetch("products", queryset=Product.objects.filter(is_public=True).prefetch_related("photos", "ocop_ratings")),
+            Prefetch("certifications", queryset=Certification.objects.select_related("product")),
+            Prefetch("ip_rights", queryset=IPRight.objects.all()),
+            Prefetch("ip_grants", queryset=IPUsageGrant.objects.select_related("ip_right", "ip_right__owner", "product")),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def organization_ocop_ratings(organization: Organization) -> list[OcopRating]:
+    """OCOP ratings of an organisation's products (from a prefetched organisation), newest first."""
+    ratings = [r for p in organization.products.all() for r in p.ocop_ratings.all()]
+    for rating in ratings:
+        rating._product_cache = next(p for p in organization.products.all() if p.pk == rating.product_id)
+    return sorted(ratings, key=lambda r: r.decision_date, reverse=True)
+
+
+def people_of(organization: Organization) -> list[Membership]:
+    return list(organization.memberships.all())
+
+
+def editable_organizations(user):
+    """Organisations the user may add products/certifications to (for form choices)."""
+    if sees_everything(user):
+        return Organization.objects.all()
+    province = staff_province(user)
+    if province:
+        return Organization.objects.filter(province_code=province)
+    return Organization.objects.filter(pk__in=managed_organization_ids(user, [OrganizationUser.Role.MANAGER]))
+
+
+def scope_products(user, queryset=None):
+    queryset = Product.objects.all() if queryset is None else queryset
+    return queryset.filter(producer__in=scope_organizations(user))
+
+
+def scope_persons(user):
+    if sees_everything(user):
+        return Person.objects.all()
+    orgs = editable_organizations(user)
+    return Person.objects.filter(memberships__organization__in=orgs).distinct()
+
+
+# --- Timeline --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    date: datetime.date
+    kind: str  # short key: "certification", "ocop", "ip", "support", "event", "deal", …
+    text: str
+    url: str = ""
+
+    @property
+    def kind_label(self) -> str:
+        return timeline_kind_label(self.kind)
+
+
+# Labels of timeline kinds; apps adding a provider may add their kind here too.
+TIMELINE_KINDS = {
+    "registry": gettext_lazy("Đăng ký"), "certification": gettext_lazy("Chứng nhận"), "ocop": "OCOP",
+    "ip": gettext_lazy("Sở hữu trí tuệ"),
+    "support": gettext_lazy("Hỗ trợ"), "event": gettext_lazy("Sự kiện"), "deal": gettext_lazy("Kết nối thị trường"),
+}
+
+
+def timeline_kind_label(kind: str) -> str:
+    return str(TIMELINE_KINDS.get(kind, kind))
+
+
+TimelineProvider = Callable[[Organization, object], Iterable[TimelineItem]]
+TIMELINE_PROVIDERS: list[TimelineProvider] = []
+
+
+def timeline_provider(func: TimelineProvider) -> TimelineProvider:
+    """Register a source of timeline items; other apps (programs, events, market) add theirs:
+
+        @registry_queries.timeline_provider
+        def supports(organization, user): return [TimelineItem(date, "support", "…"), …]
+    """
+    if func not in TIMELINE_PROVIDERS:
+        TIMELINE_PROVIDERS.append(func)
+    return func
+
+
+def timeline(organization: Organization, user=None) -> list[TimelineItem]:
+    items: list[TimelineItem] = []
+    for provider in TIMELINE_PROVIDERS:
+        items.extend(provider(organization, user))
+    return sorted(items, key=lambda item: item.date, reverse=True)
+
+
+@timeline_provider
+def _registry_timeline(organization: Organization, user) -> list[TimelineItem]:
+    items = []
+    if organization.established_on:
+        items.append(TimelineItem(organization.established_on, "registry", _("Thành lập")))
+    if organization.registration_date:
+        items.append(TimelineItem(organization.registration_date, "registry",
+                                  _("Đăng ký kinh doanh số %(n)s") % {"n": organization.registration_number or "—"}))
+    if organization.status_changed_on and organization.status != Organization.Status.ACTIVE:
+        items.append(TimelineItem(organization.status_changed_on, "registry", str(organization.get_status_display())))
+    for cert in organization.certifications.all():
+        items.append(TimelineItem(cert.issue_date, "certification",
+                                  _("Được cấp chứng nhận %(t)s %(n)s (%(issuer)s)") % {
+                                      "t": cert.type_label, "n": cert.number, "issuer": cert.issuer or "—"}))
+        if cert.expiry_date:
+            items.append(TimelineItem(cert.expiry_date, "certification",
+                                      _("Chứng nhận %(t)s %(n)s hết hạn") % {"t": cert.type_label, "n": cert.number}))
+    for rating in organization_ocop_ratings(organization):
+        items.append(TimelineItem(rating.decision_date, "ocop", _("Sản phẩm “%(p)s” đạt OCOP %(s)s sao (QĐ %(d)s)") % {
+            "p": rating.product.name, "s": rating.stars, "d": rating.decision_number}))
+        items.append(TimelineItem(rating.valid_until, "ocop", _("Hết hiệu lực xếp hạng OCOP của “%(p)s”") % {
+            "p": rating.product.name}))
+    for right in organization.ip_rights.all():
+        if right.application_date:
+            items.append(TimelineItem(right.application_date, "ip", _("Nộp đơn đăng ký %(r)s") % {"r": right}))
+        if right.grant_date:
+            items.append(TimelineItem(right.grant_date, "ip", _("Được cấp văn bằng %(r)s số %(n)s") % {
+                "r": right, "n": right.number or "—"}))
+    for grant in organization.ip_grants.all():
+        if grant.granted_on:
+            items.append(TimelineItem(grant.granted_on, "ip", _("Được trao quyền sử dụng %(r)s") % {"r": grant.ip_right}))
+    return items
+
+
+# --- Expiry warnings --------------------------------------------------------------------------------
+
+
+def expiring_certifications(user, days: int = EXPIRY_WARNING_DAYS, today: datetime.date | None = None):
+    """Certifications of the user's organisations that lapse within `days` (for the dashboard)."""
+    today = today or timezone.localdate()
+    return (
+        Certification.objects.filter(organization__in=scope_organizations(user),
+                                     expiry_date__gte=today, expiry_date__lte=today + datetime.timedelta(days=days))
+        .select_related("organization", "product")
+        .order_by("expiry_date", "pk")
+    )
+
+
+def ocop_due_for_rerating(user, months: int = 6, today: datetime.date | None = None):
+    """OCOP ratings that lapse within `months`: the cooperative should prepare the new dossier."""
+    today = today or timezone.localdate()
+    oldest = add_months(today, -OCOP_VALIDITY_MONTHS)
+    newest = add_months(today, months - OCOP_VALIDITY_MONTHS)
+    return (
+        OcopRating.objects.filter(product__producer__in=scope_organizations(user),
+                                  decision_date__gt=oldest, decision_date__lte=newest)
+        .select_related("product", "product__producer")
+        .order_by("decision_date", "pk")
+    )
+
+
+def certifications_to_remind(days: int = EXPIRY_WARNING_DAYS, today: datetime.date | None = None):
+    """All certifications lapsing within `days` whose holder has not been reminded yet."""
+    today = today or timezone.localdate()
+    return (
+        Certification.objects.filter(expiry_date__gte=today, expiry_date__lte=today + datetime.timedelta(days=days),
+                                     expiry_reminder_sent_on__isnull=True)
+        .select_related("organization", "product")
+        .order_by("organization_id", "expiry_date")
+    )

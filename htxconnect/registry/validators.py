@@ -1,0 +1,169 @@
+"""Validation of identifiers in the registry: tax codes (MST) and GTINs.
+
+Each function says which rule failed, in Vietnamese, so a person can fix the value:
+length, digits only, check digit (naming the expected digit for a GTIN).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from stdnum import ean
+from stdnum.vn import mst
+
+GS1_VIETNAM_PREFIX = "893"
+GTIN_LENGTHS = (8, 12, 13, 14)
+
+
+def _clean(value: str, separators: str) -> str:
+    value = (value or "").strip()
+    for sep in separators:
+        value = value.replace(sep, "")
+    return value
+
+
+# --- Tax code (mã số thuế) ----------------------------------------------------------------
+
+
+def normalize_tax_code(value: str) -> str:
+    """A valid MST in its standard form ("0312687878" or "0312687878-001"), else ValidationError.
+
+    Rules, checked in this order so the message names the first one broken: digits only
+    (spaces, dots and one dash allowed as separators), 10 digits or 10 + 3 branch digits,
+    a non-zero sequence, a non-zero branch number, and the check digit (10th digit).
+    """
+    raw = (value or "").strip()
+    compact = _clean(raw, " .-")
+    if not compact:
+        raise ValidationError(_("Mã số thuế trống."), code="required")
+    if not compact.isdigit():
+        raise ValidationError(
+            _("Mã số thuế “%(value)s” chỉ được gồm chữ số (có thể thêm “-” trước mã chi nhánh 3 chữ số).")
+            % {"value": raw},
+            code="digits",
+        )
+    if len(compact) not in (10, 13):
+        raise ValidationError(
+            _("Mã số thuế “%(value)s” có %(n)d chữ số: phải có 10 chữ số, hoặc 10 chữ số và mã chi nhánh 3 chữ số "
+              "(ví dụ 0312687878-001).") % {"value": raw, "n": len(compact)},
+            code="length",
+        )
+    if compact[2:9] == "0000000":
+        raise ValidationError(
+            _("Mã số thuế “%(value)s” không hợp lệ: 7 chữ số thứ 3–9 không được đều bằng 0.") % {"value": raw},
+            code="component",
+        )
+    if len(compact) == 13 and compact[10:] == "000":
+        raise ValidationError(
+            _("Mã số thuế “%(value)s” không hợp lệ: mã chi nhánh phải từ 001 đến 999.") % {"value": raw},
+            code="branch",
+        )
+    expected = mst.calc_check_digit(compact[:9])
+    if compact[9] != expected:
+        if len(expected) == 1:
+            message = _("Mã số thuế “%(value)s” sai chữ số kiểm tra (chữ số thứ 10): phải là %(digit)s.") % {
+                "value": raw, "digit": expected}
+        else:
+            message = _("Mã số thuế “%(value)s” sai chữ số kiểm tra: 9 chữ số đầu không tạo được mã số thuế hợp lệ.") % {
+                "value": raw}
+        raise ValidationError(message, code="check_digit")
+    return mst.format(compact)
+
+
+def validate_tax_code(value: str) -> None:
+    """Django field validator (empty values are left to `blank`)."""
+    if value:
+        normalize_tax_code(value)
+
+
+# --- GTIN (mã số mã vạch) -------------------------------------------------------------------
+
+
+def gtin_check_digit(body: str) -> str:
+    """The GS1 mod-10 check digit for the digits before it."""
+    return ean.calc_check_digit(body)
+
+
+def normalize_gtin(value: str) -> str:
+    """A valid GTIN-8/12/13/14 as 14 digits (left-padded with zeros), else ValidationError.
+
+    A wrong check digit is an error naming the expected digit; it is never corrected silently.
+    """
+    raw = (value or "").strip()
+    compact = _clean(raw, " -")
+    if not compact:
+        raise ValidationError(_("Mã GTIN trống."), code="required")
+    if not compact.isdigit():
+        raise ValidationError(_("Mã GTIN “%(value)s” chỉ được gồm chữ số.") % {"value": raw}, code="digits")
+    if len(compact) not in GTIN_LENGTHS:
+        raise ValidationError(
+            _("Mã GTIN “%(value)s” có %(n)d chữ số: phải có 8, 12, 13 hoặc 14 chữ số.") % {"value": raw, "n": len(compact)},
+            code="length",
+        )
+    expected = gtin_check_digit(compact[:-1])
+    if compact[-1] != expected:
+        raise ValidationError(
+            _("Mã GTIN “%(value)s”: Số kiểm tra sai: phải là %(digit)s (chữ số cuối đang là %(given)s).")
+            % {"value": raw, "digit": expected, "given": compact[-1]},
+            code="check_digit",
+        )
+    return compact.zfill(14)
+
+
+def validate_gtin(value: str) -> None:
+    if value:
+        normalize_gtin(value)
+
+
+def display_gtin(gtin14: str | None) -> str:
+    """A stored GTIN-14 the way it is printed under the barcode: GTIN-13 for "0…" codes, etc."""
+    if not gtin14:
+        return ""
+    if gtin14.startswith("000000"):
+        return gtin14[6:]  # GTIN-8
+    if gtin14.startswith("0"):
+        return gtin14[1:]  # GTIN-13 (a GTIN-12/UPC shows with its leading zero, as EAN-13 scanners read it)
+    return gtin14
+
+
+def is_gs1_vietnam(gtin14: str) -> bool:
+    """Whether a GTIN was allocated by GS1 Vietnam (prefix 893 on the GTIN-13)."""
+    return display_gtin(gtin14).startswith(GS1_VIETNAM_PREFIX) and len(display_gtin(gtin14)) == 13
+
+
+# --- Uploaded documents -------------------------------------------------------------------------
+
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+_SIGNATURES = [(b"%PDF-", "PDF"), (b"\xff\xd8\xff", "JPEG"), (b"\x89PNG\r\n\x1a\n", "PNG")]
+
+
+def validate_document_file(file) -> None:
+    """A scanned document must be a PDF, JPEG or PNG by its content (not its name), ≤ 10 MB."""
+    if not file:
+        return
+    size = getattr(file, "size", None)
+    if size is not None and size > MAX_DOCUMENT_BYTES:
+        raise ValidationError(
+            _("Tệp “%(name)s” nặng %(mb).1f MB: tối đa 10 MB.") % {"name": file.name, "mb": size / 1024 / 1024},
+            code="too_large")
+    if getattr(file, "_committed", False):
+        return  # already stored (checked when it was uploaded)
+    try:
+        position = file.tell()
+    except (AttributeError, OSError, ValueError):
+        position = None
+    try:
+        file.seek(0)
+        head = file.read(8)
+    except (OSError, ValueError):  # an already stored file that cannot be reopened: nothing to check
+        return
+    finally:
+        if position is not None:
+            try:
+                file.seek(position)
+            except (OSError, ValueError):
+                pass
+    if not any(head.startswith(signature) for signature, _kind in _SIGNATURES):
+        raise ValidationError(
+            _("Tệp “%(name)s” không phải PDF, JPEG hay PNG (kiểm tra theo nội dung tệp).") % {"name": file.name},
+            code="file_type")

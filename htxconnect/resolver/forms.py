@@ -1,0 +1,116 @@
+"""Forms of the resolver's staff pages: phone-friendly, no EPCIS words."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from htxconnect.registry import queries as registry_queries
+
+from .models import Link, Location, Lot, PrintRun
+from .steps import STEPS
+
+
+def add_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+class Bootstrap:
+    def _style(self):
+        for field in self.fields.values():
+            widget = field.widget
+            css = "form-check-input" if isinstance(widget, forms.CheckboxInput) else (
+                "form-select" if isinstance(widget, forms.Select) else "form-control")
+            widget.attrs.setdefault("class", css)
+
+
+class LotForm(Bootstrap, forms.Form):
+    product = forms.ModelChoiceField(label=_("Sản phẩm"), queryset=None)
+    code = forms.CharField(label=_("Mã lô"), max_length=20, help_text=_("Ví dụ: OI-2026-11-01"))
+    production_date = forms.DateField(label=_("Ngày thu hoạch / sản xuất"), widget=forms.DateInput(attrs={"type": "date"}))
+    expiry_date = forms.DateField(label=_("Hạn sử dụng"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    quantity = forms.DecimalField(label=_("Số lượng"), required=False, min_value=0, max_digits=12, decimal_places=2)
+    origin = forms.ModelChoiceField(label=_("Nơi sản xuất"), queryset=None, required=False)
+    is_public = forms.BooleanField(label=_("Công khai trên trang quét mã"), required=False, initial=True)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = registry_queries.scope_products(user).filter(gtin__isnull=False)
+        self.fields["origin"].queryset = Location.objects.filter(
+            organization__in=registry_queries.scope_organizations(user))
+        self._style()
+
+
+class StepForm(Bootstrap, forms.Form):
+    step = forms.ChoiceField(label=_("Công việc"), choices=[(k, s.label) for k, s in STEPS.items()])
+    when = forms.DateTimeField(label=_("Thời điểm"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
+                                                                                  format="%Y-%m-%dT%H:%M"))
+    location = forms.ModelChoiceField(label=_("Tại"), queryset=None, required=False)
+    destination = forms.ModelChoiceField(label=_("Nơi nhận (khi xuất hàng)"), queryset=None, required=False)
+    quantity = forms.DecimalField(label=_("Khối lượng (kg)"), required=False, min_value=0, max_digits=12, decimal_places=2)
+    output_lot = forms.ModelChoiceField(label=_("Lô thành phẩm (khi chế biến)"), queryset=None, required=False)
+    note = forms.CharField(label=_("Ghi chú"), required=False, max_length=500)
+
+    def __init__(self, *args, lot: Lot, **kwargs):
+        super().__init__(*args, **kwargs)
+        places = Location.objects.filter(organization=lot.product.producer_id)
+        self.fields["location"].queryset = places
+        self.fields["destination"].queryset = places
+        self.fields["output_lot"].queryset = Lot.objects.filter(product__producer=lot.product.producer_id) \
+            .exclude(pk=lot.pk).select_related("product")
+        self.fields["when"].initial = timezone.localtime().replace(second=0, microsecond=0)
+        self._style()
+
+
+class RecallForm(Bootstrap, forms.Form):
+    reason = forms.CharField(label=_("Lý do thu hồi"), max_length=500, required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+    cancel = forms.BooleanField(label=_("Hủy thu hồi (lô an toàn trở lại)"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style()
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("cancel") and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Hãy ghi lý do thu hồi lô."))
+        return data
+
+
+class LinkForm(Bootstrap, forms.Form):
+    scope = forms.ChoiceField(label=_("Áp dụng cho"), choices=[("lot", _("Chỉ lô này")), ("product", _("Cả sản phẩm"))])
+    link_type = forms.ChoiceField(label=_("Loại liên kết"), choices=Link.LinkType.choices)
+    target_url = forms.URLField(label=_("Địa chỉ đích"), max_length=500, assume_scheme="https")
+    title = forms.CharField(label=_("Tiêu đề"), max_length=200)
+    language = forms.ChoiceField(label=_("Ngôn ngữ"), choices=[("vi", "Tiếng Việt"), ("en", "English")])
+    media_type = forms.CharField(label=_("Kiểu nội dung"), max_length=60, initial="text/html")
+    is_default = forms.BooleanField(label=_("Là liên kết mặc định"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style()
+
+
+class PrintForm(Bootstrap, forms.Form):
+    layout = forms.ChoiceField(label=_("Khổ nhãn"), choices=PrintRun.Layout.choices)
+    count = forms.IntegerField(label=_("Số nhãn"), min_value=1, max_value=10000, initial=24)
+    with_serials = forms.BooleanField(label=_("Đánh số sê-ri riêng từng nhãn"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style()
+
+
+class ProblemReportForm(forms.Form):
+    message = forms.CharField(label=_("Vấn đề bạn gặp"), min_length=5, max_length=2000,
+                              widget=forms.Textarea(attrs={"rows": 4}),
+                              error_messages={"min_length": _("Nội dung phản ánh cần ít nhất 5 ký tự.")})
+    contact = forms.CharField(label=_("Số điện thoại hoặc thư điện tử (không bắt buộc)"), max_length=150, required=False)
+    lot = forms.CharField(required=False, widget=forms.HiddenInput)

@@ -1,0 +1,136 @@
+"""Reads of the resolver app: the public scan page (at most 6 queries) and staff lists, scoped."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from htxconnect.registry import queries as registry_queries
+from htxconnect.registry.models import Certification, IPRight, OcopRating, Product, ProductPhoto
+from htxconnect.trace import gs1
+from htxconnect.trace.models import EPCISEvent, EPCISEventEPC
+
+from .models import Lot, ScanEvent
+
+# --- Public scan page -------------------------------------------------------------------------
+
+
+def public_product(gtin: str) -> Product | None:
+    return Product.objects.select_related("producer").filter(gtin=gtin, is_public=True).first()
+
+
+def public_lot(gtin: str, code: str) -> Lot | None:
+    return (Lot.objects.select_related("product__producer", "origin")
+            .filter(product__gtin=gtin, product__is_public=True, code=code, is_public=True).first())
+
+
+@dataclass
+class JourneyStep:
+    when: datetime.datetime
+    text: str
+    step: str
+
+
+def _place(event: dict) -> str:
+    name = event.get("htx:placeName") or ""
+    if not name:
+        place = (event.get("bizLocation") or event.get("readPoint") or {})
+        key = gs1.gs1_key(place.get("id", "")) if isinstance(place, dict) else None
+        name = f"GLN {key.value}" if key is not None and key.ai == "414" else ""
+    return name
+
+
+def sentence(row: EPCISEvent) -> str:
+    """One event as a plain sentence in the active language."""
+    event = row.event
+    place = _place(event)
+    step = row.biz_step
+    destination = event.get("htx:destinationName", "")
+    if step == "commissioning":
+        text = _("Thu hoạch tại %(p)s") % {"p": place} if place else _("Thu hoạch")
+    elif step == "inspecting":
+        text = _("Phân loại, kiểm tra chất lượng tại %(p)s") % {"p": place} if place else _("Phân loại, kiểm tra chất lượng")
+    elif step == "packing":
+        text = _("Đóng gói tại %(p)s") % {"p": place} if place else _("Đóng gói")
+    elif step == "shipping":
+        text = _("Xuất hàng đi %(d)s") % {"d": destination} if destination else _("Xuất hàng")
+    elif step == "receiving":
+        text = _("Nhận hàng tại %(p)s") % {"p": place} if place else _("Nhận hàng")
+    elif step in ("creating_class_instance", "transforming"):
+        text = _("Chế biến tại %(p)s") % {"p": place} if place else _("Chế biến")
+    else:
+        text = _("Sự kiện “%(s)s”") % {"s": step or row.event_type} + (f" – {place}" if place else "")
+    quantities = event.get("quantityList") or event.get("inputQuantityList") or []
+    if quantities and isinstance(quantities[0], dict) and quantities[0].get("quantity") is not None:
+        q = quantities[0]
+        amount = f"{q['quantity']:g}" if isinstance(q["quantity"], (int, float)) else str(q["quantity"])
+        unit = {"KGM": "kg", "TNE": _("tấn")}.get(q.get("uom", ""), q.get("uom", ""))
+        text += f" ({amount} {unit})".rstrip()
+    return text
+
+
+def scan_page_data(gtin: str, lot_code: str | None) -> dict | None:
+    """Everything the scan page shows, in six queries at most:
+    1 lot+product+producer (or product+producer), 2 certifications, 3 OCOP ratings,
+    4 marks (owned or granted), 5 photos, 6 the lot's public EPCIS events."""
+    lot = None
+    if lot_code is not None:
+        lot = public_lot(gtin, lot_code)
+        product = lot.product if lot is not None else None
+        if product is None:
+            product = public_product(gtin)  # unknown lot: still show the product
+    else:
+        product = public_product(gtin)
+    if product is None:
+        return None
+    org = product.producer
+    today = timezone.localdate()
+    certifications = list(Certification.objects.filter(
+        Q(product=product) | Q(organization=org, product__isnull=True)).order_by("expiry_date"))
+    ratings = list(OcopRating.objects.filter(product=product).order_by("-decision_date"))
+    marks = list(IPRight.objects.filter(Q(owner=org) | Q(grants__grantee=org))
+                 .filter(status__in=["granted", "applied"]).distinct().order_by("name"))
+    photos = list(ProductPhoto.objects.filter(product=product).order_by("order", "id")[:4])
+    journey = []
+    if lot is not None:
+        key = gs1.canonical_epc(gs1.GS1Key("01", gtin, lot=lot.code).digital_link())
+        rows = EPCISEvent.objects.filter(public=True, id__in=EPCISEventEPC.objects.filter(epc=key).values("event_id")) \
+            .order_by("event_time", "id")
+        journey = [JourneyStep(timezone.localtime(r.event_time), sentence(r), r.biz_step) for r in rows[:50]]
+    valid_ratings = [r for r in ratings if not r.is_expired_on(today)]
+    return {
+        "product": product, "org": org, "lot": lot, "lot_code": lot_code,
+        "certifications": [(c, c.status_on(today)) for c in certifications],
+        "ratings": ratings, "ocop": valid_ratings[0] if valid_ratings else None,
+        "marks": marks, "photos": photos, "journey": journey, "gtin_display": gs1.display_gtin(gtin),
+        "today": today,
+    }
+
+
+# --- Staff ----------------------------------------------------------------------------------------
+
+
+def scope_lots(user):
+    products = registry_queries.scope_products(user)
+    return Lot.objects.filter(product__in=products).select_related("product__producer")
+
+
+def get_lot_for(user, pk: int) -> Lot | None:
+    return scope_lots(user).select_related("origin").filter(pk=pk).first()
+
+
+def scope_scans(user):
+    return ScanEvent.objects.filter(product__in=registry_queries.scope_products(user))
+
+
+def scan_summary(user, days: int = 30):
+    """Per product and lot: scans in the period and suspicious scans (one query)."""
+    since = timezone.localdate() - datetime.timedelta(days=days - 1)
+    return list(scope_scans(user).filter(day__gte=since)
+                .values("product_id", "product__name", "lot_id", "lot__code")
+                .annotate(n=Count("id"), odd=Count("id", filter=~Q(flags=[])))
+                .order_by("-n")[:100])

@@ -1,0 +1,254 @@
+"""Every write of the resolver app: prefixes and GTINs, places, lots, recalls, links, the
+staff forms' EPCIS events, print runs and problem reports. Each write is audited and purges
+the cached scan pages it changes after commit."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from htxconnect.core import audit
+from htxconnect.registry import queries as registry_queries
+from htxconnect.registry import services as registry_services
+from htxconnect.registry.models import Organization, Product
+from htxconnect.trace import gs1
+
+from . import cache as page_cache
+from .models import CompanyPrefix, Link, Location, Lot, PrintRun, ProblemReport
+
+
+# --- Access -----------------------------------------------------------------------------------
+
+
+def can_manage(user, organization: Organization) -> bool:
+    """Officers of the organisation's province, administrators, and its own managers."""
+    return registry_queries.can_edit_organization(user, organization)
+
+
+def can_record(user, organization: Organization) -> bool:
+    """Recording lot events: managers and also the cooperative's members (staff on the farm)."""
+    if can_manage(user, organization):
+        return True
+    return organization.pk in registry_queries.managed_organization_ids(user)
+
+
+def check_manage(actor, organization: Organization) -> None:
+    if actor is not None and not can_manage(actor, organization):
+        raise PermissionDenied(_("Bạn không có quyền quản lý truy xuất của %(name)s.") % {"name": organization.name})
+
+
+def check_record(actor, organization: Organization) -> None:
+    if actor is not None and not can_record(actor, organization):
+        raise PermissionDenied(_("Bạn không có quyền ghi nhật ký của %(name)s.") % {"name": organization.name})
+
+
+def _purge(product_id: int) -> None:
+    transaction.on_commit(lambda: page_cache.purge_product(product_id))
+
+
+# --- Company prefixes and GTINs ------------------------------------------------------------
+
+
+@transaction.atomic
+def register_company_prefix(*, actor, organization: Organization, prefix: str, is_demo: bool = False) -> CompanyPrefix:
+    check_manage(actor, organization)
+    prefix = (prefix or "").strip()
+    if not prefix.isdigit() or not 6 <= len(prefix) <= 11:
+        raise ValidationError({"prefix": _("Mã doanh nghiệp GS1 “%(value)s” phải gồm 6–11 chữ số.") % {"value": prefix}})
+    row = CompanyPrefix(organization=organization, prefix=prefix, is_demo=is_demo)
+    row.full_clean()
+    row.save()
+    audit.record("resolver.prefix.registered", obj=row, changes=audit.created(row), actor=actor)
+    return row
+
+
+@transaction.atomic
+def assign_gtin(*, actor, product: Product, prefix: CompanyPrefix | None = None) -> str:
+    """Give `product` the next GTIN-13 of its producer's prefix (stored as GTIN-14)."""
+    check_manage(actor, product.producer)
+    if product.gtin:
+        raise ValidationError({"gtin": _("Sản phẩm đã có mã GTIN %(gtin)s.") % {"gtin": gs1.display_gtin(product.gtin)}})
+    if prefix is None:
+        prefix = CompanyPrefix.objects.filter(organization=product.producer).order_by("id").first()
+    if prefix is None or prefix.organization_id != product.producer_id:
+        raise ValidationError({"prefix": _("%(name)s chưa có mã doanh nghiệp GS1.") % {"name": product.producer.name}})
+    # Lock the prefix row: two assignments at once must not hand out the same item reference.
+    prefix = CompanyPrefix.objects.select_for_update().get(pk=prefix.pk)
+    taken = set(Product.objects.filter(gtin__startswith="0" + prefix.prefix).values_list("gtin", flat=True))
+    ref = prefix.next_item_reference
+    while True:
+        if ref >= prefix.capacity:
+            raise ValidationError({"prefix": _("Mã doanh nghiệp %(p)s đã hết số tham chiếu.") % {"p": prefix.prefix}})
+        gtin14 = gs1.make_gtin13(prefix.prefix, ref).zfill(14)
+        ref += 1
+        if gtin14 not in taken:
+            break
+    prefix.next_item_reference = ref
+    prefix.save(update_fields=["next_item_reference"])
+    registry_services.update_product(actor=actor, product=product, gtin=gtin14)  # audited there
+    _purge(product.pk)
+    return gtin14
+
+
+# --- Places and lots -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_location(*, actor, organization: Organization, name: str, gln: str = "", address: str = "") -> Location:
+    check_manage(actor, organization)
+    if gln:
+        try:
+            gln = gs1.validate_gln(gln)
+        except gs1.GS1Error as exc:
+            raise ValidationError({"gln": str(exc)}) from exc
+    row = Location(organization=organization, name=name, gln=gln, address=address)
+    row.full_clean()
+    row.save()
+    audit.record("resolver.location.created", obj=row, changes=audit.created(row), actor=actor)
+    return row
+
+
+@transaction.atomic
+def create_lot(*, actor, product: Product, code: str, production_date: datetime.date,
+               expiry_date: datetime.date | None = None, quantity=None, origin: Location | None = None,
+               is_public: bool = True) -> Lot:
+    check_record(actor, product.producer)
+    code = (code or "").strip()
+    lot = Lot(product=product, code=code, production_date=production_date, expiry_date=expiry_date,
+              quantity=quantity, origin=origin, is_public=is_public)
+    _check_lot_code(code)
+    lot.full_clean()
+    lot.save()
+    audit.record("resolver.lot.created", obj=lot, changes=audit.created(lot), actor=actor)
+    _purge(product.pk)
+    return lot
+
+
+def _check_lot_code(code: str) -> None:
+    # AI 10 takes GS1 AI encodable set 82; we keep to the printable subset that needs no escaping.
+    allowed = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._")
+    if not code or len(code) > 20 or set(code) - allowed:
+        raise ValidationError({"code": _("Mã lô “%(code)s” phải gồm 1–20 ký tự: chữ không dấu, số, “-”, “.”, “_”.")
+                               % {"code": code}})
+
+
+@transaction.atomic
+def update_lot(*, actor, lot: Lot, **fields) -> Lot:
+    check_record(actor, lot.product.producer)
+    before = audit.snapshot(lot)
+    for name in ("production_date", "expiry_date", "quantity", "origin", "is_public"):
+        if name in fields:
+            setattr(lot, name, fields.pop(name))
+    if fields:
+        raise TypeError(f"unknown fields {sorted(fields)}")
+    lot.full_clean()
+    lot.save()
+    audit.record("resolver.lot.updated", obj=lot, changes=audit.diff(before, audit.snapshot(lot)), actor=actor)
+    _purge(lot.product_id)
+    return lot
+
+
+@transaction.atomic
+def recall_lot(*, actor, lot: Lot, reason: str) -> Lot:
+    check_manage(actor, lot.product.producer)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Hãy ghi lý do thu hồi lô.")})
+    lot = Lot.objects.select_for_update().get(pk=lot.pk)
+    before = audit.snapshot(lot)
+    lot.recalled_at = lot.recalled_at or timezone.now()
+    lot.recall_reason = reason[:500]
+    lot.save(update_fields=["recalled_at", "recall_reason", "updated_at"])
+    audit.record("resolver.lot.recalled", obj=lot, changes=audit.diff(before, audit.snapshot(lot)), actor=actor)
+    _purge(lot.product_id)
+    return lot
+
+
+@transaction.atomic
+def cancel_recall(*, actor, lot: Lot) -> Lot:
+    check_manage(actor, lot.product.producer)
+    before = audit.snapshot(lot)
+    lot.recalled_at = None
+    lot.recall_reason = ""
+    lot.save(update_fields=["recalled_at", "recall_reason", "updated_at"])
+    audit.record("resolver.lot.recall_cancelled", obj=lot, changes=audit.diff(before, audit.snapshot(lot)), actor=actor)
+    _purge(lot.product_id)
+    return lot
+
+
+# --- Links -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_link(*, actor, product: Product, link_type: str, target_url: str, title: str, lot: Lot | None = None,
+             language: str = "vi", media_type: str = "text/html", is_default: bool = False) -> Link:
+    check_manage(actor, product.producer)
+    if lot is not None and lot.product_id != product.pk:
+        raise ValidationError({"lot": _("Lô không thuộc sản phẩm này.")})
+    link = Link(product=product, lot=lot, link_type=link_type, target_url=target_url, title=title,
+                language=language, media_type=media_type, is_default=is_default)
+    link.full_clean()
+    link.save()
+    audit.record("resolver.link.added", obj=link, changes=audit.created(link), actor=actor)
+    _purge(product.pk)
+    return link
+
+
+@transaction.atomic
+def delete_link(*, actor, link: Link) -> None:
+    check_manage(actor, link.product.producer)
+    snap, product_id, repr_ = audit.snapshot(link), link.product_id, str(link)
+    link.delete()
+    audit.record("resolver.link.deleted", changes={k: [v, None] for k, v in snap.items()}, actor=actor,
+                 object_repr=repr_)
+    _purge(product_id)
+
+
+# --- Problem reports ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def report_problem(*, product: Product, lot: Lot | None, message: str, contact: str = "", ip_hash: str = "") -> ProblemReport:
+    message = (message or "").strip()
+    if len(message) < 5:
+        raise ValidationError({"message": _("Nội dung phản ánh cần ít nhất 5 ký tự.")})
+    row = ProblemReport(product=product, lot=lot, message=message[:2000], contact=(contact or "").strip()[:150],
+                        ip_hash=ip_hash)
+    row.full_clean()
+    row.save()
+    audit.record("resolver.problem.reported", obj=row, changes={"lot": [None, lot.pk if lot else None]}, actor=None,
+                 object_repr=f"{product} / {lot.code if lot else '-'}")
+    return row
+
+
+# --- Print runs ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_print_run(*, actor, lot: Lot, layout: str, count: int, with_serials: bool = False) -> PrintRun:
+    check_record(actor, lot.product.producer)
+    if not lot.product.gtin:
+        raise ValidationError({"lot": _("Sản phẩm chưa có mã GTIN: hãy cấp mã trước khi in nhãn.")})
+    if not 1 <= int(count) <= 10000:
+        raise ValidationError({"count": _("Số nhãn phải từ 1 đến 10.000.")})
+    serial_from = serial_to = None
+    if with_serials:
+        # Serials continue after the highest one printed for this product (locked: no overlap).
+        last = (PrintRun.objects.select_for_update().filter(lot__product=lot.product, serial_to__isnull=False)
+                .order_by("-serial_to").values_list("serial_to", flat=True).first()) or 0
+        serial_from, serial_to = last + 1, last + int(count)
+    run = PrintRun(lot=lot, layout=layout, count=int(count), with_serials=with_serials, serial_from=serial_from,
+                   serial_to=serial_to, created_by=actor if getattr(actor, "is_authenticated", False) else None)
+    run.full_clean(exclude=["pdf", "created_by"])
+    run.save()
+    audit.record("resolver.printrun.created", obj=run, changes=audit.created(run), actor=actor)
+    return run
+
+
+def new_event_id() -> str:
+    return f"urn:uuid:{uuid.uuid4()}"

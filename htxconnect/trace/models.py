@@ -1,0 +1,137 @@
+"""Traceability tables: the EPCIS 2.0 event repository (capture jobs, events, EPC index).
+
+Each event is kept whole as it was sent (`event`, with the capture document's `@context`);
+the other columns are copies made at capture so queries run on indexes, never inside JSON.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CaptureJob(models.Model):
+    """One POST /epcis/capture: what was received and how it ended."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("đang xử lý")
+        SUCCESS = "success", _("thành công")
+        FAILED = "failed", _("thất bại")
+
+    class ErrorBehaviour(models.TextChoices):
+        ROLLBACK = "rollback", _("hủy cả tài liệu khi có lỗi")
+        PROCEED = "proceed", _("lưu các sự kiện hợp lệ")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    status = models.CharField(_("trạng thái"), max_length=10, choices=Status.choices, default=Status.RUNNING)
+    error_behaviour = models.CharField(max_length=10, choices=ErrorBehaviour.choices, default=ErrorBehaviour.ROLLBACK)
+    errors = models.JSONField(_("lỗi"), default=list, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="epcis_captures", verbose_name=_("người gửi"))
+    created_at = models.DateTimeField(_("thời điểm nhận"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("thời điểm xong"), null=True, blank=True)
+    event_count = models.PositiveIntegerField(_("số sự kiện trong tài liệu"), default=0)
+    stored_count = models.PositiveIntegerField(_("số sự kiện đã lưu"), default=0)
+    duplicate_count = models.PositiveIntegerField(_("số sự kiện trùng eventID"), default=0)
+    # The received document while a queued (asynchronous) capture waits; emptied when it ends.
+    document = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("lượt nhận sự kiện EPCIS")
+        verbose_name_plural = _("lượt nhận sự kiện EPCIS")
+        indexes = [models.Index(fields=["created_by", "created_at"], name="trace_capture_user_idx")]
+
+    def __str__(self):
+        return f"capture {self.id} ({self.status})"
+
+
+class EPCISEvent(models.Model):
+    event_id = models.CharField(_("eventID"), max_length=512, unique=True)
+    event_type = models.CharField(_("loại sự kiện"), max_length=255)
+    event_time = models.DateTimeField(_("thời điểm sự kiện (UTC)"))
+    event_time_zone_offset = models.CharField(max_length=6)
+    record_time = models.DateTimeField(_("thời điểm ghi nhận"))
+    action = models.CharField(max_length=10, blank=True)
+    # CBV values are stored as their short names (`shipping`), other values as full URIs.
+    biz_step = models.CharField(max_length=512, blank=True)
+    disposition = models.CharField(max_length=512, blank=True)
+    # Canonical forms (see trace.gs1.canonical_epc): sgln URNs and Digital Links match.
+    read_point = models.CharField(max_length=512, blank=True)
+    biz_location = models.CharField(max_length=512, blank=True)
+    event = models.JSONField(_("sự kiện gốc"))
+    context = models.JSONField(_("@context của tài liệu"), default=list, blank=True)
+    capture = models.ForeignKey(CaptureJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="epcis_events",
+                              verbose_name=_("người gửi"))
+    # For the registry's Organization once events are linked to one (no FK yet: registry is separate).
+    organization_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    public = models.BooleanField(_("công khai"), default=False)
+
+    class Meta:
+        verbose_name = _("sự kiện EPCIS")
+        verbose_name_plural = _("sự kiện EPCIS")
+        indexes = [
+            models.Index(fields=["record_time", "id"], name="trace_event_page_idx"),
+            models.Index(fields=["owner", "record_time", "id"], name="trace_event_owner_page_idx"),
+            models.Index(fields=["event_time"], name="trace_event_time_idx"),
+            models.Index(fields=["event_type", "record_time"], name="trace_event_type_idx"),
+            models.Index(fields=["biz_step"], name="trace_event_bizstep_idx"),
+            models.Index(fields=["disposition"], name="trace_event_disp_idx"),
+            models.Index(fields=["read_point"], name="trace_event_readpoint_idx"),
+            models.Index(fields=["biz_location"], name="trace_event_bizloc_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.event_type} {self.event_id}"
+
+
+class EPCISEventEPC(models.Model):
+    """Every identifier an event names, canonicalised, with the field it came from."""
+
+    class Role(models.TextChoices):
+        EPC = "epc", "epcList"
+        CHILD = "child", "childEPCs"
+        PARENT = "parent", "parentID"
+        INPUT = "input", "inputEPCList"
+        OUTPUT = "output", "outputEPCList"
+        QUANTITY = "quantity", "quantityList"
+        INPUT_QUANTITY = "input_quantity", "inputQuantityList"
+        OUTPUT_QUANTITY = "output_quantity", "outputQuantityList"
+
+    event = models.ForeignKey(EPCISEvent, on_delete=models.CASCADE, related_name="epcs")
+    epc = models.CharField(max_length=512)
+    role = models.CharField(max_length=20, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("mã EPC của sự kiện")
+        verbose_name_plural = _("mã EPC của sự kiện")
+        indexes = [
+            models.Index(fields=["epc", "role"], name="trace_epc_match_idx"),
+            # PostgreSQL: lets `epc LIKE 'prefix%'` (EPC patterns such as idpat:sgtin:…*) use an index.
+            models.Index(fields=["epc"], name="trace_epc_prefix_idx", opclasses=["varchar_pattern_ops"]),
+        ]
+
+    def __str__(self):
+        return f"{self.role}: {self.epc}"
+
+
+class EPCISShare(models.Model):
+    """`owner` lets `grantee` read every EPCIS event `owner` captured (e.g. a buyer's system)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="epcis_shares_given")
+    grantee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="epcis_shares_received")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("chia sẻ sự kiện EPCIS")
+        verbose_name_plural = _("chia sẻ sự kiện EPCIS")
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "grantee"], name="trace_share_unique"),
+            models.CheckConstraint(condition=~models.Q(owner=models.F("grantee")), name="trace_share_not_self"),
+        ]
+
+    def __str__(self):
+        return f"{self.owner} → {self.grantee}"

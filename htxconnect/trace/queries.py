@@ -1,0 +1,35 @@
+"""Reads of the trace app, scoped to the acting user."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from htxconnect.core.roles import Role
+
+from .models import CaptureJob, EPCISEvent, EPCISShare
+
+
+def sees_all_events(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.role == Role.ADMIN)
+
+
+def visible_events(user):
+    """EPCIS events `user` may read: their own, those shared with them, public ones; admins all."""
+    if sees_all_events(user):
+        return EPCISEvent.objects.all()
+    if user is None or not user.is_authenticated:
+        return EPCISEvent.objects.filter(public=True)
+    owners = [user.pk, *EPCISShare.objects.filter(grantee=user).values_list("owner_id", flat=True)]
+    return EPCISEvent.objects.filter(Q(owner_id__in=owners) | Q(public=True))
+
+
+def public_events():
+    """Events their owner marked public (what the public scan page may show)."""
+    return EPCISEvent.objects.filter(public=True)
+
+
+def captures_of(user):
+    """Capture jobs `user` sent (administrators see everyone's)."""
+    if sees_all_events(user):
+        return CaptureJob.objects.all()
+    return CaptureJob.objects.filter(created_by=user)

@@ -1,0 +1,240 @@
+"""The audit-log page (/audit/): who may see which entries, filters, pagination, query count."""
+
+import datetime
+import re
+from unittest import mock
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from htxconnect.core.models import AuditEntry
+
+HCM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def entry(action="registry.organization.updated", *, at=None, actor="", agency=None, object_type="",
+          object_id="", object_repr="", changes=None, ip="") -> AuditEntry:
+    """An entry as a service would write it, optionally at a given moment (created_at is automatic)."""
+    values = dict(action=action, actor_repr=actor, agency_id=agency.pk if agency else None, object_type=object_type,
+                  object_id=object_id, object_repr=object_repr, changes=changes or {}, ip=ip)
+    if at is None:
+        return AuditEntry.objects.create(**values)
+    with mock.patch("django.utils.timezone.now", return_value=at):
+        return AuditEntry.objects.create(**values)
+
+
+def rows(response) -> list[str]:
+    body = response.content.decode()
+    table = re.search(r'<tbody>(.*?)</tbody>', body, re.S)
+    return re.findall(r"<tr>(.*?)</tr>", table.group(1), re.S) if table else []
+
+
+def shown(response) -> set[str]:
+    """object_repr of the entries on the page."""
+    return {re.search(r'data-label="Đối tượng" class="text-break">([^<]*)', r).group(1) for r in rows(response)}
+
+
+@pytest.fixture
+def two_agencies(agencies):
+    home, other = agencies
+    entry(agency=home, actor="u_leader", object_repr="HTX Phước Thành")
+    entry(agency=other, actor="u_other_leader", object_repr="HTX Mỹ Hòa Hưng")
+    entry(agency=None, actor="hệ thống", object_repr="Cấu hình chung")
+    return home, other
+
+
+# --- who may see what ---------------------------------------------------------------------------------
+
+
+def test_anonymous_is_sent_to_login(clients):
+    response = clients["anonymous"].get("/audit/?actor=x")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=/audit/")
+
+
+@pytest.mark.parametrize("who", ["officer", "other_officer", "coop_manager", "coop_member", "buyer"])
+def test_other_roles_get_403(clients, who, two_agencies):
+    response = clients[who].get("/audit/")
+    assert response.status_code == 403
+    assert "HTX Phước Thành" not in response.content.decode()
+
+
+def test_leader_sees_only_their_agency(clients, two_agencies):
+    assert shown(clients["leader"].get("/audit/")) == {"HTX Phước Thành"}
+    assert shown(clients["other_leader"].get("/audit/")) == {"HTX Mỹ Hòa Hưng"}
+
+
+def test_leader_cannot_reach_another_agency_through_filters(clients, two_agencies):
+    response = clients["leader"].get("/audit/", {"q": "Mỹ Hòa", "actor": "u_other_leader"})
+    assert response.status_code == 200 and shown(response) == set()
+    assert "Không có mục nào khớp với bộ lọc." in response.content.decode()
+
+
+def test_admin_sees_all_with_the_agency_named(clients, two_agencies):
+    response = clients["admin"].get("/audit/")
+    assert shown(response) == {"HTX Phước Thành", "HTX Mỹ Hòa Hưng", "Cấu hình chung"}
+    body = response.content.decode()
+    assert "Sở KH&amp;CN HCM" in body and "LM HTX AG" in body
+
+
+# --- what an entry shows --------------------------------------------------------------------------------
+
+
+def test_entry_shows_local_time_actor_action_object_address_and_changes(clients, users):
+    entry("accounts.user.updated", at=datetime.datetime(2026, 3, 5, 16, 30, tzinfo=datetime.UTC), actor="u_admin",
+          agency=users["leader"].agency, object_type="accounts.user", object_id=str(users["officer"].pk),
+          object_repr="Phạm Thị Thu", ip="203.0.113.7",
+          changes={"full_name": ["Pham Thi Thu", "Phạm Thị Thu"], "role": ["officer", "leader"],
+                   "is_active": [True, False], "phone": [None, "0912345678"], "password": ["old-hash", "new-hash"],
+                   "date_joined": ["2026-01-02T03:04:05+00:00", "2026-01-02T03:04:05+00:00"]})
+    response = clients["leader"].get("/audit/")
+    (row,) = rows(response)
+    text = re.sub(r"<[^>]+>", "", row)
+    assert "05/03/2026 23:30" in text  # 16:30 UTC is 23:30 in Asia/Ho_Chi_Minh
+    assert "u_admin" in text and "accounts.user.updated" in text and "203.0.113.7" in text
+    assert "accounts.<wbr>user.<wbr>updated" in row  # long dotted names break after a dot only
+    assert "Phạm Thị Thu" in text and "Người dùng" in text and f"#{users['officer'].pk}" in text
+    assert "họ và tên: Pham Thi Thu → Phạm Thị Thu" in text
+    assert "vai trò: Cán bộ cơ quan → Lãnh đạo cơ quan" in text
+    from htxconnect.accounts.models import User
+
+    assert f"{User._meta.get_field('is_active').verbose_name}: có → không" in text
+    assert "số điện thoại: (trống) → 0912345678" in text
+    assert "old-hash" not in row and "new-hash" not in row and "••••••" in row
+    assert "02/01/2026 10:04" in text  # an ISO datetime value in local time
+
+
+def test_entry_with_unknown_type_and_free_form_changes(clients, users):
+    entry("core.import.finished", agency=users["leader"].agency, object_type="nowhere.thing",
+          changes={"rows": 12, "files": ["a.xlsx", "b.xlsx", "c.xlsx"]})
+    text = re.sub(r"<[^>]+>", "", rows(clients["leader"].get("/audit/"))[0])
+    assert "nowhere.thing" in text and "rows: 12" in text and "files: a.xlsx, b.xlsx, c.xlsx" in text
+
+
+# --- filters -----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def varied(agencies):
+    home, _ = agencies
+    at = lambda d, h=10: datetime.datetime(2026, 3, d, h, 0, tzinfo=HCM)  # noqa: E731
+    entry("registry.organization.created", at=at(1), actor="canbo.an", agency=home,
+          object_type="registry.organization", object_repr="HTX Dứa Tân Phước")
+    entry("registry.organization.updated", at=at(5, 23), actor="canbo.binh", agency=home,
+          object_type="registry.organization", object_repr="HTX Bưởi Tân Triều")
+    entry("registry.product.created", at=at(6, 0), actor="canbo.an", agency=home,
+          object_type="registry.product", object_repr="Dứa Queen")
+    entry("accounts.user.created", at=at(9), actor="lanhdao", agency=home,
+          object_type="accounts.user", object_repr="Nguyễn Văn Bình")
+
+
+@pytest.mark.parametrize("params, expected", [
+    ({"actor": "canbo.an"}, {"HTX Dứa Tân Phước", "Dứa Queen"}),
+    ({"actor": "CANBO"}, {"HTX Dứa Tân Phước", "HTX Bưởi Tân Triều", "Dứa Queen"}),
+    ({"action": "registry.organization"}, {"HTX Dứa Tân Phước", "HTX Bưởi Tân Triều"}),
+    ({"action": "Registry."}, {"HTX Dứa Tân Phước", "HTX Bưởi Tân Triều", "Dứa Queen"}),
+    ({"action": "organization"}, set()),  # a prefix, not a substring
+    ({"object_type": "registry.product"}, {"Dứa Queen"}),
+    ({"date_from": "06/03/2026"}, {"Dứa Queen", "Nguyễn Văn Bình"}),  # 00:00 on the 6th, local time
+    ({"date_to": "05/03/2026"}, {"HTX Dứa Tân Phước", "HTX Bưởi Tân Triều"}),  # 23:00 on the 5th included
+    ({"date_from": "05/03/2026", "date_to": "06/03/2026"}, {"HTX Bưởi Tân Triều", "Dứa Queen"}),
+    ({"q": "Tân"}, {"HTX Dứa Tân Phước", "HTX Bưởi Tân Triều"}),
+    ({"q": "queen", "actor": "an"}, {"Dứa Queen"}),
+    ({"q": "không có"}, set()),
+])
+def test_filters(clients, varied, params, expected):
+    response = clients["leader"].get("/audit/", params)
+    assert response.status_code == 200
+    assert shown(response) == expected
+    assert 'id="audit-filter-errors"' not in response.content.decode()
+
+
+def test_object_type_choices_list_only_types_the_user_may_see(clients, varied, agencies):
+    entry("trace.lot.created", agency=agencies[1], object_type="trace.lot", object_repr="Lô khác")
+    body = clients["leader"].get("/audit/").content.decode()
+    select = re.search(r'<select name="object_type".*?</select>', body, re.S).group(0)
+    assert 'value="registry.product"' in select and 'value="accounts.user"' in select
+    assert "trace.lot" not in select
+
+
+@pytest.mark.parametrize("params, field, message", [
+    ({"date_from": "31/02/2026"}, "date_from",
+     "Từ ngày: “31/02/2026” không phải ngày hợp lệ. Nhập theo dạng dd/mm/yyyy, ví dụ 05/03/2026."),
+    ({"date_to": "2026-03-05"}, "date_to", "Đến ngày: “2026-03-05” không phải ngày hợp lệ."),
+    ({"date_to": "hôm qua"}, "date_to", "Đến ngày: “hôm qua” không phải ngày hợp lệ."),
+    ({"date_from": "01/01/0001"}, "date_from", "Từ ngày: năm 1 nằm ngoài khoảng cho phép (1900–2100)."),
+    ({"date_from": "09/03/2026", "date_to": "01/03/2026"}, "date_to",
+     "Đến ngày: 01/03/2026 trước Từ ngày 09/03/2026; ngày kết thúc phải bằng hoặc sau ngày bắt đầu."),
+    ({"object_type": "khong.co"}, "object_type", "Loại đối tượng: “khong.co” không có trong nhật ký bạn được xem."),
+])
+def test_bad_filter_input_gets_a_vietnamese_error_and_keeps_the_input(clients, varied, params, field, message):
+    response = clients["leader"].get("/audit/", {**params, "actor": "canbo.an"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    errors = re.search(r'id="audit-filter-errors">(.*?)</div>', body, re.S).group(1)
+    assert message in errors
+    widget = re.search(rf'<(input|select)[^>]*name="{field}"[^>]*>', body).group(0)
+    assert "is-invalid" in widget
+    if field != "object_type" and "date_from" in params and field == "date_from":
+        assert f'value="{params["date_from"]}"' in widget
+    assert 'value="canbo.an"' in body  # the other fields keep their input…
+    assert shown(response) <= {"HTX Dứa Tân Phước", "Dứa Queen"}  # …and still apply
+
+
+def test_bad_date_input_is_kept_in_the_field(clients, varied):
+    body = clients["leader"].get("/audit/", {"date_to": "32/13/2026"}).content.decode()
+    assert re.search(r'<input[^>]*name="date_to"[^>]*value="32/13/2026"', body)
+
+
+# --- pagination and query count -----------------------------------------------------------------------------
+
+
+def _many(agency, n):
+    AuditEntry.objects.bulk_create(
+        AuditEntry(action="registry.organization.updated", actor_repr=f"canbo{i}", agency_id=agency.pk,
+                   object_type="registry.organization", object_repr=f"HTX số {i:03d}",
+                   changes={"name": [f"cũ {i}", f"mới {i}"]}, ip="10.0.0.1") for i in range(n))
+
+
+def test_fifty_entries_a_page(clients, agencies):
+    _many(agencies[0], 120)
+    client = clients["admin"]
+    assert len(rows(client.get("/audit/"))) == 50
+    assert len(rows(client.get("/audit/", {"page": 3}))) == 20
+    assert len(rows(client.get("/audit/", {"page": "không-phải-số"}))) == 50
+    assert len(rows(client.get("/audit/", {"page": 99}))) == 20  # past the end: the last page
+    body = client.get("/audit/", {"page": 2, "action": "registry"}).content.decode()
+    assert "Trang 2/3" in body and "?action=registry&amp;page=3" in body and "?action=registry&amp;page=1" in body
+
+
+def _queries(client, params=None):
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/audit/", params or {}).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_a_constant_number_of_queries_whatever_the_page_holds(clients, agencies):
+    client = clients["admin"]
+    _many(agencies[0], 2)
+    few = _queries(client)
+    _many(agencies[1], 150)
+    assert _queries(client) == few
+    assert _queries(client, {"page": 2, "actor": "canbo", "date_from": "01/01/2026"}) == few
+
+
+def test_query_count(clients, agencies, django_assert_num_queries):
+    _many(agencies[0], 60)
+    client = clients["leader"]
+    client.get("/audit/")  # warm the session
+    # session, user, OTP device; object types, count, page; session save (savepoint, update, release)
+    with django_assert_num_queries(9):
+        client.get("/audit/", {"action": "registry"})
+
+
+def test_htmx_request_gets_the_filter_block_with_errors(clients, varied):
+    response = clients["leader"].get("/audit/", {"date_from": "99/99/2026"}, headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="audit-page"' in body and "Từ ngày: “99/99/2026” không phải ngày hợp lệ." in body

@@ -1,0 +1,111 @@
+"""The layout in a real browser: no horizontal scroll at 360 px, the collapsed menu, htmx filters
+on the audit log, logout from the user menu, and no Content-Security-Policy violation."""
+
+import pytest
+
+from htxconnect.core.models import AuditEntry
+from htxconnect.core.roles import Role
+from tests.conftest import make_user, signed_in_client
+
+from .conftest import DESKTOP, PHONE
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def staff(db):
+    from htxconnect.accounts.models import Agency
+
+    agency = Agency.objects.create(name="Sở Khoa học và Công nghệ tỉnh An Giang", short_name="Sở KH&CN AG",
+                                   kind=Agency.Kind.DOST, province_code="91", province_name="Tỉnh An Giang")
+    leader = make_user("lanhdao.e2e", Role.LEADER, agency, full_name="Nguyễn Thị Phương Thảo Quỳnh Hương")
+    officer = make_user("canbo.e2e", Role.OFFICER, agency, full_name="Phạm Thị Thu")
+    AuditEntry.objects.bulk_create(
+        AuditEntry(action="registry.organization.updated", actor_repr="canbo.e2e", agency_id=agency.pk,
+                   object_type="registry.organization", object_id=str(i), ip="2001:db8:85a3::8a2e:370:7334",
+                   object_repr=f"Hợp tác xã Nông nghiệp Dịch vụ Thương mại Tổng hợp Mỹ Hòa Hưng số {i}",
+                   changes={"address": ["Ấp Mỹ An, xã Mỹ Hòa Hưng, thành phố Long Xuyên, tỉnh An Giang",
+                                        "Khóm Mỹ An, phường Mỹ Hòa Hưng, tỉnh An Giang"],
+                            "website": [None, "https://htx-my-hoa-hung-rat-dai.example.vn/san-pham/gao-thom"]})
+        for i in range(60))
+    return {"leader": leader, "officer": officer}
+
+
+def signed_in_page(new_page, live_server, user, viewport):
+    page = new_page(viewport=viewport)
+    cookie = signed_in_client(user).cookies["sessionid"].value
+    page.context.add_cookies([{"name": "sessionid", "value": cookie, "url": live_server.url}])
+    violations = []
+    page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
+    page.csp_violations = violations
+    return page
+
+
+def no_horizontal_scroll(page):
+    return page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+
+
+def test_home_on_a_phone_has_a_working_collapsed_menu(new_page, live_server, staff):
+    page = signed_in_page(new_page, live_server, staff["leader"], PHONE)
+    page.goto("/")
+    assert page.get_by_role("heading", name="Xin chào, Nguyễn Thị Phương Thảo Quỳnh Hương").is_visible()
+    assert no_horizontal_scroll(page), "trang tổng quan tràn ngang ở 360 px"
+    audit_link = page.get_by_role("link", name="Nhật ký thay đổi").first
+    menu_link = page.locator("#main-nav").get_by_role("link", name="Nhật ký thay đổi")
+    assert not menu_link.is_visible()  # collapsed
+    page.locator(".navbar-toggler").click()
+    menu_link.wait_for(state="visible")
+    page.locator("#user-menu").click()
+    assert page.get_by_role("button", name="Đăng xuất").is_visible()
+    assert no_horizontal_scroll(page)
+    assert audit_link.count() == 1
+    assert page.csp_violations == []
+
+
+def test_audit_log_on_a_phone_stacks_entries_without_overflow(new_page, live_server, staff):
+    page = signed_in_page(new_page, live_server, staff["leader"], PHONE)
+    page.goto("/audit/")
+    assert page.get_by_role("heading", name="Nhật ký thay đổi").is_visible()
+    assert page.locator("#audit-table tbody tr").count() == 50
+    assert no_horizontal_scroll(page), "nhật ký thay đổi tràn ngang ở 360 px"
+    assert not page.locator("#audit-table thead").is_visible()  # stacked cards on phones
+    assert not page.get_by_label("Từ ngày").is_visible()  # filters folded on phones…
+    page.get_by_role("button", name="Bộ lọc").click()
+    page.get_by_label("Từ ngày").wait_for(state="visible")  # …until asked for
+    assert no_horizontal_scroll(page)
+    assert page.csp_violations == []
+
+
+def test_audit_filter_with_htmx_shows_errors_and_results_in_place(new_page, live_server, staff):
+    page = signed_in_page(new_page, live_server, staff["leader"], DESKTOP)
+    page.goto("/audit/")
+    page.evaluate("window.__marker = 'same page'")
+    page.get_by_label("Từ ngày").fill("31/02/2026")
+    page.get_by_label("Đối tượng", exact=True).fill("số 7")
+    page.get_by_role("button", name="Lọc").click()
+    page.locator("#audit-filter-errors").wait_for()
+    assert "Từ ngày: “31/02/2026” không phải ngày hợp lệ." in page.locator("#audit-filter-errors").inner_text()
+    assert page.get_by_label("Từ ngày").input_value() == "31/02/2026"
+    assert page.evaluate("window.__marker") == "same page"  # swapped by htmx, no reload
+    assert "date_from=31%2F02%2F2026" in page.url  # the filtered address can be shared
+    assert page.locator("#audit-table tbody tr").count() == 1  # "số 7" still applied
+    assert page.csp_violations == []
+
+
+def test_logout_from_the_user_menu(new_page, live_server, staff):
+    page = signed_in_page(new_page, live_server, staff["officer"], DESKTOP)
+    page.goto("/")
+    assert page.locator("#main-nav").get_by_role("link", name="Nhật ký thay đổi").count() == 0
+    page.locator("#user-menu").click()
+    page.get_by_role("button", name="Đăng xuất").click()
+    page.wait_for_url("**/accounts/login/**")
+    assert page.get_by_role("heading", name="Đăng nhập").is_visible()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_404_page_fits_the_screen(new_page, live_server, viewport):
+    page = new_page(viewport=viewport)
+    response = page.goto("/khong-co-trang-nay-voi-duong-dan-rat-dai-de-kiem-tra-tran-ngang-tren-dien-thoai/")
+    assert response.status == 404
+    assert page.get_by_role("heading", name="Không tìm thấy trang bạn cần").is_visible()
+    assert no_horizontal_scroll(page)

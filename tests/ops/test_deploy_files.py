@@ -1,0 +1,104 @@
+"""deploy/: the nginx site and systemd units say what docs/admin/deploy.md promises, and parse."""
+
+import configparser
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy"
+SITE = DEPLOY / "nginx" / "htxconnect.conf"
+PROXY = DEPLOY / "nginx" / "htxconnect-proxy.conf"
+
+
+def unit(name):
+    parser = configparser.ConfigParser(strict=False, interpolation=None)
+    parser.optionxform = str
+    parser.read(DEPLOY / "systemd" / name)
+    return parser
+
+
+def test_nginx_site_has_tls_static_media_proxy_and_scan_cache():
+    site = SITE.read_text()
+    proxy = PROXY.read_text()
+    for needle in ("listen 443 ssl", "ssl_certificate ", "return 301 https://", "client_max_body_size",
+                   "gzip on", "location /static/", "alias /srv/htxconnect/static/", "location /media/",
+                   "alias /srv/htxconnect/media/", "server 127.0.0.1:8000", "proxy_cache_path",
+                   "keys_zone=htx_scan", "location ~ ^/(01|scan/01)/", "proxy_cache htx_scan",
+                   "proxy_cache_bypass $cookie_sessionid"):
+        assert needle in site, needle
+    for needle in ("X-Real-IP $remote_addr", "X-Forwarded-Proto $scheme", "Host $host"):
+        assert needle in proxy, needle
+
+
+def test_nginx_accepts_the_site(tmp_path):
+    """`nginx -t` on the real files, with test certificates and paths under tmp_path."""
+    if not shutil.which("nginx") or not shutil.which("openssl"):
+        pytest.skip("nginx or openssl is not installed")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=htx.example.vn", "-keyout", tmp_path / "key.pem", "-out", tmp_path / "cert.pem"],
+                   check=True, capture_output=True)
+    (tmp_path / "logs").mkdir()
+    site = (SITE.read_text()
+            .replace("/etc/nginx/snippets/htxconnect-proxy.conf", str(PROXY))
+            .replace("/etc/letsencrypt/live/htx.example.vn/fullchain.pem", str(tmp_path / "cert.pem"))
+            .replace("/etc/letsencrypt/live/htx.example.vn/privkey.pem", str(tmp_path / "key.pem"))
+            .replace("/var/cache/nginx/htxconnect", str(tmp_path / "cache"))
+            .replace("/var/log/nginx/", str(tmp_path / "logs") + "/"))
+    (tmp_path / "site.conf").write_text(site)
+    mime = "include /etc/nginx/mime.types;" if Path("/etc/nginx/mime.types").exists() else ""
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/logs/error.log;\nevents {{}}\n"
+        f"http {{\n {mime}\n access_log {tmp_path}/logs/access.log;\n include {tmp_path}/site.conf;\n}}\n")
+    result = subprocess.run(["nginx", "-t", "-c", str(tmp_path / "nginx.conf"), "-p", str(tmp_path)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "test is successful" in result.stderr
+
+
+def test_web_unit_runs_granian_wsgi_with_several_workers_on_localhost():
+    web = unit("htxconnect-web.service")
+    service = web["Service"]
+    assert "granian --interface wsgi --host 127.0.0.1 --port 8000" in service["ExecStart"].replace("\\\n", "")
+    assert "htxconnect.wsgi:application" in service["ExecStart"]
+    assert "\nEnvironment=GRANIAN_WORKERS=4\n" in (DEPLOY / "systemd" / "htxconnect-web.service").read_text()
+    assert service["EnvironmentFile"] == "/etc/htxconnect/env"
+    assert service["User"] == "htx" and service["Restart"] == "always"
+    assert web["Install"]["WantedBy"] == "multi-user.target"
+
+
+def test_worker_unit_runs_the_database_task_worker():
+    service = unit("htxconnect-worker.service")["Service"]
+    assert "manage.py db_worker" in service["ExecStart"]
+    assert service["EnvironmentFile"] == "/etc/htxconnect/env"
+    assert int(service["TimeoutStopSec"]) >= 60  # the task in hand may finish
+
+
+def test_backup_timer_runs_backup_script():
+    assert "deploy/backup.sh --keep" in unit("htxconnect-backup.service")["Service"]["ExecStart"]
+    assert unit("htxconnect-backup.timer")["Timer"]["OnCalendar"]
+
+
+def test_systemd_units_verify(tmp_path):
+    if not shutil.which("systemd-analyze"):
+        pytest.skip("systemd-analyze is not available")
+    for path in (DEPLOY / "systemd").iterdir():
+        # Point the commands at binaries that exist here; the rest of the file is checked as is.
+        text = (path.read_text().replace("/srv/htxconnect/app/.venv/bin/granian", shutil.which("true"))
+                .replace("/srv/htxconnect/app/.venv/bin/python", shutil.which("true"))
+                .replace("/srv/htxconnect/app/deploy/backup.sh", shutil.which("true")))
+        (tmp_path / path.name).write_text(text)
+    result = subprocess.run(["systemd-analyze", "verify", *sorted(str(p) for p in tmp_path.iterdir())],
+                            capture_output=True, text=True)
+    problems = [line for line in result.stderr.splitlines()
+                if "htxconnect" in line and "Failed to" not in line and "not executable" not in line]
+    assert not problems, result.stderr
+
+
+def test_env_example_lists_the_production_settings():
+    text = (DEPLOY / "htxconnect.env.example").read_text()
+    for key in ("DJANGO_ENV=production", "SECRET_KEY=", "ALLOWED_HOSTS=", "DATABASE_URL=postgres://",
+                "REDIS_URL=redis://", "MEDIA_ROOT=", "STATIC_ROOT=", "TRUST_X_REAL_IP=true"):
+        assert key in text, key

@@ -1,0 +1,57 @@
+"""Production mode: `check --deploy` is clean, HTTPS is enforced except for /healthz."""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_production(args, tmp_path, **extra_env):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_"))}
+    env.update(DJANGO_ENV="production", SECRET_KEY="prod-" + secrets.token_urlsafe(48), ALLOWED_HOSTS="htx.example.vn",
+               DATABASE_URL=f"sqlite:///{tmp_path / 'prod.sqlite3'}", STATIC_ROOT=str(tmp_path / "static"),
+               MEDIA_ROOT=str(tmp_path / "media"))
+    env.update(extra_env)
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_check_deploy_prints_no_warning(tmp_path):
+    result = run_production(["check", "--deploy", "--fail-level", "WARNING"], tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+    assert "WARNING" not in result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    result = run_production(["check"], tmp_path, SECRET_KEY="")
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+PROBE = """
+import json
+from django.test import Client
+c = Client(HTTP_HOST="htx.example.vn")
+h = c.get("/healthz")
+login = c.get("/accounts/login/")
+secure = c.get("/healthz", secure=True)
+print(json.dumps({"healthz": h.status_code, "login": login.status_code, "location": login.get("Location", ""),
+                  "hsts": secure.get("Strict-Transport-Security", ""),
+                  "csp": secure.get("Content-Security-Policy", "")}))
+"""
+
+
+def test_http_is_redirected_to_https_except_healthz(tmp_path):
+    # No migrations in this empty database: the immediate task backend keeps the queue check out.
+    result = run_production(["shell", "-c", PROBE], tmp_path, TASK_BACKEND="immediate")
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["healthz"] == 200
+    assert seen["login"] == 301 and seen["location"].startswith("https://htx.example.vn/")
+    assert "max-age=31536000" in seen["hsts"]
+    assert "default-src 'self'" in seen["csp"]

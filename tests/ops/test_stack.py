@@ -1,0 +1,187 @@
+"""The production stack for real: nginx with deploy/nginx/ in front of Granian running the app in
+DJANGO_ENV=production, on free local ports. Skipped when nginx or openssl is missing.
+
+Checks what only the assembled stack shows: TLS and the HTTP→HTTPS redirect, static files served
+by nginx with long caching, X-Forwarded-Proto trusted (no redirect loop), the API through the
+proxy, and the scan-page cache zone.
+"""
+
+import http.client
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy"
+HOST = "htx.example.vn"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(port, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"nothing listening on {port}")
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    if not shutil.which("nginx") or not shutil.which("openssl"):
+        pytest.skip("nginx or openssl is not installed")
+    tmp = tmp_path_factory.mktemp("stack")
+    http_port, https_port, app_port = free_port(), free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_"))}
+    env.update(DJANGO_ENV="production", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS=HOST,
+               DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}", STATIC_ROOT=str(tmp / "static"),
+               MEDIA_ROOT=str(tmp / "media"), TRUST_X_REAL_IP="true", TASK_BACKEND="database")
+    python = sys.executable
+    for args in (["migrate", "--noinput", "-v", "0"], ["collectstatic", "--noinput", "-v", "0"]):
+        subprocess.run([python, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
+    (tmp / "media").mkdir()
+    (tmp / "media" / "note.txt").write_text("tệp tải lên\n")
+    key_out = subprocess.run(
+        [python, "manage.py", "shell", "-c",
+         "from htxconnect.accounts.models import User; from htxconnect.accounts.apikeys import issue_key;"
+         "u = User.objects.create_user('may.epcis', role='buyer'); print(issue_key(u, 'stack')[1])"],
+        cwd=ROOT, env=env, check=True, capture_output=True, text=True, timeout=120)
+    api_key = key_out.stdout.strip().splitlines()[-1]
+
+    granian = shutil.which("granian", path=str(Path(python).parent)) or "granian"
+    app = subprocess.Popen([granian, "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(app_port),
+                            "--workers", "2", "--no-ws", "--log-level", "warning", "htxconnect.wsgi:application"],
+                           cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(tmp / "granian.log", "w"))
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", f"/CN={HOST}",
+                    "-keyout", tmp / "key.pem", "-out", tmp / "cert.pem"], check=True, capture_output=True)
+    (tmp / "logs").mkdir()
+    site = (DEPLOY / "nginx" / "htxconnect.conf").read_text()
+    for old, new in {
+        "listen 80;": f"listen 127.0.0.1:{http_port};", "listen [::]:80;": "",
+        "listen 443 ssl http2;": f"listen 127.0.0.1:{https_port} ssl http2;", "listen [::]:443 ssl http2;": "",
+        "server 127.0.0.1:8000;": f"server 127.0.0.1:{app_port};",
+        "/etc/nginx/snippets/htxconnect-proxy.conf": str(DEPLOY / "nginx" / "htxconnect-proxy.conf"),
+        f"/etc/letsencrypt/live/{HOST}/fullchain.pem": str(tmp / "cert.pem"),
+        f"/etc/letsencrypt/live/{HOST}/privkey.pem": str(tmp / "key.pem"),
+        "/var/cache/nginx/htxconnect": str(tmp / "cache"), "/var/log/nginx/": f"{tmp}/logs/",
+        "/srv/htxconnect/static/": f"{tmp}/static/", "/srv/htxconnect/media/": f"{tmp}/media/",
+        "/srv/htxconnect/protected/": f"{tmp}/protected/",
+    }.items():
+        assert old in site, old
+        site = site.replace(old, new)
+    (tmp / "site.conf").write_text(site)
+    user = "user root;\n" if os.geteuid() == 0 else ""  # workers must read the pytest tmp dir
+    mime = "include /etc/nginx/mime.types;" if Path("/etc/nginx/mime.types").exists() else ""
+    (tmp / "nginx.conf").write_text(
+        f"{user}daemon off;\npid {tmp}/nginx.pid;\nerror_log {tmp}/logs/error.log;\nevents {{}}\n"
+        f"http {{\n {mime}\n access_log {tmp}/logs/access.log;\n include {tmp}/site.conf;\n}}\n")
+    nginx = subprocess.Popen(["nginx", "-c", str(tmp / "nginx.conf"), "-p", str(tmp)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(app_port)
+        wait_for(https_port)
+        yield {"http": http_port, "https": https_port, "app": app_port, "static": tmp / "static", "key": api_key}
+    finally:
+        nginx.send_signal(signal.SIGQUIT)
+        app.send_signal(signal.SIGTERM)
+        for process in (nginx, app):
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def get(port, path, tls=True, headers=None):
+    if tls:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        conn = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=15)
+    else:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+    conn.request("GET", path, headers={"Host": HOST, **(headers or {})})
+    response = conn.getresponse()
+    body = response.read()
+    conn.close()
+    return response, body
+
+
+def test_http_redirects_to_https(stack):
+    response, _ = get(stack["http"], "/accounts/login/", tls=False)
+    assert response.status == 301
+    assert response.getheader("Location") == f"https://{HOST}/accounts/login/"
+
+
+def test_healthz_through_nginx(stack):
+    response, body = get(stack["https"], "/healthz")
+    assert response.status == 200, body
+    data = json.loads(body)
+    assert data["status"] == "ok"
+    assert data["tasks"]["backend"] == "DatabaseBackend" and data["tasks"]["pending"] == 0
+
+
+def test_pages_are_served_over_https_without_a_redirect_loop(stack):
+    response, body = get(stack["https"], "/accounts/login/")
+    assert response.status == 200  # Django saw X-Forwarded-Proto: https
+    assert "max-age=31536000" in response.getheader("Strict-Transport-Security", "")
+    assert "default-src 'self'" in response.getheader("Content-Security-Policy", "")
+
+
+def test_static_files_come_from_nginx_with_long_caching(stack):
+    hashed = next(p for p in (stack["static"] / "ninja").iterdir()
+                  if p.name.startswith("swagger-ui-bundle.") and p.suffix == ".js" and p.name.count(".") == 2)
+    response, body = get(stack["https"], f"/static/ninja/{hashed.name}", headers={"Accept-Encoding": "gzip"})
+    assert response.status == 200
+    assert "immutable" in response.getheader("Cache-Control", "")
+    assert response.getheader("Content-Encoding") == "gzip"  # the .gz written by collectstatic
+    assert response.getheader("Server", "").startswith("nginx")
+
+
+def test_uploaded_files_are_served_sandboxed(stack):
+    response, body = get(stack["https"], "/media/note.txt")
+    assert response.status == 200 and body.decode() == "tệp tải lên\n"
+    assert "sandbox" in response.getheader("Content-Security-Policy", "")
+
+
+def test_api_key_through_the_proxy(stack):
+    response, body = get(stack["https"], "/api/v1/me", headers={"Authorization": f"Bearer {stack['key']}"})
+    assert response.status == 200, body
+    assert json.loads(body)["username"] == "may.epcis"
+    response, body = get(stack["https"], "/api/v1/me", headers={"Authorization": "Bearer htx_sai"})
+    assert response.status == 401
+    assert json.loads(body)["detail"] == "Khóa API không hợp lệ hoặc đã bị thu hồi."
+
+
+def test_scan_pages_go_through_the_cache_zone(stack):
+    """Unknown product: the resolver's 404 says "public, max-age=60", so nginx serves repeats."""
+    for path in ("/scan/01/08930000000019/10/LOT-" + secrets.token_hex(3) + "/",
+                 "/01/08930000000019/10/LOT-" + secrets.token_hex(3)):
+        first, _ = get(stack["https"], path)
+        second, _ = get(stack["https"], path)
+        assert first.status == 404, path
+        assert first.getheader("X-Cache-Status") == "MISS"
+        assert second.getheader("X-Cache-Status") == "HIT", path
+        signed_in, _ = get(stack["https"], path, headers={"Cookie": "sessionid=abc"})
+        assert signed_in.getheader("X-Cache-Status") == "BYPASS"
+
+
+def test_nothing_else_is_cached(stack):
+    first, _ = get(stack["https"], "/accounts/login/")
+    assert first.getheader("X-Cache-Status") is None
