@@ -48,7 +48,7 @@ demo-data: install
 	DJANGO_ENV=demo $(PY) manage.py load_demo
 
 test: install assets system-deps
-	DJANGO_ENV=test $(PY) -m pytest $(PYTEST_ARGS)
+	scripts/run_tests.sh $(PYTEST_ARGS)
 
 bench: install assets
 	DJANGO_ENV=test $(PY) bench/run.py $(BENCH_ARGS)

@@ -70,7 +70,7 @@ MIDDLEWARE = [
     "htxconnect.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "htxconnect.core.middleware.CookieLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -233,3 +233,11 @@ LOGGING = {
 
 # The demo prints TOTP codes for staff accounts so a tester can pass two-factor login.
 DEMO_MODE = DJANGO_ENV == "demo"
+
+# --- Traceability and registry limits (see .env.example) ---------------------------------
+EPCIS_CAPTURE_LIMIT = env.int("EPCIS_CAPTURE_LIMIT", default=10000)
+EPCIS_CAPTURE_MAX_BYTES = env.int("EPCIS_CAPTURE_MAX_BYTES", default=20 * 1024 * 1024)
+EPCIS_SYNC_CAPTURE_LIMIT = env.int("EPCIS_SYNC_CAPTURE_LIMIT", default=2000)
+EPCIS_MAX_PER_PAGE = env.int("EPCIS_MAX_PER_PAGE", default=1000)
+GS1_COMPANY_PREFIXES = env.list("GS1_COMPANY_PREFIXES", default=[])
+REGISTRY_IMPORT_MAX_BYTES = env.int("REGISTRY_IMPORT_MAX_BYTES", default=10 * 1024 * 1024)

@@ -11,6 +11,17 @@ from django.test import Client
 from htxconnect.core.roles import Role
 
 ROLES = [r.value for r in Role]
+
+
+@pytest.fixture(autouse=True)
+def clean_cache():
+    """Each test starts with an empty cache: throttling counters, cached pages and buffered
+    scans must not leak from one test (and its database) into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
 PASSWORD = "Mat-khau-thu-nghiem-2026"
 
 

@@ -97,6 +97,27 @@ from tests.registry.test_import_views import import_matrix  # noqa: E402
 
 MATRIX.update(import_matrix())
 
+from tests.resolver.matrix import resolver_matrix  # noqa: E402
+
+MATRIX.update(resolver_matrix())
+
+# --- trace: EPCIS 2.0 repository (machine API: 401 rather than a login redirect) ---
+_EPC = "urn:epc:id:sgtin:893000000.0001.1"
+MATRIX.update({
+    "trace:epcis_context": Case("/epcis/context/epcis-context.jsonld", everyone(200)),
+    "trace:epcis_capture": Case("/epcis/capture", signed_in(200, anonymous=401)),
+    "trace:epcis_capture_detail": Case("/epcis/capture/00000000-0000-0000-0000-000000000000",
+                                       signed_in(404, anonymous=401)),
+    "trace:epcis_events": Case("/epcis/events", signed_in(200, anonymous=401)),
+    "trace:epcis_event": Case("/epcis/events/urn:uuid:none", signed_in(404, anonymous=401)),
+    "trace:epcis_event_types": Case("/epcis/eventTypes", signed_in(200, anonymous=401)),
+    "trace:epcis_event_type": Case("/epcis/eventTypes/ObjectEvent", signed_in(200, anonymous=401)),
+    "trace:epcis_event_type_events": Case("/epcis/eventTypes/ObjectEvent/events", signed_in(200, anonymous=401)),
+    "trace:epcis_epc": Case(f"/epcis/epcs/{_EPC}", signed_in(404, anonymous=401)),
+    "trace:epcis_epc_events": Case(f"/epcis/epcs/{_EPC}/events", signed_in(200, anonymous=401)),
+    "trace:epcis_not_found": Case("/epcis/no/such/resource", everyone(404)),
+})
+
 # Patterns that are not pages of ours (none yet); each needs a reason.
 NOT_IN_MATRIX: dict[str, str] = {}
 

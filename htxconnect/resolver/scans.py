@@ -19,7 +19,9 @@ from django.utils import timezone
 from htxconnect.core.request_context import client_ip_from
 
 from . import cache as buffer
-from .models import PrintRun, ScanEvent
+from htxconnect.registry.models import Product
+
+from .models import Lot, PrintRun, ScanEvent
 
 FAR_APART_HOURS = 6
 
@@ -105,8 +107,15 @@ def flush_scans() -> int:
     items = buffer.take_buffered()
     if not items:
         return 0
+    # A product or lot deleted between the scan and this flush: its scans go with it.
+    products = set(Product.objects.filter(pk__in={i["product_id"] for i in items}).values_list("pk", flat=True))
+    lots = set(Lot.objects.filter(pk__in={i["lot_id"] for i in items if i["lot_id"]}).values_list("pk", flat=True))
     rows = []
     for item in items:
+        if item["product_id"] not in products:
+            continue
+        if item["lot_id"] and item["lot_id"] not in lots:
+            item = {**item, "lot_id": None}
         at = datetime.datetime.fromisoformat(item["at"])
         rows.append(ScanEvent(product_id=item["product_id"], lot_id=item["lot_id"], serial=item["serial"],
                               scanned_at=at, day=timezone.localtime(at).date(), ip_hash=item["ip"],

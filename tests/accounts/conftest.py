@@ -1,14 +1,6 @@
 """Fixtures for the accounts tests: a clean cache (login throttling lives there) and OTP helpers."""
 
 import pytest
-from django.core.cache import cache
-
-
-@pytest.fixture(autouse=True)
-def clean_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def totp_code(device, offset_steps: int = 0) -> str:

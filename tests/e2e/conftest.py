@@ -54,12 +54,3 @@ def new_page(browser, live_server):
     yield make
     for context in contexts:
         context.close()
-
-
-@pytest.fixture(autouse=True)
-def clean_cache():
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()

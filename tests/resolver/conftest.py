@@ -5,15 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

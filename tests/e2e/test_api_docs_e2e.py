@@ -4,7 +4,7 @@ the API with a key entered in its Authorize dialog."""
 import pytest
 
 from htxconnect.accounts import apikeys
-from tests.e2e.conftest import CHROMIUM, browser, new_page  # noqa: F401 - fixtures
+from tests.e2e.conftest import CHROMIUM
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True),
               pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed")]
