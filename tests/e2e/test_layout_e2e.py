@@ -56,7 +56,8 @@ def test_home_on_a_phone_has_a_working_collapsed_menu(new_page, live_server, sta
     page.locator(".navbar-toggler").click()
     menu_link.wait_for(state="visible")
     page.locator("#user-menu").click()
-    assert page.get_by_role("button", name="Đăng xuất").is_visible()
+    # The dropdown opens with a transition: wait for it rather than sample it once.
+    page.get_by_role("button", name="Đăng xuất").wait_for(state="visible")
     assert no_horizontal_scroll(page)
     assert audit_link.count() == 1
     assert page.csp_violations == []
