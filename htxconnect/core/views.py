@@ -28,7 +28,7 @@ def home(request):
 
 # Public pages (scan page, directory) are cached without per-visitor tokens, so the language
 # switch they carry cannot hold a CSRF token; a forged switch only changes the display language.
-# See docs/decisions/0009-base-ui-and-language-switch.md.
+# See docs/decisions/0004-base-ui-and-language-switch.md.
 @csrf_exempt
 @public
 def set_language(request):

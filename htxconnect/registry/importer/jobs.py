@@ -2,7 +2,7 @@
 the uploaded workbook (upload.xlsx) and the job state (job.json: owner, status, progress,
 preview, result). A file rather than a table because the state is one JSON document read and
 written whole, and progress must be visible while the commit's database transaction is still
-open (see docs/decisions/0010-import-jobs-on-disk.md). Old jobs are removed by `purge_old()`.
+open (see docs/decisions/0006-import-jobs-on-disk.md). Old jobs are removed by `purge_old()`.
 
 States: queued → checking → ready → commit_queued → committing → committed; or rejected (the file as a whole
 was refused), failed (the commit was rolled back) or discarded.
