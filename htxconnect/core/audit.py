@@ -59,7 +59,8 @@ def created(instance: models.Model, exclude: tuple[str, ...] = ()) -> dict:
 
 
 def record(action: str, *, obj: models.Model | None = None, changes: dict | None = None,
-           actor=None, agency_id: int | None = None, object_repr: str | None = None) -> AuditEntry:
+           actor=None, agency_id: int | None = None, object_repr: str | None = None,
+           province_code: str | None = None) -> AuditEntry:
     """Write one audit entry. Actor and client address default to the current request's."""
     if actor is None:
         actor = request_context.current_user()
@@ -69,8 +70,11 @@ def record(action: str, *, obj: models.Model | None = None, changes: dict | None
         agency_id = getattr(obj, "agency_id", None) if obj is not None else None
         if agency_id is None and actor is not None:
             agency_id = getattr(actor, "agency_id", None)
+    if province_code is None:
+        province_code = getattr(obj, "province_code", "") if obj is not None else ""
     return AuditEntry.objects.create(
         action=action,
+        province_code=(province_code or "")[:2],
         actor=actor,
         actor_repr=(actor.get_username() if actor is not None else "hệ thống")[:200],
         agency_id=agency_id,

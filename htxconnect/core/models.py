@@ -27,6 +27,9 @@ class AuditEntry(models.Model):
     )
     actor_repr = models.CharField(_("người thực hiện (tên)"), max_length=200, blank=True)
     agency_id = models.BigIntegerField(_("cơ quan"), null=True, blank=True, db_index=True)
+    # Province of the record changed (current unit code), so a province's leaders also see changes
+    # made there by cooperatives and by the system, which act for no agency.
+    province_code = models.CharField(_("tỉnh/thành phố"), max_length=2, blank=True, db_index=True)
     object_type = models.CharField(_("loại đối tượng"), max_length=100, blank=True, db_index=True)
     object_id = models.CharField(_("mã đối tượng"), max_length=64, blank=True, db_index=True)
     object_repr = models.CharField(_("đối tượng"), max_length=300, blank=True)

@@ -41,7 +41,7 @@ def set_language(request):
 @requires(LEADER_OR_ADMIN)
 @require_safe  # read-only: entries are never changed through the application
 def audit_log(request):
-    """The audit log: administrators see every entry, leaders those of their agency."""
+    """The audit log: administrators see every entry, leaders those of their agency and province."""
     visible = queries.audit_entries_visible_to(request.user)
     filtering = any(request.GET.get(name) for name in AuditFilterForm.base_fields)  # not just ?page=
     form = AuditFilterForm(request.GET if filtering else None, object_types=queries.audit_object_types(visible))

@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class RegistryConfig(AppConfig):
     name = "htxconnect.registry"
     label = "registry"
+
+    def ready(self):
+        from htxconnect.core.queries import register_home_cards
+
+        from .dashboard import registry_home_cards
+
+        register_home_cards(registry_home_cards)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import queries, units
 from .models import Certification, IPRight, IPUsageGrant, Membership, OcopRating, Organization, Person, Product, Sector
-from .validators import display_gtin, normalize_gtin, normalize_tax_code
+from .validators import display_gtin, normalize_gtin, normalize_tax_code, validate_photo_file
 
 DATE_WIDGET = {"widget": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})}
 
@@ -103,7 +103,10 @@ class ProductForm(BootstrapMixin, forms.ModelForm):
         label=_("Tháng thu hoạch"), required=False, widget=forms.CheckboxSelectMultiple,
         choices=[(str(m), _("Tháng %(m)s") % {"m": m}) for m in range(1, 13)])
     gtin = forms.CharField(label=_("Mã số mã vạch (GTIN-8/12/13/14)"), required=False, max_length=20)
-    photo = forms.ImageField(label=_("Thêm ảnh"), required=False)
+    photo = forms.FileField(label=_("Thêm ảnh"), required=False, validators=[validate_photo_file],
+                            help_text=_("Ảnh JPEG, PNG hoặc WebP, tối đa 10 MB."),
+                            error_messages={"empty": _("Tệp ảnh đã chọn rỗng: hãy chọn lại ảnh sản phẩm.")},
+                            widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
 
     class Meta:
         model = Product

@@ -426,17 +426,83 @@ def expiring_certifications(user, days: int = EXPIRY_WARNING_DAYS, today: dateti
     )
 
 
-def ocop_due_for_rerating(user, months: int = 6, today: datetime.date | None = None):
-    """OCOP ratings that lapse within `months`: the cooperative should prepare the new dossier."""
-    today = today or timezone.localdate()
+OCOP_REMINDER_MONTHS = 6  # a new OCOP dossier takes months: remind this long before the rating lapses
+
+
+def _current_ocop_due(months: int, today: datetime.date):
+    """Ratings still valid today that lapse within `months` and have no newer rating of the product."""
     oldest = add_months(today, -OCOP_VALIDITY_MONTHS)
     newest = add_months(today, months - OCOP_VALIDITY_MONTHS)
+    newer = OcopRating.objects.filter(product_id=OuterRef("product_id"), decision_date__gt=OuterRef("decision_date"))
+    return OcopRating.objects.filter(decision_date__gte=oldest, decision_date__lte=newest).exclude(Exists(newer))
+
+
+def ocop_due_for_rerating(user, months: int = OCOP_REMINDER_MONTHS, today: datetime.date | None = None):
+    """OCOP ratings that lapse within `months`: the cooperative should prepare the new dossier."""
+    today = today or timezone.localdate()
     return (
-        OcopRating.objects.filter(product__producer__in=scope_organizations(user),
-                                  decision_date__gt=oldest, decision_date__lte=newest)
+        _current_ocop_due(months, today).filter(product__producer__in=scope_organizations(user))
         .select_related("product", "product__producer")
         .order_by("decision_date", "pk")
     )
+
+
+def ocop_to_remind(months: int = OCOP_REMINDER_MONTHS, today: datetime.date | None = None):
+    """All OCOP ratings due for re-rating whose producer has not been reminded yet."""
+    today = today or timezone.localdate()
+    return (
+        _current_ocop_due(months, today).filter(reminder_sent_on__isnull=True)
+        .select_related("product", "product__producer")
+        .order_by("product__producer_id", "decision_date", "pk")
+    )
+
+
+def get_ocop_rating_for(user, pk: int) -> OcopRating | None:
+    return (OcopRating.objects.select_related("product", "product__producer", "verified_by")
+            .filter(pk=pk, product__producer__in=scope_organizations(user)).first())
+
+
+@dataclass(frozen=True)
+class ReusableDocument:
+    """A document already in the registry that a new OCOP dossier can reuse."""
+
+    kind: str
+    title: str
+    url: str
+    date: datetime.date | None = None
+    valid_until: datetime.date | None = None
+    is_valid: bool = True
+    verified: bool = False
+
+
+def reusable_documents(organization: Organization, today: datetime.date | None = None) -> list[ReusableDocument]:
+    """Scanned certificates, IP titles (owned or granted for use) and earlier OCOP decisions of an
+    organisation, valid ones first: the papers an OCOP re-rating dossier asks for again (3 queries)."""
+    today = today or timezone.localdate()
+    docs: list[ReusableDocument] = []
+    for cert in (Certification.objects.filter(organization=organization).exclude(document="")
+                 .select_related("product").order_by("-issue_date", "pk")):
+        docs.append(ReusableDocument(
+            _("Chứng nhận"), f"{cert.type_label} {cert.number}".strip() + (f" – {cert.product.name}" if cert.product_id else ""),
+            cert.document.url, cert.issue_date, cert.expiry_date,
+            cert.expiry_date is None or cert.expiry_date >= today, cert.verified_at is not None))
+    rights = (IPRight.objects.filter(Q(owner=organization) | Q(grants__grantee=organization)).exclude(document="")
+              .distinct().order_by("-grant_date", "pk"))
+    for right in rights:
+        valid = (right.status not in (IPRight.Status.REFUSED, IPRight.Status.LAPSED)
+                 and (right.expiry_date is None or right.expiry_date >= today))
+        title = _("%(r)s số %(n)s") % {"r": right, "n": right.number} if right.number else str(right)
+        docs.append(ReusableDocument(_("Sở hữu trí tuệ"), title, right.document.url,
+                                     right.grant_date or right.application_date, right.expiry_date,
+                                     valid, right.verified_at is not None))
+    for rating in (OcopRating.objects.filter(product__producer=organization).exclude(document="")
+                   .select_related("product").order_by("-decision_date", "pk")):
+        docs.append(ReusableDocument(
+            _("Quyết định OCOP"), _("QĐ %(n)s – %(p)s (%(s)s sao)") % {
+                "n": rating.decision_number, "p": rating.product.name, "s": rating.stars},
+            rating.document.url, rating.decision_date, rating.valid_until, not rating.is_expired_on(today),
+            rating.verified_at is not None))
+    return sorted(docs, key=lambda d: not d.is_valid)
 
 
 def certifications_to_remind(days: int = EXPIRY_WARNING_DAYS, today: datetime.date | None = None):

@@ -17,13 +17,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from htxconnect.core import audit
+from htxconnect.core.roles import AGENCY_ROLES
 
 from . import queries, units
 from .models import (
     Certification, IPRight, IPUsageGrant, Membership, OcopRating, Organization, OrganizationUser, Person,
     Product, ProductPhoto, Sector,
 )
-from .validators import normalize_gtin, normalize_tax_code
+from .validators import normalize_gtin, normalize_tax_code, validate_photo_file
 
 AUDIT_EXCLUDE = ("search_text", "updated_at", "created_at")
 VERIFICATION_FIELDS = ("verified_by", "verified_at", "verified_against", "verification_document")
@@ -101,6 +102,15 @@ def _organization_of(obj) -> Organization:
     raise TypeError(obj)
 
 
+def _audit_agency(actor) -> int | None:
+    """The agency an audit entry of a registry record belongs to (leaders see their agency's entries):
+    the acting officer's or leader's agency — who may only write records of their own province. A
+    cooperative manager's or a system write stays without agency (see docs/user-guide/registry.md)."""
+    if actor is not None and getattr(actor, "is_authenticated", False) and actor.role in AGENCY_ROLES:
+        return actor.agency_id
+    return None
+
+
 def _check_edit(actor, organization: Organization) -> None:
     if actor is not None and not queries.can_edit_organization(actor, organization):
         raise PermissionDenied(_("Bạn không có quyền sửa hồ sơ của %(name)s.") % {"name": organization.name})
@@ -137,7 +147,7 @@ def _save_new(obj, action: str, *, actor, m2m: dict | None = None):
         if values is not None:
             getattr(obj, name).set(values)
             changes[name] = [None, sorted(str(v.pk if hasattr(v, "pk") else v) for v in values)]
-    audit.record(action, obj=obj, changes=changes, actor=actor)
+    audit.record(action, obj=obj, changes=changes, actor=actor, agency_id=_audit_agency(actor))
     return obj
 
 
@@ -161,7 +171,7 @@ def _save_changed(obj, action: str, *, actor, fields: dict, m2m: dict | None = N
         if after != m2m_before[name]:
             changes[name] = [m2m_before[name], after]
     if changes:
-        audit.record(action, obj=obj, changes=changes, actor=actor)
+        audit.record(action, obj=obj, changes=changes, actor=actor, agency_id=_audit_agency(actor))
     return obj
 
 
@@ -228,7 +238,7 @@ def link_user_to_organization(*, actor, user, organization: Organization,
         raise PermissionDenied(_("Chỉ cán bộ quản lý địa bàn được gán người dùng cho tổ chức."))
     link, created = OrganizationUser.objects.update_or_create(user=user, organization=organization, defaults={"role": role})
     queries.forget_managed_organizations(user)
-    audit.record("registry.organization.user_linked", obj=organization, actor=actor,
+    audit.record("registry.organization.user_linked", obj=organization, actor=actor, agency_id=_audit_agency(actor),
                  changes={"user": [None, user.pk], "role": [None, role]}, object_repr=str(organization))
     return link
 
@@ -241,7 +251,7 @@ def unlink_user_from_organization(*, actor, user, organization: Organization) ->
     queries.forget_managed_organizations(user)
     if deleted:
         audit.record("registry.organization.user_unlinked", obj=organization, actor=actor,
-                     changes={"user": [user.pk, None]})
+                     agency_id=_audit_agency(actor), changes={"user": [user.pk, None]})
 
 
 # --- Verification -----------------------------------------------------------------------------
@@ -263,7 +273,7 @@ def verify_record(*, actor, obj, against: str, document=None):
     if document is not None:
         obj.verification_document = document
     obj.save()
-    audit.record(f"registry.{obj._meta.model_name}.verified", obj=obj, actor=actor,
+    audit.record(f"registry.{obj._meta.model_name}.verified", obj=obj, actor=actor, agency_id=_audit_agency(actor),
                  changes=audit.diff(before, audit.snapshot(obj, exclude=AUDIT_EXCLUDE)))
     return obj
 
@@ -279,7 +289,8 @@ def unverify_record(*, actor, obj, reason: str = ""):
     changes = audit.diff(before, audit.snapshot(obj, exclude=AUDIT_EXCLUDE))
     if reason:
         changes["reason"] = [None, reason]
-    audit.record(f"registry.{obj._meta.model_name}.unverified", obj=obj, actor=actor, changes=changes)
+    audit.record(f"registry.{obj._meta.model_name}.unverified", obj=obj, actor=actor, agency_id=_audit_agency(actor),
+                 changes=changes)
     return obj
 
 
@@ -312,13 +323,14 @@ def add_person(*, actor, organization: Organization, role: str = Membership.Role
         person.consent_given_at = timezone.now()
     person.full_clean()
     person.save()
-    audit.record("registry.person.created", obj=person, actor=actor,
+    audit.record("registry.person.created", obj=person, actor=actor, agency_id=_audit_agency(actor),
                  changes=audit.created(person, exclude=("id_number", "phone", "email")),
                  object_repr=person.full_name)
     membership = Membership(person=person, organization=organization, role=role, start_date=start_date)
     membership.full_clean()
     membership.save()
-    audit.record("registry.membership.created", obj=membership, actor=actor, changes=audit.created(membership))
+    audit.record("registry.membership.created", obj=membership, actor=actor, agency_id=_audit_agency(actor),
+                 changes=audit.created(membership))
     return person
 
 
@@ -335,7 +347,8 @@ def update_person(*, actor, person: Person, **fields) -> Person:
     changes = {k: ["…", "…"] if k in ("id_number", "phone", "email") else v
                for k, v in audit.diff(before, audit.snapshot(person)).items()}
     if changes:
-        audit.record("registry.person.updated", obj=person, actor=actor, changes=changes)
+        audit.record("registry.person.updated", obj=person, actor=actor, agency_id=_audit_agency(actor),
+                     changes=changes)
     return person
 
 
@@ -346,7 +359,8 @@ def add_membership(*, actor, person: Person, organization: Organization, role: s
     membership = Membership(person=person, organization=organization, role=role, start_date=start_date, end_date=end_date)
     membership.full_clean()
     membership.save()
-    audit.record("registry.membership.created", obj=membership, actor=actor, changes=audit.created(membership))
+    audit.record("registry.membership.created", obj=membership, actor=actor, agency_id=_audit_agency(actor),
+                 changes=audit.created(membership))
     return membership
 
 
@@ -357,7 +371,7 @@ def end_membership(*, actor, membership: Membership, end_date: datetime.date | N
     membership.end_date = end_date or timezone.localdate()
     membership.full_clean()
     membership.save()
-    audit.record("registry.membership.ended", obj=membership, actor=actor,
+    audit.record("registry.membership.ended", obj=membership, actor=actor, agency_id=_audit_agency(actor),
                  changes=audit.diff(before, audit.snapshot(membership)))
     return membership
 
@@ -372,7 +386,7 @@ def record_consent(*, actor, person: Person, purpose: str | None = None) -> Pers
         person.consent_purpose = purpose
     person.full_clean()
     person.save()
-    audit.record("registry.person.consent_given", obj=person, actor=actor,
+    audit.record("registry.person.consent_given", obj=person, actor=actor, agency_id=_audit_agency(actor),
                  changes=audit.diff(before, audit.snapshot(person, exclude=("id_number", "phone", "email"))))
     return person
 
@@ -383,7 +397,7 @@ def withdraw_consent(*, actor, person: Person) -> Person:
     before = audit.snapshot(person, exclude=("id_number", "phone", "email"))
     person.consent_withdrawn_at = timezone.now()
     person.save()
-    audit.record("registry.person.consent_withdrawn", obj=person, actor=actor,
+    audit.record("registry.person.consent_withdrawn", obj=person, actor=actor, agency_id=_audit_agency(actor),
                  changes=audit.diff(before, audit.snapshot(person, exclude=("id_number", "phone", "email"))))
     return person
 
@@ -399,7 +413,8 @@ def export_person_data(*, actor, person: Person) -> dict:
     ]
     data["exported_at"] = timezone.now().isoformat()
     with transaction.atomic():
-        audit.record("registry.person.exported", obj=person, actor=actor, object_repr=person.full_name)
+        audit.record("registry.person.exported", obj=person, actor=actor, agency_id=_audit_agency(actor),
+                     object_repr=person.full_name)
     return data
 
 
@@ -419,7 +434,8 @@ def erase_person(*, actor, person: Person) -> Person:
     person.erased_at = timezone.now()
     person.consent_withdrawn_at = person.consent_withdrawn_at or person.erased_at
     person.save()
-    audit.record("registry.person.erased", obj=person, actor=actor, object_repr=f"person #{person.pk}",
+    audit.record("registry.person.erased", obj=person, actor=actor, agency_id=_audit_agency(actor),
+                 object_repr=f"person #{person.pk}",
                  changes={"erased": [False, True]})
     return person
 
@@ -448,7 +464,8 @@ def delete_product(*, actor, product: Product) -> None:
     _check_edit(actor, product.producer)
     snapshot = audit.snapshot(product, exclude=AUDIT_EXCLUDE)
     repr_ = str(product)
-    audit.record("registry.product.deleted", obj=product, actor=actor, changes={k: [v, None] for k, v in snapshot.items()},
+    audit.record("registry.product.deleted", obj=product, actor=actor, agency_id=_audit_agency(actor),
+                 changes={k: [v, None] for k, v in snapshot.items()},
                  object_repr=repr_)
     product.delete()
 
@@ -456,17 +473,20 @@ def delete_product(*, actor, product: Product) -> None:
 @transaction.atomic
 def add_product_photo(*, actor, product: Product, image, caption: str = "") -> ProductPhoto:
     _check_edit(actor, product.producer)
+    validate_photo_file(image)  # by content: a text file renamed .png never reaches the storage
     photo = ProductPhoto(product=product, image=image, caption=caption, order=product.photos.count())
     photo.full_clean()
     photo.save()
-    audit.record("registry.product.photo_added", obj=product, actor=actor, changes={"photo": [None, photo.image.name]})
+    audit.record("registry.product.photo_added", obj=product, actor=actor, agency_id=_audit_agency(actor),
+                 changes={"photo": [None, photo.image.name]})
     return photo
 
 
 @transaction.atomic
 def delete_product_photo(*, actor, photo: ProductPhoto) -> None:
     _check_edit(actor, photo.product.producer)
-    audit.record("registry.product.photo_deleted", obj=photo.product, actor=actor, changes={"photo": [photo.image.name, None]})
+    audit.record("registry.product.photo_deleted", obj=photo.product, actor=actor, agency_id=_audit_agency(actor),
+                 changes={"photo": [photo.image.name, None]})
     photo.delete()
 
 
@@ -492,7 +512,7 @@ def update_certification(*, actor, certification: Certification, **fields) -> Ce
 @transaction.atomic
 def delete_certification(*, actor, certification: Certification) -> None:
     _check_edit(actor, certification.organization)
-    audit.record("registry.certification.deleted", obj=certification, actor=actor,
+    audit.record("registry.certification.deleted", obj=certification, actor=actor, agency_id=_audit_agency(actor),
                  changes={k: [v, None] for k, v in audit.snapshot(certification).items()})
     certification.delete()
 
@@ -525,14 +545,15 @@ def grant_ip_usage(*, actor, ip_right: IPRight, grantee: Organization, product: 
     _apply(grant, fields)
     grant.full_clean()
     grant.save()
-    audit.record("registry.ipusagegrant.created", obj=grant, actor=actor, changes=audit.created(grant))
+    audit.record("registry.ipusagegrant.created", obj=grant, actor=actor, agency_id=_audit_agency(actor),
+                 changes=audit.created(grant))
     return grant
 
 
 @transaction.atomic
 def revoke_ip_usage(*, actor, grant: IPUsageGrant) -> None:
     _check_edit(actor, grant.ip_right.owner)
-    audit.record("registry.ipusagegrant.deleted", obj=grant, actor=actor,
+    audit.record("registry.ipusagegrant.deleted", obj=grant, actor=actor, agency_id=_audit_agency(actor),
                  changes={k: [v, None] for k, v in audit.snapshot(grant).items()})
     grant.delete()
 
@@ -563,3 +584,8 @@ def mark_expiry_reminder_sent(*, certification_ids: list[int], on: datetime.date
     """Claim the reminders atomically so two workers never send the same one twice."""
     return Certification.objects.filter(pk__in=certification_ids, expiry_reminder_sent_on__isnull=True).update(
         expiry_reminder_sent_on=on)
+
+
+def mark_ocop_reminder_sent(*, rating_ids: list[int], on: datetime.date) -> int:
+    """Claim OCOP re-rating reminders atomically (see `mark_expiry_reminder_sent`)."""
+    return OcopRating.objects.filter(pk__in=rating_ids, reminder_sent_on__isnull=True).update(reminder_sent_on=on)

@@ -21,6 +21,7 @@ urlpatterns = [
     path("ip/<int:pk>/edit/", views.ip_right_edit, name="ip_right_edit"),
     path("ip/<int:pk>/grants/new/", views.ip_grant_create, name="ip_grant_create"),
     path("ocop/<int:pk>/edit/", views.ocop_edit, name="ocop_edit"),
+    path("ocop/<int:pk>/rerating/", views.ocop_rerating, name="ocop_rerating"),
     path("verify/<str:kind>/<int:pk>/", views.verify, name="verify"),
     path("people/<int:pk>/edit/", views.person_edit, name="person_edit"),
     path("people/<int:pk>/export/", views.person_export, name="person_export"),

@@ -167,3 +167,44 @@ def validate_document_file(file) -> None:
         raise ValidationError(
             _("Tệp “%(name)s” không phải PDF, JPEG hay PNG (kiểm tra theo nội dung tệp).") % {"name": file.name},
             code="file_type")
+
+
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+PHOTO_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
+
+
+def validate_photo_file(file) -> None:
+    """A product photo must really be a JPEG, PNG or WebP image (read by Pillow), ≤ 10 MB: a text
+    file renamed .png is refused whatever its name and declared content type."""
+    if file is None:
+        return
+    name = getattr(file, "name", "") or ""
+    size = getattr(file, "size", None)
+    if size == 0:
+        raise ValidationError(_("Tệp ảnh “%(name)s” rỗng: hãy chọn lại ảnh sản phẩm.") % {"name": name},
+                              code="empty")
+    if size is not None and size > MAX_PHOTO_BYTES:
+        raise ValidationError(
+            _("Ảnh “%(name)s” nặng %(mb).1f MB: tối đa 10 MB.") % {"name": name, "mb": size / 1024 / 1024},
+            code="too_large")
+    if getattr(file, "_committed", False):
+        return  # already stored (checked when it was uploaded)
+    from PIL import Image, UnidentifiedImageError
+
+    refused = ValidationError(
+        _("Tệp “%(name)s” không phải ảnh JPEG, PNG hay WebP (kiểm tra theo nội dung tệp, không theo tên tệp).")
+        % {"name": name}, code="not_an_image")
+    try:
+        file.seek(0)
+        with Image.open(file) as image:
+            kind = image.format
+            image.verify()
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        raise refused from None
+    finally:
+        try:
+            file.seek(0)
+        except (AttributeError, OSError, ValueError):
+            pass
+    if kind not in PHOTO_FORMATS:
+        raise refused

@@ -262,6 +262,23 @@ def ocop_edit(request, pk):
                                                                        **_ocop_data(data)))
 
 
+@requires(COOPERATIVE)
+def ocop_rerating(request, pk):
+    """Preparing the re-rating of an OCOP product: when the rating lapses and the documents already
+    in the registry that the new dossier can reuse."""
+    rating = queries.get_ocop_rating_for(request.user, pk)
+    if rating is None:
+        raise Http404(_("Không tìm thấy xếp hạng OCOP trong phạm vi của bạn."))
+    org = rating.product.producer
+    return render(request, "registry/ocop_rerating.html", {
+        "rating": rating, "org": org, "documents": queries.reusable_documents(org),
+        "can_edit": queries.can_edit_organization(request.user, org),
+        "breadcrumbs": [(_("Sổ đăng ký"), reverse("registry:organization_list")),
+                        (org.name, reverse("registry:organization_detail", args=[org.pk]) + "?tab=ocop"),
+                        (_("Đánh giá lại OCOP"), "")],
+    })
+
+
 # --- verification -------------------------------------------------------------------------------
 
 VERIFIABLE = {"organization": Organization, "product": Product, "certification": Certification,

@@ -238,3 +238,35 @@ def test_htmx_request_gets_the_filter_block_with_errors(clients, varied):
     body = response.content.decode()
     assert response.status_code == 200
     assert 'id="audit-page"' in body and "Từ ngày: “99/99/2026” không phải ngày hợp lệ." in body
+
+
+def test_leader_sees_changes_in_their_province_by_those_without_an_agency(users):
+    """A cooperative manager (no agency) changes a record in province 79: the leaders of the
+    agency in 79 see it, the other province's leader does not."""
+    from htxconnect.core import audit
+    from htxconnect.core.queries import audit_entries_visible_to
+
+    entry = audit.record("registry.organization.updated", actor=users["coop_manager"], province_code="79",
+                         object_repr="HTX Ổi Thanh Kiên")
+    assert entry.agency_id is None
+    assert entry in audit_entries_visible_to(users["leader"])
+    assert entry not in audit_entries_visible_to(users["other_leader"])
+    assert entry in audit_entries_visible_to(users["admin"])
+    assert not audit_entries_visible_to(users["officer"]).exists()
+
+
+def test_province_is_taken_from_the_record_when_it_has_one(users):
+    from htxconnect.core import audit
+
+    class Place:  # any record with a province_code attribute
+        province_code = "91"
+        pk = None
+        agency_id = None
+
+        class _meta:
+            label_lower = "tests.place"
+
+        def __str__(self):
+            return "Nơi thử"
+
+    assert audit.record("tests.place.created", obj=Place()).province_code == "91"

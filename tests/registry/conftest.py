@@ -33,3 +33,10 @@ def org_factory():
 
 
 Organization  # re-exported for tests
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Uploaded scans and photos go to a temporary folder, never to var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT

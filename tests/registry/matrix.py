@@ -77,6 +77,7 @@ def registry_matrix() -> dict:
         "registry:certification_edit": _case(lambda o: f"/registry/certifications/{s('certification')(o)}/edit/", OWN),
         "registry:ip_right_edit": _case(lambda o: f"/registry/ip/{s('ip')(o)}/edit/", OWN),
         "registry:ocop_edit": _case(lambda o: f"/registry/ocop/{s('ocop')(o)}/edit/", OWN),
+        "registry:ocop_rerating": _case(lambda o: f"/registry/ocop/{s('ocop')(o)}/rerating/", OWN),
         "registry:ip_grant_create": _case(lambda o: f"/registry/ip/{s('ip')(o)}/grants/new/", STAFF_OWN),
         "registry:verify": _case(lambda o: f"/registry/verify/organization/{s('org')(o)}/", STAFF_OWN_POST,
                                  method="post", data={"against": "GCN số 1"}),
