@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from htxconnect.core.permissions import AGENCY_STAFF, COOPERATIVE, public, requires
+from htxconnect.core.permissions import AGENCY_STAFF, COOPERATIVE, OFFICER_OR_ADMIN, public, requires
 
 from . import forms, queries, services, units
 from .models import (
@@ -55,7 +55,8 @@ def organization_list(request):
     filters = queries.OrganizationFilters.from_params(request.GET)
     page = queries.list_organizations(request.user, filters, request.GET.get("page", 1))
     context = {"page": page, "querystring": _querystring(request), "today_status": CertificationStatus,
-               "can_create": queries.can_create_organization(request.user), **_filter_context(filters)}
+               "can_create": queries.can_create_organization(request.user),
+               "can_import": OFFICER_OR_ADMIN.allows(request.user), **_filter_context(filters)}
     template = "registry/_organization_rows.html" if request.htmx else "registry/organization_list.html"
     return render(request, template, context)
 

@@ -227,3 +227,10 @@ def test_commit_failing_on_one_row_writes_nothing_and_says_which(clients):
     assert "Không nhập dòng nào. Trang “Tổ chức”, dòng 3" in html
     assert list(Organization.objects.values_list("name", flat=True)) == ["Đơn vị khác"]
     assert not AuditEntry.objects.filter(action="registry.import.committed").exists()
+
+
+def test_list_page_links_to_import_for_importers_and_export_for_all(clients):
+    for who, sees_import in (("officer", True), ("admin", True), ("leader", False), ("coop_manager", False)):
+        body = clients[who].get("/registry/", {"q": "hong"}).content.decode()
+        assert ("/registry/import/" in body.replace("/registry/import/export", "")) is sees_import, who
+        assert "/registry/import/export/organisations.xlsx?q=hong" in body, who
