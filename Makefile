@@ -51,6 +51,7 @@ test: install assets system-deps
 	scripts/run_tests.sh $(PYTEST_ARGS)
 
 bench: install assets
+	@scripts/install_bench_deps.sh
 	DJANGO_ENV=test $(PY) bench/run.py $(BENCH_ARGS)
 
 # Regenerate the lock file after changing dependencies in pyproject.toml.

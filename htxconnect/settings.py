@@ -239,5 +239,12 @@ EPCIS_CAPTURE_LIMIT = env.int("EPCIS_CAPTURE_LIMIT", default=10000)
 EPCIS_CAPTURE_MAX_BYTES = env.int("EPCIS_CAPTURE_MAX_BYTES", default=20 * 1024 * 1024)
 EPCIS_SYNC_CAPTURE_LIMIT = env.int("EPCIS_SYNC_CAPTURE_LIMIT", default=2000)
 EPCIS_MAX_PER_PAGE = env.int("EPCIS_MAX_PER_PAGE", default=1000)
+# Webhooks of EPCIS subscriptions may target private/loopback addresses only when True (tests).
+EPCIS_WEBHOOK_ALLOW_PRIVATE = env.bool("EPCIS_WEBHOOK_ALLOW_PRIVATE", default=False)
 GS1_COMPANY_PREFIXES = env.list("GS1_COMPANY_PREFIXES", default=[])
 REGISTRY_IMPORT_MAX_BYTES = env.int("REGISTRY_IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
+EPCIS_WEBHOOK_RETRY_DELAYS = env.list("EPCIS_WEBHOOK_RETRY_DELAYS", cast=float, default=[10, 60, 300, 1800])
+# Public scan page: shared-cache lifetime (nginx), Django page-cache bound, scans buffered per flush.
+SCAN_PAGE_S_MAXAGE = env.int("SCAN_PAGE_S_MAXAGE", default=3)
+SCAN_PAGE_CACHE_SECONDS = env.int("SCAN_PAGE_CACHE_SECONDS", default=300)
+SCAN_FLUSH_EVERY = env.int("SCAN_FLUSH_EVERY", default=50)

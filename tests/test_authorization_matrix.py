@@ -115,6 +115,12 @@ MATRIX.update({
     "trace:epcis_event_type_events": Case("/epcis/eventTypes/ObjectEvent/events", signed_in(200, anonymous=401)),
     "trace:epcis_epc": Case(f"/epcis/epcs/{_EPC}", signed_in(404, anonymous=401)),
     "trace:epcis_epc_events": Case(f"/epcis/epcs/{_EPC}/events", signed_in(200, anonymous=401)),
+    "trace:epcis_queries": Case("/epcis/queries", signed_in(200, anonymous=401)),
+    "trace:epcis_query": Case("/epcis/queries/none", signed_in(404, anonymous=401)),
+    "trace:epcis_query_events": Case("/epcis/queries/none/events", signed_in(404, anonymous=401)),
+    "trace:epcis_subscriptions": Case("/epcis/queries/none/subscriptions", signed_in(404, anonymous=401)),
+    "trace:epcis_subscription": Case("/epcis/queries/none/subscriptions/00000000-0000-0000-0000-000000000000",
+                                     signed_in(404, anonymous=401)),
     "trace:epcis_not_found": Case("/epcis/no/such/resource", everyone(404)),
 })
 

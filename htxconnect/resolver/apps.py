@@ -7,4 +7,9 @@ class ResolverConfig(AppConfig):
     verbose_name = "GS1 Digital Link, trang quét mã, nhãn"
 
     def ready(self):
+        from htxconnect.core.queries import register_home_cards
+
         from . import signals  # noqa: F401 - cache purge hooks
+        from .dashboard import resolver_home_cards
+
+        register_home_cards(resolver_home_cards)

@@ -26,7 +26,8 @@ ITEM_TTL = 7 * 24 * 3600
 
 
 def s_maxage() -> int:
-    return int(getattr(settings, "SCAN_PAGE_S_MAXAGE", 5))
+    # 3 s: a change is visible through nginx within 5 s even counting the background refresh.
+    return int(getattr(settings, "SCAN_PAGE_S_MAXAGE", 3))
 
 
 def product_version(gtin: str) -> int:

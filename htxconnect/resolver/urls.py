@@ -26,4 +26,6 @@ urlpatterns = [
     path("trace/labels/<int:pk>/pdf", views.print_pdf, name="print_pdf"),
     path("trace/products/<int:product_pk>/gtin/", views.assign_gtin, name="assign_gtin"),
     path("trace/stats/", views.stats, name="stats"),
+    # A compressed GS1 Digital Link: one base64url segment (10 characters at least: a bare GTIN).
+    re_path(r"^(?P<token>[A-Za-z0-9_-]{10,})/?$", views.compressed_link, name="compressed_link"),
 ]

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+from urllib.parse import unquote
 
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.http import (Http404, HttpResponse, HttpResponseNotAllowed, HttpResponsePermanentRedirect, JsonResponse,
+                         QueryDict)
 from django.http.response import HttpResponseRedirectBase
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
 from django.utils.translation import get_language_from_request
 from django.utils.translation import gettext as _
@@ -24,7 +26,7 @@ from htxconnect.registry import queries as registry_queries
 from htxconnect.trace import gs1
 
 from . import cache as page_cache
-from . import export, forms, queries, resolver, scans, services, steps
+from . import dl_compression, export, forms, queries, resolver, scans, services, steps
 from .models import Link, PrintRun
 
 class TemporaryRedirect(HttpResponseRedirectBase):
@@ -63,10 +65,7 @@ def _error(request, status: int, message: str, *, link_header: str = ""):
     return _resolver_headers(response, link_header=link_header)
 
 
-@csrf_exempt
-@public
-def digital_link(request, rest: str):
-    """`/01/{gtin}[/22/…][/10/{lot}][/21/{serial}]` with query qualifiers and linkType."""
+def _options_or_405(request):
     if request.method == "OPTIONS":
         response = HttpResponse(status=204)
         response["Allow"] = ALLOWED
@@ -76,21 +75,85 @@ def digital_link(request, rest: str):
         return _resolver_headers(response, vary=False)
     if request.method not in ("GET", "HEAD"):
         return _resolver_headers(HttpResponseNotAllowed(["GET", "HEAD", "OPTIONS"]))
+    return None
+
+
+@csrf_exempt
+@public
+def digital_link(request, rest: str):
+    """`/01/{gtin}[/22/…][/10/{lot}][/21/{serial}]` with query qualifiers and linkType; also the
+    partially compressed form `/01/{gtin}/{base64url}`."""
+    early = _options_or_405(request)
+    if early is not None:
+        return early
+    segments = rest.strip("/").split("/")
+    if len(segments) == 2 and dl_compression.looks_compressed(segments[1]) and not segments[1].isdigit():
+        try:
+            dl_compression.expand(f"/01/{rest}")
+        except dl_compression.CompressionError:
+            pass  # not compressed after all: the parser explains what is wrong
+        else:
+            return _compressed(request, f"/01/{rest}")
+    return _resolve(request, rest, request.GET)
+
+
+@csrf_exempt
+@public
+def compressed_link(request, token: str):
+    """A compressed GS1 Digital Link `/{base64url}`: resolved as its uncompressed form, with an
+    `owl:sameAs` Link header naming it."""
+    if not request.path_info.endswith("/"):
+        # `/organizations` and the like are other pages without their slash: APPEND_SLASH as usual.
+        try:
+            match = resolve(request.path_info + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not compressed_link:
+            query = request.META.get("QUERY_STRING", "")
+            return HttpResponsePermanentRedirect(request.path + "/" + (f"?{query}" if query else ""))
+    early = _options_or_405(request)
+    if early is not None:
+        return early
+    return _compressed(request, f"/{token}")
+
+
+def _compressed(request, path: str):
     try:
-        parsed = resolver.parse(rest, request.GET)
+        ais, other = dl_compression.expand(path)
+    except dl_compression.CompressionError:
+        raise Http404 from None  # some other unknown one-segment path: the site's own 404 page
+    try:
+        uncompressed = dl_compression.build_path(ais, other)
+    except dl_compression.CompressionError as exc:
+        return _error(request, 404, _("GS1 Digital Link nén này không chứa GTIN (AI 01): %(e)s "
+                                      "(only GTINs are resolved here).") % {"e": exc})
+    rest, _sep, query_string = uncompressed[len("/01/"):].partition("?")
+    query = QueryDict(query_string, mutable=True)
+    for key, values in request.GET.lists():  # the request's own parameters (linkType…) win
+        query.setlist(key, values)
+    same_as = f"{resolver.root(request)}{uncompressed}"
+    return _resolve(request, unquote(rest), query, same_as=same_as)
+
+
+def _resolve(request, rest: str, query, *, same_as: str = ""):
+    try:
+        parsed = resolver.parse(rest, query)
     except resolver.ResolverError as exc:
-        return _error(request, exc.status, str(exc))
+        return _error(request, exc.status, str(exc),
+                      link_header=f'<{same_as}>; rel="owl:sameAs"' if same_as else "")
     site = resolver.root(request)
     linkset_url = f"{site}{parsed.path()}?linkType=linkset"
     links = [f'<{linkset_url}>; rel="linkset"; type="application/linkset+json"']
-    if parsed.given_gtin != parsed.gtin or request.path.endswith("/"):
+    if same_as:
+        links.append(f'<{same_as}>; rel="owl:sameAs"')
+    elif parsed.given_gtin != parsed.gtin or request.path.endswith("/"):
         links.append(f'<{site}{parsed.path()}>; rel="owl:sameAs"')
     product, lot = resolver.lookup(parsed)
     if product is None:
         return _error(request, 404, _("Không tìm thấy sản phẩm có GTIN %(g)s (no product with this GTIN).")
                       % {"g": parsed.gtin}, link_header=", ".join(links[1:]))
     resolved = resolver.gather(request, parsed, product, lot)
-    link_type = request.GET.get("linkType") or request.GET.get("linktype")
+    link_type = query.get("linkType") or query.get("linktype")
     accept = request.META.get("HTTP_ACCEPT", "")
     wants_linkset = resolver.normalise_link_type(link_type or "") in ("all", "linkset") or (
         not link_type and ("application/linkset+json" in accept or
@@ -103,15 +166,15 @@ def digital_link(request, rest: str):
         response["Cache-Control"] = "public, max-age=60"
         return _resolver_headers(response, link_header=", ".join(links))
     languages = resolver.accept_languages(request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
-    if request.GET.get("lang"):
-        languages.insert(0, request.GET["lang"].lower())
+    if query.get("lang"):
+        languages.insert(0, query["lang"].lower())
     target = resolver.choose(resolved, link_type, languages)
     if target is None:
         return _error(request, 404, _("Không có liên kết phù hợp (no matching link)."), link_header=", ".join(links))
     params = {**parsed.extra, **parsed.attributes}
     if target.link_type in ("gs1:defaultLink", "gs1:pip", "gs1:traceability", "gs1:recallStatus") \
-            and target.href.startswith(site) and request.GET.get("lang"):
-        params["lang"] = request.GET["lang"]
+            and target.href.startswith(site) and query.get("lang"):
+        params["lang"] = query["lang"]
     response = TemporaryRedirect(resolver.with_query(target.href, params))
     response["Cache-Control"] = "no-cache"
     if request.method == "GET":

@@ -36,6 +36,8 @@ class CaptureJob(models.Model):
     duplicate_count = models.PositiveIntegerField(_("số sự kiện trùng eventID"), default=0)
     # The received document while a queued (asynchronous) capture waits; emptied when it ends.
     document = models.JSONField(null=True, blank=True)
+    # Capture options a queued job must remember: {"public": bool, "organization_id": int|None}.
+    options = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -135,3 +137,48 @@ class EPCISShare(models.Model):
 
     def __str__(self):
         return f"{self.owner} → {self.grantee}"
+
+
+class EPCISQuery(models.Model):
+    """A named query (POST /epcis/queries): an EPCIS query definition saved under a name per owner."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="epcis_queries",
+                              verbose_name=_("người tạo"))
+    name = models.CharField(_("tên truy vấn"), max_length=100)
+    # The definition as sent: {"eventType": ["ObjectEvent"], "EQ_bizStep": ["shipping"], …}.
+    query = models.JSONField(_("định nghĩa truy vấn"), default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("truy vấn EPCIS có tên")
+        verbose_name_plural = _("truy vấn EPCIS có tên")
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="trace_query_name_unique")]
+
+    def __str__(self):
+        return self.name
+
+
+class EPCISSubscription(models.Model):
+    """A webhook subscribed to a named query; `stream` ones are told of each matching capture."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    query = models.ForeignKey(EPCISQuery, on_delete=models.CASCADE, related_name="subscriptions")
+    dest = models.URLField(_("địa chỉ webhook"), max_length=2000)
+    # Shared secret chosen by the client; the GS1-Signature header is HMAC-SHA256(body) with it.
+    signature_token = models.CharField(max_length=500, blank=True)
+    report_if_empty = models.BooleanField(default=False)
+    stream = models.BooleanField(default=True)
+    initial_record_time = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_notified_at = models.DateTimeField(null=True, blank=True)
+    failed_deliveries = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("đăng ký nhận sự kiện EPCIS")
+        verbose_name_plural = _("đăng ký nhận sự kiện EPCIS")
+        indexes = [models.Index(fields=["stream"], name="trace_subscription_stream_idx")]
+
+    def __str__(self):
+        return f"{self.query.name} → {self.dest}"

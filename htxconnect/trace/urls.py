@@ -17,5 +17,11 @@ urlpatterns = [
     path("epcis/eventTypes/<path:event_type>", epcis.event_type, name="epcis_event_type"),
     path("epcis/epcs/<path:epc>/events", epcis.epc_events, name="epcis_epc_events"),
     path("epcis/epcs/<path:epc>", epcis.epc_resource, name="epcis_epc"),
-    re_path(r"^epcis(?:/(?P<rest>.*))?$", epcis.not_found, name="epcis_not_found"),
+    path("epcis/queries", epcis.queries, name="epcis_queries"),
+    path("epcis/queries/<str:query_name>", epcis.query_detail, name="epcis_query"),
+    path("epcis/queries/<str:query_name>/events", epcis.query_events, name="epcis_query_events"),
+    path("epcis/queries/<str:query_name>/subscriptions", epcis.subscriptions, name="epcis_subscriptions"),
+    path("epcis/queries/<str:query_name>/subscriptions/<str:subscription_id>", epcis.subscription_detail,
+         name="epcis_subscription"),
+    re_path(r"^epcis(?:/(?P<rest>[\s\S]*))?\Z", epcis.not_found, name="epcis_not_found"),
 ]

@@ -35,11 +35,18 @@ OWN_POST = {who: (302 if code == 200 else code) for who, code in OWN.items()}
 REDIRECT_ALL = {who: 307 for who in WHO}
 
 
+def _compressed(gtin: str, lot: str) -> str:
+    from htxconnect.resolver.dl_compression import compress_elements
+
+    return compress_elements({"01": gtin, "10": lot})
+
+
 def resolver_matrix() -> dict:
     s = lambda key: (lambda o: resolver_sample()[key])  # noqa: E731
     return {
         "resolver:well_known": _case("/.well-known/gs1resolver", EVERYONE),
         "resolver:digital_link": _case(lambda o: f"/01/{s('gtin')(o)}/10/{s('lot_code')(o)}", REDIRECT_ALL),
+        "resolver:compressed_link": _case(lambda o: "/" + _compressed(s('gtin')(o), s('lot_code')(o)), REDIRECT_ALL),
         "resolver:scan_product": _case(lambda o: f"/scan/01/{s('gtin')(o)}/", EVERYONE),
         "resolver:scan_lot": _case(lambda o: f"/scan/01/{s('gtin')(o)}/10/{s('lot_code')(o)}/", EVERYONE),
         "resolver:report": _case(lambda o: f"/scan/01/{s('gtin')(o)}/report/", EVERYONE),

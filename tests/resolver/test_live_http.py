@@ -65,3 +65,14 @@ def test_scan_page_over_http_is_cacheable(live_server, lot):
     status, _h, body = request(live_server, "GET", f"/scan/01/{lot.product.gtin}/10/{lot.code}/",
                                {"If-None-Match": headers["etag"]})
     assert status == 304 and body == b""
+
+
+def test_compressed_uri_over_http(live_server, lot):
+    from htxconnect.resolver.dl_compression import compress_elements
+
+    token = compress_elements({"01": lot.product.gtin, "10": lot.code, "17": "261130"})
+    status, headers, body = request(live_server, "GET", f"/{token}")
+    assert status == 307
+    assert headers["location"].endswith(f"/scan/01/{lot.product.gtin}/10/{lot.code}/?17=261130")
+    assert f'<{live_server.url}/01/{lot.product.gtin}/10/{lot.code}?17=261130>; rel="owl:sameAs"' in headers["link"]
+    assert headers["access-control-allow-origin"] == "*"

@@ -78,7 +78,7 @@ def test_at_most_six_queries_on_a_miss_and_none_on_a_hit(lot, journey, certified
 def test_cache_headers_and_etag(lot):
     client = Client()
     r = client.get(url(lot))
-    assert "public" in r["Cache-Control"] and "s-maxage=5" in r["Cache-Control"]
+    assert "public" in r["Cache-Control"] and "s-maxage=3" in r["Cache-Control"]
     assert client.get(url(lot), headers={"If-None-Match": r["ETag"]}).status_code == 304
 
 

@@ -81,3 +81,10 @@ def object_event(i=0, **fields):
     }
     event.update(fields)
     return event
+
+
+@pytest.fixture(autouse=True)
+def _webhooks_to_localhost(settings):
+    """Webhook tests deliver to a local HTTP server; fast retries."""
+    settings.EPCIS_WEBHOOK_ALLOW_PRIVATE = True
+    settings.EPCIS_WEBHOOK_RETRY_DELAYS = [0.05, 0.1]

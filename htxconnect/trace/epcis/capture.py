@@ -229,7 +229,7 @@ def _id_of(place) -> str:
     return canonical_epc(place["id"]) if isinstance(place, dict) and isinstance(place.get("id"), str) else ""
 
 
-def build_rows(events, *, record_time, context, owner, capture, public=False):
+def build_rows(events, *, record_time, context, owner, capture, public=False, organization_id=None):
     """EPCISEvent instances (unsaved) and, per event, its (role, canonical epc) index entries."""
     rows, index = [], []
     for event in events:
@@ -253,6 +253,7 @@ def build_rows(events, *, record_time, context, owner, capture, public=False):
             context=context,
             capture=capture,
             owner=owner,
+            organization_id=organization_id,
             public=public,
         ))
         entries = set()
@@ -345,8 +346,12 @@ def _finish(job: CaptureJob, *, status: str, errors: list | None = None) -> Capt
     return job
 
 
-def run_capture(job: CaptureJob, document, *, user) -> CaptureJob:
-    """Check and store `document` for `user`, recording the outcome on `job`."""
+def run_capture(job: CaptureJob, document, *, user, public: bool = False, organization_id: int | None = None) -> CaptureJob:
+    """Check and store `document` for `user`, recording the outcome on `job`.
+
+    `public` marks the stored events public (the scan page may show them); `organization_id`
+    attaches them to a registry Organization. Streaming subscriptions are notified after commit.
+    """
     checked = check_document(document)
     job.event_count = len(checked.events)
     events = checked.events
@@ -361,14 +366,20 @@ def run_capture(job: CaptureJob, document, *, user) -> CaptureJob:
             try:
                 with transaction.atomic():
                     rows, index = build_rows(events, record_time=timezone.now(), context=context, owner=user,
-                                             capture=job)
+                                             capture=job, public=public, organization_id=organization_id)
                     stored, duplicates = store_rows(rows, index)
+                    if stored:
+                        from .subscriptions import after_capture
+
+                        after_capture(job.pk)
                     job.stored_count, job.duplicate_count = stored, duplicates
                     status = CaptureJob.Status.FAILED if checked.errors else CaptureJob.Status.SUCCESS
                     _finish(job, status=status, errors=checked.errors)
                     audit.record("trace.epcis.captured", obj=job, actor=user, object_repr=f"EPCIS capture {job.id}",
                                  changes={"events": [None, stored], "duplicates": [None, duplicates],
-                                          "rejected": [None, len(checked.bad_events)]})
+                                          "rejected": [None, len(checked.bad_events)],
+                                          **({"public": [None, True]} if public else {}),
+                                          **({"organization_id": [None, organization_id]} if organization_id else {})})
                 break
             except IntegrityError:
                 if attempt:
@@ -382,19 +393,31 @@ def run_capture(job: CaptureJob, document, *, user) -> CaptureJob:
     return job
 
 
-def receive_document(document, *, user, error_behaviour: str = CaptureJob.ErrorBehaviour.ROLLBACK) -> CaptureJob:
-    """Record a capture job for a parsed document and run it now or queue it (large documents)."""
+def receive_document(document, *, user, error_behaviour: str = CaptureJob.ErrorBehaviour.ROLLBACK,
+                     public: bool = False, organization_id: int | None = None,
+                     synchronous: bool = False) -> CaptureJob:
+    """Record a capture job for a parsed document and run it now or queue it (large documents).
+
+    public: store the events as public (shown on the public scan page).
+    organization_id: the registry Organization the events belong to (None: none).
+    synchronous: run now whatever the size (staff forms that show the outcome at once).
+    """
     events, _path = event_list_of(document)
     count = len(events) if events is not None else 0
-    if count > sync_limit():
+    if public or organization_id is not None:
+        # Kept on the job while it waits, so a queued capture stores them too.
+        options = {"public": bool(public), "organization_id": organization_id}
+    else:
+        options = None
+    if count > sync_limit() and not synchronous:
         job = CaptureJob.objects.create(created_by=user, error_behaviour=error_behaviour, event_count=count,
-                                        document=document)
+                                        document=document, options=options or {})
         from htxconnect.trace.tasks import capture_task
 
         transaction.on_commit(lambda: capture_task.enqueue(str(job.pk)))
         return job
     job = CaptureJob.objects.create(created_by=user, error_behaviour=error_behaviour, event_count=count)
-    return run_capture(job, document, user=user)
+    return run_capture(job, document, user=user, public=public, organization_id=organization_id)
 
 
 def run_queued_capture(job_id: str) -> CaptureJob | None:
@@ -402,4 +425,6 @@ def run_queued_capture(job_id: str) -> CaptureJob | None:
     job = CaptureJob.objects.select_related("created_by").filter(pk=job_id).first()
     if job is None or job.status != CaptureJob.Status.RUNNING or job.document is None:
         return job
-    return run_capture(job, job.document, user=job.created_by)
+    options = job.options or {}
+    return run_capture(job, job.document, user=job.created_by, public=bool(options.get("public")),
+                       organization_id=options.get("organization_id"))

@@ -15,6 +15,7 @@ import uuid
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import RequestDataTooBig
 from django.http import FileResponse, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
@@ -460,3 +461,160 @@ def context_file(request):
 def not_found(request, rest=""):
     """Any other path under /epcis/: a problem body rather than the site's HTML 404 page."""
     return _not_found(_("Không có tài nguyên EPCIS “%(path)s”.") % {"path": request.path})
+
+
+# --- Named queries and subscriptions -------------------------------------------------------------------------
+
+
+def _query_of(user, query_name: str):
+    from htxconnect.trace.models import EPCISQuery
+
+    return EPCISQuery.objects.filter(owner=user, name=query_name).first()
+
+
+def _no_query(query_name: str):
+    return _not_found(_("Không có truy vấn có tên “%(name)s” của bạn.") % {"name": query_name})
+
+
+def _subscription_refused(exc):
+    return problem_response(400, "epcisException:ValidationException",
+                            _("Yêu cầu không hợp lệ (invalid request)"), str(exc))
+
+
+def _only_paging(request):
+    for name in request.GET:
+        if name not in ("perPage", "nextPageToken"):
+            raise QueryParameterError(_("Tham số “%(name)s” không được hỗ trợ ở đây.") % {"name": name})
+
+
+def _query_body(query) -> dict:
+    return {"name": query.name, "query": query.query}
+
+
+@epcis_endpoint("GET", "POST")
+def queries(request, user, media):
+    from htxconnect.trace.models import EPCISQuery
+
+    from .subscriptions import QueryExists, SubscriptionError, create_query
+
+    if request.method == "POST":
+        parsed = _read_json_body(request)
+        if isinstance(parsed, HttpResponse):
+            return parsed
+        body = parsed.value
+        if not isinstance(body, dict) or "name" not in body or "query" not in body:
+            return _subscription_refused(_("Thân yêu cầu phải là {\"name\": …, \"query\": {…}} (QueryDefinition)."))
+        try:
+            query = create_query(user=user, name=body["name"], definition=body["query"])
+        except QueryExists:
+            return problem_response(409, "epcisException:ResourceAlreadyExistsException",
+                                    _("Truy vấn đã có (query already exists)"),
+                                    _("Bạn đã có truy vấn tên “%(name)s”.") % {"name": body["name"]})
+        except SubscriptionError as exc:
+            return problem_response(400, "epcisException:QueryParameterException",
+                                    _("Định nghĩa truy vấn không hợp lệ (invalid query definition)"), str(exc))
+        response = HttpResponse(status=201)
+        response["Location"] = f"/epcis/queries/{quote(query.name, safe='')}"
+        return _gs1_headers(response)
+    _only_paging(request)
+    per_page = request.GET.get("perPage", "100").strip()
+    if not per_page.isdigit() or not 1 <= int(per_page) <= max_per_page():
+        raise QueryParameterError(_("perPage phải là số nguyên từ 1 đến %(max)d.") % {"max": max_per_page()})
+    rows = EPCISQuery.objects.filter(owner=user).order_by("name")
+    token = request.GET.get("nextPageToken")
+    if token is not None:
+        try:
+            after = signing.loads(token, salt="htxconnect.trace.epcis.queries")
+        except signing.BadSignature:
+            raise QueryParameterError(_("nextPageToken không hợp lệ hoặc đã bị sửa (invalid nextPageToken).")) from None
+        rows = rows.filter(name__gt=after)
+    rows = list(rows[:int(per_page) + 1])
+    headers = {}
+    if len(rows) > int(per_page):
+        rows = rows[:int(per_page)]
+        headers["Link"] = _next_link(request, signing.dumps(rows[-1].name, salt="htxconnect.trace.epcis.queries"))
+    return json_response([_query_body(q) for q in rows], content_type=media, headers=headers)
+
+
+@epcis_endpoint("GET", "DELETE")
+def query_detail(request, user, media, query_name):
+    from .subscriptions import delete_query
+
+    query = _query_of(user, query_name)
+    if query is None:
+        return _no_query(query_name)
+    if request.method == "DELETE":
+        delete_query(user=user, query=query)
+        return _gs1_headers(HttpResponse(status=204))
+    return json_response(_query_body(query), content_type=media)
+
+
+@epcis_endpoint("GET")
+def query_events(request, user, media, query_name):
+    from .subscriptions import run_query
+
+    query = _query_of(user, query_name)
+    if query is None:
+        return _no_query(query_name)
+    _only_paging(request)
+    queryset, per_page, after = run_query(query, request.GET, user=user)
+    rows, next_key = page(queryset, per_page, after)
+    headers = {}
+    if next_key is not None:
+        headers["Link"] = _next_link(request, make_page_token(*next_key))
+    return json_response(query_document(rows, query_name=query.name), content_type=media, headers=headers)
+
+
+def _subscription_body(subscription, *, full: bool = False) -> dict:
+    body = {"subscriptionID": str(subscription.pk), "dest": subscription.dest,
+            "createdAt": format_time(subscription.created_at), "stream": True}
+    if subscription.last_notified_at is not None:
+        body["lastNotifiedAt"] = format_time(subscription.last_notified_at)
+    if subscription.initial_record_time is not None:
+        body["initialRecordTime"] = format_time(subscription.initial_record_time)
+    if full:
+        body["queryName"] = subscription.query.name
+        body["reportIfEmpty"] = subscription.report_if_empty
+    return body  # the signatureToken is never shown again
+
+
+@epcis_endpoint("GET", "POST")
+def subscriptions(request, user, media, query_name):
+    from .subscriptions import SubscriptionError, create_subscription
+
+    query = _query_of(user, query_name)
+    if query is None:
+        return _no_query(query_name)
+    if request.method == "POST":
+        parsed = _read_json_body(request)
+        if isinstance(parsed, HttpResponse):
+            return parsed
+        try:
+            subscription = create_subscription(user=user, query=query, body=parsed.value)
+        except SubscriptionError as exc:
+            return _subscription_refused(exc)
+        location = f"/epcis/queries/{quote(query.name, safe='')}/subscriptions/{subscription.pk}"
+        return json_response(_subscription_body(subscription), status=201, content_type=media,
+                             headers={"Location": request.build_absolute_uri(location)})
+    _only_paging(request)
+    rows = query.subscriptions.order_by("created_at")[:max_per_page()]
+    return json_response([_subscription_body(s) for s in rows], content_type=media)
+
+
+@epcis_endpoint("GET", "DELETE")
+def subscription_detail(request, user, media, query_name, subscription_id):
+    from .subscriptions import delete_subscription
+
+    query = _query_of(user, query_name)
+    try:
+        pk = uuid.UUID(subscription_id)
+    except ValueError:
+        pk = None
+    subscription = query.subscriptions.filter(pk=pk).first() if query is not None and pk else None
+    if subscription is None:
+        return _not_found(_("Không có đăng ký “%(id)s” cho truy vấn “%(name)s”.")
+                          % {"id": subscription_id, "name": query_name})
+    if request.method == "DELETE":
+        delete_subscription(user=user, subscription=subscription)
+        return _gs1_headers(HttpResponse(status=204))
+    return json_response(_subscription_body(subscription, full=True), content_type=media)
