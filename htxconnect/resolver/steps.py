@@ -3,7 +3,7 @@
 A cooperative member picks a step (harvest, sort, pack, ship, receive, process); `record_step`
 turns it into an ObjectEvent or TransformationEvent with the CBV 2.0 business step and
 disposition below, checks it against the official schema and the standard's rules (the trace
-app's `check_document`) and stores it (`build_rows` + `store_rows`), marked public when the lot is.
+app's capture service `receive_document`, which validates and stores it), marked public when the lot is.
 The lot is named by its GS1 Digital Link class URI (GTIN + lot) in a quantity list, which the
 repository indexes the same as the `urn:epc:class:lgtin:` form.
 """
@@ -22,7 +22,8 @@ from django.utils.translation import pgettext_lazy
 
 from htxconnect.core import audit
 from htxconnect.trace import gs1
-from htxconnect.trace.epcis.capture import build_rows, check_document, store_rows
+from htxconnect.trace.epcis.capture import receive_document
+from htxconnect.trace.models import CaptureJob
 
 from . import services
 from .models import Location, Lot
@@ -125,16 +126,13 @@ def record_step(*, actor, lot: Lot, step: str, when: datetime.datetime, location
     event = build_event(step=STEPS[step], lot=lot, when=when, location=location, quantity=quantity, note=note,
                         output_lot=output_lot, destination=destination)
     document = document_for([event])
-    checked = check_document(document)
-    if checked.errors:  # a bug here, not the user's input: say which rule failed
-        raise ValidationError("; ".join(f"{e.get('path', '')}: {e['detail']}" for e in checked.errors))
-    owner = owner or actor
-    rows, index = build_rows(checked.events, record_time=timezone.now(), context=document["@context"], owner=owner,
-                             capture=None, public=lot.is_public)
-    for row in rows:
-        row.organization_id = lot.product.producer_id
-    store_rows(rows, index)
+    # The one capture service: validation, storage, the capture record and subscriptions' webhooks.
+    job = receive_document(document, user=owner or actor, public=lot.is_public,
+                           organization_id=lot.product.producer_id, synchronous=True)
+    if job.status != CaptureJob.Status.SUCCESS:  # a bug here, not the user's input: say which rule failed
+        raise ValidationError("; ".join(f"{e.get('path', '')}: {e.get('detail', e)}" for e in job.errors))
+    row = job.events.get()
     audit.record("resolver.step.recorded", obj=lot, actor=actor,
                  changes={"step": [None, step], "event_id": [None, event["eventID"]]})
     services._purge(lot.product_id)
-    return rows[0]
+    return row
