@@ -54,3 +54,21 @@ def new_page(browser, live_server):
     yield make
     for context in contexts:
         context.close()
+
+
+def signed_in_page(new_page, live_server, user, viewport):
+    """A page whose browser carries `user`'s session (staff already past two-factor), recording
+    Content-Security-Policy violations in `page.csp_violations`."""
+    from tests.conftest import signed_in_client
+
+    page = new_page(viewport=viewport)
+    cookie = signed_in_client(user).cookies["sessionid"].value
+    page.context.add_cookies([{"name": "sessionid", "value": cookie, "url": live_server.url}])
+    violations = []
+    page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
+    page.csp_violations = violations
+    return page
+
+
+def no_horizontal_scroll(page):
+    return page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]

@@ -5,9 +5,9 @@ import pytest
 
 from htxconnect.core.models import AuditEntry
 from htxconnect.core.roles import Role
-from tests.conftest import make_user, signed_in_client
+from tests.conftest import make_user
 
-from .conftest import DESKTOP, PHONE
+from .conftest import DESKTOP, PHONE, no_horizontal_scroll, signed_in_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -29,20 +29,6 @@ def staff(db):
                             "website": [None, "https://htx-my-hoa-hung-rat-dai.example.vn/san-pham/gao-thom"]})
         for i in range(60))
     return {"leader": leader, "officer": officer}
-
-
-def signed_in_page(new_page, live_server, user, viewport):
-    page = new_page(viewport=viewport)
-    cookie = signed_in_client(user).cookies["sessionid"].value
-    page.context.add_cookies([{"name": "sessionid", "value": cookie, "url": live_server.url}])
-    violations = []
-    page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
-    page.csp_violations = violations
-    return page
-
-
-def no_horizontal_scroll(page):
-    return page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
 
 
 def test_home_on_a_phone_has_a_working_collapsed_menu(new_page, live_server, staff):

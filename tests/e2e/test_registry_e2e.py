@@ -10,9 +10,9 @@ from playwright.sync_api import expect
 
 from htxconnect.core.roles import Role
 from htxconnect.registry import services
-from tests.conftest import make_user, signed_in_client
+from tests.conftest import make_user
 
-from .conftest import PHONE
+from .conftest import PHONE, no_horizontal_scroll, signed_in_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -45,20 +45,6 @@ def registry(db):
                                 decision_date=today - datetime.timedelta(days=100))
     services.add_person(actor=None, organization=hong_duc, role="chair", consent=True, **PERSON)
     return {"officer": officer, "hong_duc": hong_duc}
-
-
-def signed_in_page(new_page, live_server, user, viewport):
-    page = new_page(viewport=viewport)
-    cookie = signed_in_client(user).cookies["sessionid"].value
-    page.context.add_cookies([{"name": "sessionid", "value": cookie, "url": live_server.url}])
-    violations = []
-    page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
-    page.csp_violations = violations
-    return page
-
-
-def no_horizontal_scroll(page):
-    return page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
 
 
 def test_officer_finds_hong_duc_on_a_phone_and_sees_its_tabs(new_page, live_server, registry):
