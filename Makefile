@@ -18,7 +18,7 @@ help:
 
 # The virtual environment, rebuilt when the lock file changes.
 $(VENV)/.installed: pyproject.toml requirements.lock
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { scripts/apt_install.sh python3-venv && rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	@test -x $(UV) || $(PY) -m pip install -q --disable-pip-version-check uv
 	$(UV) pip install --python $(PY) -q -r requirements.lock
 	$(UV) pip install --python $(PY) -q --no-deps -e .

@@ -3,7 +3,7 @@
 # into htxconnect/static/vendor (served by the project; no CDN at run time).
 set -eu
 cd "$(dirname "$0")/.."
-command -v npm >/dev/null 2>&1 || { echo "npm is required (Debian: apt-get install npm)" >&2; exit 1; }
+command -v npm >/dev/null 2>&1 || scripts/apt_install.sh npm
 npm ci --no-audit --no-fund --loglevel=error
 out=htxconnect/static/vendor
 rm -rf "$out" && mkdir -p "$out/bootstrap" "$out/bootstrap-icons/fonts" "$out/htmx"

@@ -3,7 +3,7 @@
 # (Playwright's sync API refuses to start once an earlier test left an asyncio loop behind).
 # Arguments go to both runs; "no tests collected" (exit 5) in one of them is not a failure.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 export DJANGO_ENV=test
 status=0
 for selection in "not e2e" "e2e"; do
