@@ -1,12 +1,15 @@
-"""The registry's view of administrative units: names by code, wards of a province, and the
-conversion of pre-2025 addresses. Prefers htxconnect.core.adminunits (the shared helper);
-falls back to vietnamadminunits' offline dataset so the registry works on its own.
+"""The registry's view of administrative units, as small `Unit` records for forms and services.
+
+One source of truth: htxconnect.core.adminunits (offline data, never an online geocoder, never a
+silent guess). This module only adapts its Province/Ward objects to one shape with a code, a
+name and the province code.
 """
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
+
+from htxconnect.core import adminunits
 
 
 @dataclass(frozen=True)
@@ -25,84 +28,39 @@ class Conversion:
     message: str = ""
 
 
-@functools.lru_cache(maxsize=1)
-def _dataset() -> tuple[dict, dict]:
-    from vietnamadminunits.database import get_data
-
-    rows = get_data(fields=["province", "provinceCode", "ward", "wardCode"])
-    provinces, wards = {}, {}
-    for row in rows:
-        provinces.setdefault(row["provinceCode"], Unit(row["provinceCode"], row["province"]))
-        wards[row["wardCode"]] = Unit(row["wardCode"], row["ward"], row["provinceCode"])
-    return provinces, wards
+def _ward_unit(w) -> Unit | None:
+    return Unit(w.code, w.name, w.province_code) if w is not None else None
 
 
-def _core():
-    try:
-        from htxconnect.core import adminunits
-    except ImportError:
-        return None
-    return adminunits
-
-
-def _as_unit(obj, province_code: str = "") -> Unit | None:
-    if obj is None:
-        return None
-    if isinstance(obj, Unit):
-        return obj
-    code = getattr(obj, "code", None) or (obj.get("code") if isinstance(obj, dict) else None)
-    name = (getattr(obj, "full_name", None) or getattr(obj, "name", None)
-            or (obj.get("name") if isinstance(obj, dict) else None))
-    prov = getattr(obj, "province_code", None) or (obj.get("province_code") if isinstance(obj, dict) else None)
-    if not code:
-        return None
-    return Unit(str(code), str(name or code), str(prov or province_code))
+def _province_unit(p) -> Unit | None:
+    return Unit(p.code, p.name, p.code) if p is not None else None
 
 
 def province(code: str) -> Unit | None:
-    return _dataset()[0].get(code)
+    return _province_unit(adminunits.get_province(code)) if code else None
 
 
 def ward(code: str) -> Unit | None:
-    return _dataset()[1].get(code)
+    return _ward_unit(adminunits.get_ward(code)) if code else None
 
 
 def provinces() -> list[Unit]:
-    return sorted(_dataset()[0].values(), key=lambda u: u.name)
+    return sorted((_province_unit(p) for p in adminunits.provinces()), key=lambda u: u.name)
 
 
 def wards(province_code: str | None = None) -> list[Unit]:
-    units = _dataset()[1].values()
-    if province_code:
-        units = [u for u in units if u.province_code == province_code]
+    codes = [province_code] if province_code else [p.code for p in adminunits.provinces()]
+    units = [_ward_unit(w) for code in codes for w in adminunits.wards(code)]
     return sorted(units, key=lambda u: (u.province_code, u.name))
 
 
 def convert_legacy_address(text: str) -> Conversion:
     """A pre-1/7/2025 address → current ward and province (never guessing a ward)."""
-    core = _core()
-    if core is not None and hasattr(core, "convert_legacy_address"):
-        result = core.convert_legacy_address(text)
-        prov = _as_unit(getattr(result, "province", None))
-        wd = _as_unit(getattr(result, "ward", None), prov.code if prov else "")
-        if prov is None and wd is not None:
-            prov = province(wd.province_code)
-        if prov is not None and prov.code and province(prov.code):
-            prov = province(prov.code)
-        return Conversion(
-            status=str(getattr(result, "status", "failed")), ward=wd, province=prov,
-            candidates=[c for c in (_as_unit(c) for c in getattr(result, "candidates", []) or []) if c],
-            message=str(getattr(result, "message", "") or ""),
-        )
-    from vietnamadminunits import convert_address
-
-    try:
-        result = convert_address(text)
-    except Exception as error:  # the library raises plain exceptions on unknown names
-        return Conversion(status="failed", message=str(error))
-    prov = province(result.province_code) if result.province_code else None
-    if result.ward_code:
-        return Conversion(status="converted", ward=ward(result.ward_code), province=prov)
-    if prov is not None:
-        return Conversion(status="ambiguous", province=prov, candidates=wards(prov.code))
-    return Conversion(status="failed")
+    result = adminunits.convert_legacy_address(text)
+    return Conversion(
+        status=result.status,
+        ward=_ward_unit(result.ward),
+        province=_province_unit(result.province),
+        candidates=[_ward_unit(c) for c in result.candidates],
+        message=result.message,
+    )
