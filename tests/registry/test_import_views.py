@@ -73,7 +73,7 @@ def test_template_download_has_the_sheets_headers_and_drop_downs(clients):
     response = clients["officer"].get(UPLOAD + "template.xlsx")
     assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
     wb = load_workbook(io.BytesIO(response.content))
-    assert wb.sheetnames == ["Hướng dẫn", "Tổ chức", "Sản phẩm", "Chứng nhận", "Danh mục"]
+    assert wb.sheetnames == ["Hướng dẫn", "Tổ chức", "Sản phẩm", "Chứng nhận", "OCOP", "Danh mục"]
     headers = [c.value for c in wb["Tổ chức"][1]]
     assert headers[:2] == ["Mã số thuế", "Tên tổ chức *"]
     assert "Địa chỉ (xã/phường, huyện, tỉnh)" in headers

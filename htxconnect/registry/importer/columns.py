@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from htxconnect.core.text import fold
 
-from ..models import Certification, Organization, Product
+from ..models import Certification, OcopRating, Organization, Product
 
 TEXT, INT, DATE, CHOICE, LIST, MONTHS, TAX, GTIN = "text", "int", "date", "choice", "list", "months", "tax", "gtin"
 
@@ -113,7 +113,27 @@ CERTIFICATIONS = Sheet("certifications", "Chứng nhận", (
     Column("expiry_date", "Ngày hết hạn", DATE, help="dd/mm/yyyy, sau ngày cấp.", example="09/01/2027", width=14),
 ))
 
-SHEETS = (ORGANIZATIONS, PRODUCTS, CERTIFICATIONS)
+# A province's published list of OCOP products (product, producer, address, stars, score, decision
+# number and date, level), as the provinces publish it: one rating a row.
+OCOP = Sheet("ocop", "OCOP", (
+    Column("producer_tax_code", "Mã số thuế chủ thể", TAX, help="Mã số thuế của chủ thể OCOP (trong trang “Tổ chức” "
+           "của tệp này hoặc đã có trong sổ).", example="0312687878", width=18),
+    Column("producer_name", "Chủ thể OCOP", help="Tên đơn vị sản xuất; dùng khi chưa có mã số thuế.",
+           example="HTX Nông nghiệp Phước Hòa", width=30),
+    Column("producer_address", "Địa chỉ chủ thể", help="Như trong danh sách công bố; chỉ để đối chiếu, địa chỉ "
+           "của đơn vị lấy từ sổ đăng ký.", example="xã Tân Hiệp, huyện Phú Giáo, tỉnh Bình Dương", width=34),
+    Column("product_name", "Tên sản phẩm", required=True, help="Sản phẩm chưa có trong sổ sẽ được tạo cho chủ thể.",
+           example="Bưởi da xanh", width=28),
+    Column("stars", "Số sao", INT, required=True, help="3, 4 hoặc 5.", example="4", width=8),
+    Column("total_score", "Tổng điểm", INT, help="Trên thang 100: 50–69 điểm = 3 sao, 70–89 = 4 sao, 90–100 = 5 sao.",
+           example="78", width=10),
+    Column("decision_number", "Số quyết định", required=True, example="1234/QĐ-UBND", width=18),
+    Column("decision_date", "Ngày quyết định", DATE, required=True, help="dd/mm/yyyy", example="20/12/2024", width=14),
+    Column("level", "Cấp đánh giá", CHOICE, choices=_choices(OcopRating.Level.choices),
+           help="Bỏ trống = cấp tỉnh (5 sao là cấp quốc gia).", example="Cấp tỉnh"),
+))
+
+SHEETS = (ORGANIZATIONS, PRODUCTS, CERTIFICATIONS, OCOP)
 SHEETS_BY_KEY = {s.key: s for s in SHEETS}
 INSTRUCTIONS_TITLE = "Hướng dẫn"
 LISTS_TITLE = "Danh mục"

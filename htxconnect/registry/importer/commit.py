@@ -14,7 +14,7 @@ from htxconnect.core import audit
 from htxconnect.core.text import fold
 
 from .. import services
-from ..models import Certification, Organization, Product
+from ..models import Certification, OcopRating, Organization, Product
 from . import analysis
 from . import columns as C
 from .analysis import CREATE, MERGE
@@ -29,7 +29,8 @@ class CommitFailed(Exception):
 ORG_FIELDS = [c.key for c in C.ORGANIZATIONS.columns if c.key not in ("sectors", "address", "ward_code", "province_code")]
 PRODUCT_FIELDS = ["name", "category", "unit", "season_months", "gtin", "origin_ward_code", "description"]
 CERT_FIELDS = ["type", "type_other", "number", "issuer", "issue_date", "expiry_date"]
-DATE_FIELDS = {"registration_date", "established_on", "issue_date", "expiry_date"}
+OCOP_FIELDS = ["stars", "total_score", "decision_number", "decision_date", "level"]
+DATE_FIELDS = {"registration_date", "established_on", "issue_date", "expiry_date", "decision_date"}
 
 
 def _typed(values: dict, keys) -> dict:
@@ -184,6 +185,47 @@ def commit(preview: dict, *, actor, filename: str = "", progress=None) -> dict:
                         result["certifications"]["updated"] += 1
                     else:
                         result["certifications"]["unchanged"] += 1
+            except (ValidationError, PermissionDenied) as error:
+                raise _error(title, row, error) from None
+            tick()
+
+        # OCOP lists name products the registry may not have yet: each is created once, however
+        # many ratings (re-ratings over the years) name it.
+        new_products: dict[tuple[str, str], Product] = {}
+
+        def rated_product(producer_ref, ref) -> Product:
+            if "row" in ref:
+                return products_by_row[ref["row"]]
+            if "db" in ref:
+                return Product.objects.select_related("producer").get(pk=ref["db"])
+            key = (str(producer_ref.get("row") or producer_ref.get("db")), ref["new"])
+            if key not in new_products:
+                new_products[key] = services.create_product(actor=actor, producer=organization(producer_ref),
+                                                            name=ref["name"])
+                result["ocop"]["products_created"] = result["ocop"].get("products_created", 0) + 1
+            return new_products[key]
+
+        title = preview["titles"].get("ocop", "")
+        for row in sheets.get("ocop", []):
+            status = analysis.row_status(row)
+            if status not in (CREATE, MERGE):
+                result["ocop"]["errors" if status == "error" else "skipped"] += 1
+                continue
+            fields = _typed(row["values"], OCOP_FIELDS)
+            try:
+                if status == CREATE:
+                    product = rated_product(row["ref"]["producer"], row["ref"]["product"])
+                    services.create_ocop_rating(actor=actor, product=product, **fields)
+                    result["ocop"]["created"] += 1
+                else:
+                    rating = OcopRating.objects.select_for_update().select_related("product__producer").get(
+                        pk=row["duplicate"]["target_id"])
+                    changes = _changed(rating, fields)
+                    if changes:
+                        services.update_ocop_rating(actor=actor, rating=rating, **changes)
+                        result["ocop"]["updated"] += 1
+                    else:
+                        result["ocop"]["unchanged"] += 1
             except (ValidationError, PermissionDenied) as error:
                 raise _error(title, row, error) from None
             tick()

@@ -125,7 +125,8 @@ def summary_lines(preview: dict, filename: str = "") -> list[str]:
 
 
 def result_line(result: dict) -> str:
-    labels = {"organizations": _("tổ chức"), "products": _("sản phẩm"), "certifications": _("chứng nhận")}
+    labels = {"organizations": _("tổ chức"), "products": _("sản phẩm"), "certifications": _("chứng nhận"),
+              "ocop": _("xếp hạng OCOP")}
     parts = []
     for key, r in result.items():
         parts.append(_("%(label)s: %(c)s tạo mới, %(u)s cập nhật, %(same)s không đổi, %(s)s bỏ qua, %(e)s lỗi không nhập")
