@@ -13,7 +13,7 @@ from htxconnect.core.permissions import COOPERATIVE
 
 from . import queries
 from .models import Product, Sector
-from .validators import display_gtin
+from htxconnect.core.identifiers import display_gtin
 
 router = Router(tags=["registry"])
 

@@ -21,7 +21,7 @@ from .models import (
     Certification, IPRight, IPUsageGrant, Membership, OcopRating, Organization, OrganizationUser, Person, Product,
     Sector,
 )
-from .validators import gtin_check_digit
+from htxconnect.core.identifiers import check_digit as gtin_check_digit
 
 D = datetime.date
 BINH_DUONG_REPORT = "Báo cáo Chương trình phối hợp Sở KH&CN – Liên minh HTX tỉnh Bình Dương giai đoạn 2016–2020"

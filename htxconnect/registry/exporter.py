@@ -15,7 +15,7 @@ from openpyxl.utils import get_column_letter
 
 from .importer import columns as C
 from .models import Certification, Organization, Product, Sector
-from .validators import display_gtin
+from htxconnect.core.identifiers import display_gtin
 
 HEADER_FILL = PatternFill("solid", fgColor="1F6F43")
 HEADER_FONT = Font(bold=True, color="FFFFFF")

@@ -8,9 +8,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from htxconnect.core.identifiers import display_gtin
+
 from . import queries, units
 from .models import Certification, IPRight, IPUsageGrant, Membership, OcopRating, Organization, Person, Product, Sector
-from .validators import display_gtin, normalize_gtin, normalize_tax_code, validate_photo_file
+from .validators import normalize_gtin, normalize_tax_code, validate_photo_file
 
 DATE_WIDGET = {"widget": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})}
 

@@ -1,4 +1,4 @@
-"""Validation of identifiers in the registry: tax codes (MST) and GTINs.
+"""Validation of identifiers in the registry: tax codes (MST) and GTINs (through core.identifiers).
 
 Each function says which rule failed, in Vietnamese, so a person can fix the value:
 length, digits only, check digit (naming the expected digit for a GTIN).
@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from stdnum import ean
 from stdnum.vn import mst
 
-GS1_VIETNAM_PREFIX = "893"
-GTIN_LENGTHS = (8, 12, 13, 14)
+from htxconnect.core import identifiers
 
 
 def _clean(value: str, separators: str) -> str:
@@ -76,59 +74,22 @@ def validate_tax_code(value: str) -> None:
         normalize_tax_code(value)
 
 
-# --- GTIN (mã số mã vạch) -------------------------------------------------------------------
-
-
-def gtin_check_digit(body: str) -> str:
-    """The GS1 mod-10 check digit for the digits before it."""
-    return ean.calc_check_digit(body)
+# --- GTIN (mã số mã vạch): the rules live in core.identifiers; here they become form errors ---------
 
 
 def normalize_gtin(value: str) -> str:
-    """A valid GTIN-8/12/13/14 as 14 digits (left-padded with zeros), else ValidationError.
-
-    A wrong check digit is an error naming the expected digit; it is never corrected silently.
-    """
-    raw = (value or "").strip()
-    compact = _clean(raw, " -")
-    if not compact:
-        raise ValidationError(_("Mã GTIN trống."), code="required")
-    if not compact.isdigit():
-        raise ValidationError(_("Mã GTIN “%(value)s” chỉ được gồm chữ số.") % {"value": raw}, code="digits")
-    if len(compact) not in GTIN_LENGTHS:
-        raise ValidationError(
-            _("Mã GTIN “%(value)s” có %(n)d chữ số: phải có 8, 12, 13 hoặc 14 chữ số.") % {"value": raw, "n": len(compact)},
-            code="length",
-        )
-    expected = gtin_check_digit(compact[:-1])
-    if compact[-1] != expected:
-        raise ValidationError(
-            _("Mã GTIN “%(value)s”: Số kiểm tra sai: phải là %(digit)s (chữ số cuối đang là %(given)s).")
-            % {"value": raw, "digit": expected, "given": compact[-1]},
-            code="check_digit",
-        )
-    return compact.zfill(14)
+    """A valid GTIN-8/12/13/14 as 14 digits, else ValidationError naming the rule broken
+    (see `core.identifiers.normalize_gtin`; a wrong check digit names the expected digit)."""
+    try:
+        return identifiers.normalize_gtin(value)
+    except identifiers.GS1Error as exc:
+        raise ValidationError(str(exc), code=exc.code) from None
 
 
 def validate_gtin(value: str) -> None:
+    """Django field validator (empty values are left to `blank`)."""
     if value:
         normalize_gtin(value)
-
-
-def display_gtin(gtin14: str | None) -> str:
-    """A stored GTIN-14 the way it is printed under the barcode: GTIN-13 for "0…" codes, etc."""
-    if not gtin14:
-        return ""
-    if gtin14.startswith("000000"):
-        return gtin14[6:]  # GTIN-8
-    if gtin14.startswith("0"):
-        return gtin14[1:]  # GTIN-13 (a GTIN-12/UPC shows with its leading zero, as EAN-13 scanners read it)
-    return gtin14
-
-
-def is_gs1_vietnam(gtin14: str) -> bool:
-    """Whether a GTIN was allocated by GS1 Vietnam (prefix 893 on the GTIN-13)."""
-    return display_gtin(gtin14).startswith(GS1_VIETNAM_PREFIX) and len(display_gtin(gtin14)) == 13
 
 
 # --- Uploaded documents -------------------------------------------------------------------------

@@ -25,6 +25,8 @@ import math
 import re
 from urllib.parse import quote
 
+from htxconnect.core import identifiers
+
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 HEX = "0123456789ABCDEF"
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -34,47 +36,37 @@ class CompressionError(ValueError):
     pass
 
 
-# --- AI value formats (GS1 General Specifications); "N14", "X..20", "N13,X..17" ------------------
+# --- AI value formats: GS1's AI table (core.identifiers, from biip), "N14", "X..20", "N13,X..17" ----
+
+# The AIs the compression standard's table covers (an AI outside it cannot be compressed).
+_COMPRESSIBLE = (
+    "00 01 02 10 11 12 13 15 16 17 20 21 22 235 240 241 242 243 250 251 253 254 255 30 37 "
+    "400 401 402 403 420 421 422 423 424 425 426 427 7001 7002 7003 7004 7005 7006 7007 7008 7009 "
+    "7010 7020 7021 7022 7023 7040 7240 8001 8002 8003 8004 8005 8006 8007 8008 8009 8010 8011 "
+    "8012 8013 8017 8018 8019 8020 8026 8110 8111 8112 8200 90 "
+    "4300 4301 4302 4303 4304 4305 4306 4307 4308 4310 4311 4312 4313 4314 4315 4316 4317 4318 "
+    "4319 4320 4321 4322 4323 4324 4325 4326 4330"
+).split() + [str(ai) for ai in (*range(410, 418), *range(710, 715), *range(91, 100))] + [
+    f"{base}{n}" for n in range(10) for base in ("703", "723", "390", "391", "392", "393", "395")] + [
+    f"394{n}" for n in range(4)] + [
+    f"{base}{n}" for base in (*range(310, 317), *range(320, 338), *range(340, 358), *range(360, 370))
+    for n in range(6)]
+# Where the compression standard encodes a value differently from the AI's GS1 format.
+_COMPRESSION_FORMATS = {
+    "8006": "N18", "8026": "N18", "7007": "N6,N..6", "4330": "N6,X..1", "8010": "X..30",
+    **{f"723{n}": "X..30" for n in range(10)}, **{f"395{n}": "N6" for n in range(10)},
+}
+
 
 def _formats() -> dict[str, str]:
-    table = {
-        "00": "N18", "01": "N14", "02": "N14", "10": "X..20", "11": "N6", "12": "N6", "13": "N6",
-        "15": "N6", "16": "N6", "17": "N6", "20": "N2", "21": "X..20", "22": "X..20", "235": "X..28",
-        "240": "X..30", "241": "X..30", "242": "N..6", "243": "X..20", "250": "X..30", "251": "X..30",
-        "253": "N13,X..17", "254": "X..20", "255": "N13,N..12", "30": "N..8", "37": "N..8",
-        "400": "X..30", "401": "X..30", "402": "N17", "403": "X..30", "420": "X..20", "421": "N3,X..9",
-        "422": "N3", "423": "N3,N..12", "424": "N3", "425": "N3,N..12", "426": "N3", "427": "X..3",
-        "7001": "N13", "7002": "X..30", "7003": "N10", "7004": "N..4", "7005": "X..12", "7006": "N6",
-        "7007": "N6,N..6", "7008": "X..3", "7009": "X..10", "7010": "X..2", "7020": "X..20",
-        "7021": "X..20", "7022": "X..20", "7023": "X..30", "7040": "N1,X3", "7240": "X..20",
-        "8001": "N14", "8002": "X..20", "8003": "N14,X..16", "8004": "X..30", "8005": "N6", "8006": "N18",
-        "8007": "X..34", "8008": "N8,N..4", "8009": "X..50", "8010": "X..30", "8011": "N..12",
-        "8012": "X..20", "8013": "X..25", "8017": "N18", "8018": "N18", "8019": "N..10", "8020": "X..25",
-        "8026": "N18", "8110": "X..70", "8111": "N4", "8112": "X..70", "8200": "X..70", "90": "X..30",
-    }
-    for ai in range(410, 418):
-        table[str(ai)] = "N13"
-    for ai in range(710, 715):
-        table[str(ai)] = "X..20"
-    for n in range(10):
-        table[f"703{n}"] = "N3,X..27"
-        table[f"723{n}"] = "X..30"
-        table[f"390{n}"] = table[f"392{n}"] = "N..15"
-        table[f"391{n}"] = table[f"393{n}"] = "N3,N..15"
-        table[f"395{n}"] = "N6"
-    for n in range(4):
-        table[f"394{n}"] = "N4"
-    for ai in range(91, 100):
-        table[str(ai)] = "X..90"
-    for base in list(range(310, 317)) + list(range(320, 338)) + list(range(340, 358)) + list(range(360, 370)):
-        for n in range(6):
-            table[f"{base}{n}"] = "N6"
-    for ai, fmt in {"4300": "X..35", "4301": "X..35", "4302": "X..70", "4303": "X..70", "4304": "X..70",
-                    "4305": "X..70", "4306": "X..70", "4307": "X2", "4308": "X..30", "4310": "X..35",
-                    "4311": "X..35", "4312": "X..70", "4313": "X..70", "4314": "X..70", "4315": "X..70",
-                    "4316": "X..70", "4317": "X2", "4318": "X..20", "4319": "X..30", "4320": "X..35",
-                    "4321": "N1", "4322": "N1", "4323": "N1", "4324": "N10", "4325": "N10", "4326": "N6",
-                    "4330": "N6,X..1"}.items():
+    table = {}
+    for ai in _COMPRESSIBLE:
+        fmt = _COMPRESSION_FORMATS.get(ai)
+        if fmt is None:
+            components = identifiers.ai_value_components(ai)
+            if not components:
+                continue
+            fmt = ",".join(c.replace("Y", "X") for c in components)  # Y: GS1's set 39, sent as text
         table[ai] = fmt
     return table
 
@@ -317,7 +309,7 @@ def looks_compressed(segment: str) -> bool:
 
 PRIMARY = "01"
 QUALIFIERS = ("22", "10", "21")
-_SAFE = "!'()*+,-.:;=_"
+_SAFE = identifiers.URI_SAFE
 
 
 def build_path(ais: dict[str, str], other: dict[str, str] | None = None) -> str:
@@ -326,10 +318,8 @@ def build_path(ais: dict[str, str], other: dict[str, str] | None = None) -> str:
     query parameters."""
     if PRIMARY not in ais:
         raise CompressionError("no GTIN (AI 01) in the compressed data")
-    path = f"/01/{ais[PRIMARY]}"
-    for ai in QUALIFIERS:
-        if ai in ais:
-            path += f"/{ai}/{quote(ais[ai], safe=_SAFE)}"
+    key = identifiers.GS1Key(PRIMARY, ais[PRIMARY], qualifiers={ai: ais[ai] for ai in QUALIFIERS if ai in ais})
+    path = key.digital_link(base="")
     params = [(ai, ais[ai]) for ai in sorted(ais, key=lambda a: (len(a), a))
               if ai != PRIMARY and ai not in QUALIFIERS]
     params += list((other or {}).items())

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from htxconnect.registry.models import Certification
-from htxconnect.trace import gs1
+from htxconnect.core import identifiers as gs1
 
 from . import queries
 from .models import Lot

@@ -24,7 +24,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-from htxconnect.trace import gs1
+from htxconnect.core import identifiers as gs1
 
 from .models import PrintRun
 

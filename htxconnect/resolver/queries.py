@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from htxconnect.registry import queries as registry_queries
 from htxconnect.registry.models import Certification, IPRight, OcopRating, Product, ProductPhoto
-from htxconnect.trace import gs1
+from htxconnect.core import identifiers as gs1
 from htxconnect.trace.models import EPCISEvent, EPCISEventEPC
 
 from .models import Lot, ScanEvent

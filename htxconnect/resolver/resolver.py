@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from htxconnect.registry.models import Product
-from htxconnect.trace import gs1
+from htxconnect.core import identifiers as gs1
 
 from .models import Link, Lot
 

@@ -16,7 +16,7 @@ from htxconnect.core import audit
 from htxconnect.registry import queries as registry_queries
 from htxconnect.registry import services as registry_services
 from htxconnect.registry.models import Organization, Product
-from htxconnect.trace import gs1
+from htxconnect.core import identifiers as gs1
 
 from . import cache as page_cache
 from .models import CompanyPrefix, Link, Location, Lot, PrintRun, ProblemReport

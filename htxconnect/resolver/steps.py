@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from htxconnect.core import audit
-from htxconnect.trace import gs1
+from htxconnect.core import identifiers as gs1
 from htxconnect.trace.epcis.capture import receive_document
 from htxconnect.trace.models import CaptureJob
 

@@ -23,7 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from htxconnect.core.permissions import COOPERATIVE, public, requires
 from htxconnect.registry import queries as registry_queries
-from htxconnect.trace import gs1
+from htxconnect.core import identifiers as gs1
 
 from . import cache as page_cache
 from . import dl_compression, export, forms, queries, resolver, scans, services, steps

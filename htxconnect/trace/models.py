@@ -59,7 +59,7 @@ class EPCISEvent(models.Model):
     # CBV values are stored as their short names (`shipping`), other values as full URIs.
     biz_step = models.CharField(max_length=512, blank=True)
     disposition = models.CharField(max_length=512, blank=True)
-    # Canonical forms (see trace.gs1.canonical_epc): sgln URNs and Digital Links match.
+    # Canonical forms (see core.identifiers.canonical_epc): sgln URNs and Digital Links match.
     read_point = models.CharField(max_length=512, blank=True)
     biz_location = models.CharField(max_length=512, blank=True)
     event = models.JSONField(_("sự kiện gốc"))

@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 from stdnum import ean
 from stdnum.vn import mst
 
-from htxconnect.registry.validators import display_gtin, is_gs1_vietnam, normalize_gtin, normalize_tax_code
+from htxconnect.core.identifiers import display_gtin, is_gs1_vietnam
+from htxconnect.registry.validators import normalize_gtin, normalize_tax_code
 
 
 def message(exc_info):

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from htxconnect.resolver import dl_compression as dlc
 from htxconnect.resolver import services
-from htxconnect.trace import gs1
+from htxconnect.core import identifiers as gs1
 
 # Pairs published with GS1's Digital Link examples (id.gs1.org, GTIN 05412345000013, lot ABC123,
 # serial 72292641703, CPV AJY3095721P49) and other primary keys; compressed without optimisations.

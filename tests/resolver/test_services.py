@@ -11,7 +11,7 @@ from htxconnect.core.models import AuditEntry
 from htxconnect.registry import services as registry_services
 from htxconnect.resolver import scans, services
 from htxconnect.resolver.models import CompanyPrefix, Lot, ScanEvent
-from htxconnect.trace import gs1
+from htxconnect.core import identifiers as gs1
 
 pytestmark = pytest.mark.django_db
 

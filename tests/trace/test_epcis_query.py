@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from htxconnect.trace import gs1
+from htxconnect.core import identifiers as gs1
 from htxconnect.trace.epcis.schema import iter_schema_errors
 from htxconnect.trace.models import EPCISEvent, EPCISShare
 

@@ -5,7 +5,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from ..models import CertificationStatus
-from ..validators import display_gtin
+from htxconnect.core.identifiers import display_gtin
 
 register = template.Library()
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from htxconnect.core import audit
-from htxconnect.trace.gs1 import canonical_epc
+from htxconnect.core.identifiers import canonical_epc
 from htxconnect.trace.models import CaptureJob, EPCISEvent, EPCISEventEPC
 
 from .schema import iter_schema_errors, json_path

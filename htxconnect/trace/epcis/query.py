@@ -14,7 +14,7 @@ from django.core import signing
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from htxconnect.trace.gs1 import canonical_epc
+from htxconnect.core.identifiers import canonical_epc
 from htxconnect.trace.models import EPCISEventEPC
 
 from .capture import parse_time

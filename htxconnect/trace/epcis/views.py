@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from htxconnect.core.permissions import SIGNED_IN, needs_otp, public
-from htxconnect.trace.gs1 import canonical_epc
+from htxconnect.core.identifiers import canonical_epc
 from htxconnect.trace.models import CaptureJob, EPCISEventEPC
 from htxconnect.trace.queries import captures_of, visible_events
 
