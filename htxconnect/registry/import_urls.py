@@ -11,6 +11,7 @@ urlpatterns = [
     path("export/products.xlsx", views.export_products, name="export_products"),
     path("<uuid:job_id>/", views.job_page, name="job"),
     path("<uuid:job_id>/progress/", views.job_progress, name="progress"),
+    path("<uuid:job_id>/errors.xlsx", views.job_errors, name="errors"),
     path("<uuid:job_id>/commit/", views.job_commit, name="commit"),
     path("<uuid:job_id>/discard/", views.job_discard, name="discard"),
 ]

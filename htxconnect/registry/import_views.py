@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_POST
 from htxconnect.core.permissions import COOPERATIVE, OFFICER_OR_ADMIN, requires
 
 from . import exporter, import_tasks, queries
-from .importer import analysis, filecheck, jobs, pipeline
+from .importer import analysis, corrections, filecheck, jobs, pipeline
 from .importer.template import build_template
 from .models import Certification, Product
 
@@ -39,7 +40,7 @@ def _job_or_404(request, job_id) -> dict:
 
 def _xlsx(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
 
 
@@ -96,11 +97,27 @@ def job_page(request, job_id):
         preview = job["preview"]
         total = sum(len(rows) for rows in preview["sheets"].values())
         show = request.GET.get("show") or ("problems" if total > PREVIEW_ROW_LIMIT else "all")
-        context.update(counts=analysis.counts(preview), sheets=_rows_for_display(preview, show), show=show,
-                       summary=pipeline.summary_lines(preview), total=total)
+        counts = analysis.counts(preview)
+        context.update(counts=counts, sheets=_rows_for_display(preview, show), show=show, total=total,
+                       summary_rows=_summary_rows(preview, counts), error_rows=corrections.error_count(preview),
+                       addresses=counts["addresses"] if "organizations" in preview["sheets"] else None)
     elif job["status"] == jobs.COMMITTED:
         context["result_line"] = pipeline.result_line(job["result"])
     return render(request, "registry/import/job.html", context)
+
+
+def _summary_rows(preview: dict, counts: dict) -> list[dict]:
+    return [{"key": key, "title": preview["titles"].get(key, key), **counts[key]} for key in preview["sheets"]]
+
+
+@requires(IMPORTERS)
+def job_errors(request, job_id):
+    """The rows with errors as a workbook to fix and upload again."""
+    job = _job_or_404(request, job_id)
+    if not job.get("preview"):
+        raise Http404(_("Lượt nhập này chưa có kết quả kiểm tra."))
+    stem = job["filename"].rsplit(".", 1)[0][:80] or "nhap"
+    return _xlsx(corrections.errors_workbook(job["preview"]), f"{stem}-dong-loi.xlsx")
 
 
 @requires(IMPORTERS)

@@ -53,6 +53,7 @@ def import_matrix() -> dict:
         "registry_import:export_products": Case(UPLOAD + "export/products.xlsx", coop),
         "registry_import:job": Case(f"{UPLOAD}{job}/", missing),
         "registry_import:progress": Case(f"{UPLOAD}{job}/progress/", missing),
+        "registry_import:errors": Case(f"{UPLOAD}{job}/errors.xlsx", missing),
         "registry_import:commit": Case(f"{UPLOAD}{job}/commit/", post_missing, method="post"),
         "registry_import:discard": Case(f"{UPLOAD}{job}/discard/", post_missing, method="post"),
     }
@@ -100,7 +101,7 @@ def test_upload_preview_choose_and_commit(clients, users):
     assert "Dòng 4, cột “Mã số thuế”" in html and "phải là 8" in html
     assert "xã Tân Hiệp, huyện Phú Giáo, tỉnh Bình Dương" in html and "→ Xã Phước Thành, Thành phố Hồ Chí Minh" in html
     assert 'name="ward-organizations-3"' in html and "Xã Phước Hòa" in html
-    assert "Trang “Tổ chức”: 3 dòng — 2 hợp lệ sẽ nhập" in html
+    assert summary_cells(html) == [["Tổ chức", "3", "2", "0", "0", "0", "1"]]
     assert Organization.objects.count() == 0
 
     ward = re.search(r'<option value="(\d+)">Xã Phước Hòa</option>', html).group(1)
@@ -116,6 +117,68 @@ def test_upload_preview_choose_and_commit(clients, users):
     # A second commit of the same job does nothing.
     client.post(url + "commit/", {"do": "commit"})
     assert Organization.objects.count() == 2
+
+
+def summary_cells(html: str) -> list[list[str]]:
+    """The summary table's body as text: sheet, rows, new, updated, duplicates, skipped, errors."""
+    body = re.search(r'<table[^>]*id="import-summary".*?<tbody>(.*?)</tbody>', html, re.S).group(1)
+    return [[re.sub(r"<[^>]+>|\s+", " ", cell).strip() for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+            for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+
+
+def test_rows_with_errors_download_as_a_workbook_that_imports_once_fixed(clients):
+    book = load_workbook(io.BytesIO(workbook({
+        "organizations": [org("HTX Một", tax_code=TAX_A, address=ADDRESS),
+                          org("HTX Hai", tax_code="0312687870", address=ADDRESS),
+                          org("HTX Ba", address="xã Không Có, tỉnh Không Có")],
+        "products": [{"producer_tax_code": TAX_A, "name": "Bưởi", "gtin": "8930000000018"}],
+    })))
+    typed = book["Tổ chức"].cell(row=3, column=17, value='=HYPERLINK("x")')
+    typed.data_type = "s"  # text the user typed that starts with "=" (a text cell, not a formula)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    content = buffer.getvalue()
+    client = clients["officer"]
+    url = job_url(upload(client, content))
+    html = client.get(url).content.decode()
+    assert "Tải 3 dòng lỗi (.xlsx)" in html
+    response = client.get(url + "errors.xlsx")
+    assert response.status_code == 200 and "dong-loi.xlsx" in response["Content-Disposition"]
+    wb = load_workbook(io.BytesIO(response.content))
+    assert wb.sheetnames == ["Tổ chức", "Sản phẩm"]
+    orgs = list(wb["Tổ chức"].iter_rows(values_only=True))
+    assert orgs[0][-1] == "Lỗi cần sửa" and [r[1] for r in orgs[1:]] == ["HTX Hai", "HTX Ba"]
+    assert orgs[1][0] == "0312687870" and "Dòng 3 — Mã số thuế" in orgs[1][-1]
+    assert "Dòng 4 — Địa chỉ" in orgs[2][-1]
+    phone = wb["Tổ chức"].cell(row=2, column=17)
+    assert phone.value == '=HYPERLINK("x")' and phone.data_type == "s"  # stays text, never a formula
+    assert [r[3] for r in wb["Sản phẩm"].iter_rows(min_row=2, values_only=True)] == [None]  # category not typed
+    assert "GTIN" in list(wb["Sản phẩm"].iter_rows(min_row=2, values_only=True))[0][-1]
+
+    # Fix the cells in the downloaded file and upload it again as it is (the notes column is read past).
+    ws = wb["Tổ chức"]
+    ws.cell(row=2, column=1).value = TAX_B
+    ws.cell(row=2, column=17).value = "0909123456"
+    ws.cell(row=3, column=14).value = ADDRESS
+    wb["Sản phẩm"].cell(row=2, column=7).value = "8930000000019"
+    wb["Sản phẩm"].cell(row=2, column=1).value = TAX_B
+    fixed = io.BytesIO()
+    wb.save(fixed)
+    again = client.get(job_url(upload(client, fixed.getvalue(), "sua.xlsx"))).content.decode()
+    assert summary_cells(again) == [["Tổ chức", "2", "2", "0", "0", "0", "0"],
+                                    ["Sản phẩm", "1", "1", "0", "0", "0", "0"]]
+    assert "dòng lỗi" not in again
+
+
+def test_a_new_job_shows_moving_progress_before_the_worker_starts(clients, users):
+    job = jobs.create(user_id=users["admin"].pk, filename="x.xlsx", source=_path(workbook(
+        {"organizations": [org("HTX Một", address=ADDRESS)]})))
+    html = clients["admin"].get(f"{UPLOAD}{job['id']}/").content.decode()
+    bar = re.search(r"<progress[^>]*>", html).group(0)
+    assert "value=" not in bar  # indeterminate: the browser animates it at once
+    assert "Đang chờ xử lý" in html
+    upload_page = clients["admin"].get(UPLOAD).content.decode()
+    assert "data-upload-progress" in upload_page and "js/upload-progress.js" in upload_page
 
 
 def test_discard_writes_nothing(clients):

@@ -138,4 +138,8 @@ SHEETS_BY_KEY = {s.key: s for s in SHEETS}
 INSTRUCTIONS_TITLE = "Hướng dẫn"
 LISTS_TITLE = "Danh mục"
 IGNORED_SHEETS = {header_key(INSTRUCTIONS_TITLE), header_key(LISTS_TITLE)}
+# The column the "rows with errors" workbook adds (importer/corrections.py): read past on upload,
+# so the corrected file goes back in as it is.
+ERRORS_HEADER = "Lỗi cần sửa"
+IGNORED_HEADERS = {header_key(ERRORS_HEADER)}
 

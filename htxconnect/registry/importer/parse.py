@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from .columns import IGNORED_SHEETS, ORGANIZATIONS, SHEETS, Column, Sheet, header_key
+from .columns import IGNORED_HEADERS, IGNORED_SHEETS, ORGANIZATIONS, SHEETS, Column, Sheet, header_key
 from .filecheck import FileRefused
 
 MAX_ROWS_PER_SHEET = 20000
@@ -91,7 +91,7 @@ def _read_sheet(sheet: Sheet, worksheet, progress) -> RawSheet:
         if getattr(cell, "data_type", None) == "f":
             raise _formula(worksheet.title, cell)
         value = cell.value
-        if value is None or str(value).strip() == "":
+        if value is None or str(value).strip() == "" or header_key(value) in IGNORED_HEADERS:
             continue
         column = known.get(header_key(value))
         if column is None:
@@ -137,7 +137,7 @@ def _read_sheet(sheet: Sheet, worksheet, progress) -> RawSheet:
             raise FileRefused(_("Trang “%(sheet)s” có hơn %(n)s dòng dữ liệu: hãy chia thành nhiều tệp.")
                               % {"sheet": worksheet.title, "n": f"{MAX_ROWS_PER_SHEET:,}".replace(",", ".")}, "too_big")
         raw.rows.append(RawRow(number, values))
-        if progress and len(raw.rows) % 500 == 0:
+        if progress and len(raw.rows) % 200 == 0:
             progress("reading", len(raw.rows), 0)
     return raw
 

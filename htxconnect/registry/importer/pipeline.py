@@ -35,6 +35,7 @@ def run_check(job_id) -> dict | None:
     if job is None or job["status"] not in (jobs.QUEUED, jobs.CHECKING):
         return job
     job["status"] = jobs.CHECKING
+    job["progress"] = {"stage": "reading", "done": 0, "total": 0}
     jobs.save(job)
 
     def progress(stage, done, total):
