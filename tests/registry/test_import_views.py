@@ -170,6 +170,16 @@ def test_rows_with_errors_download_as_a_workbook_that_imports_once_fixed(clients
     assert "dòng lỗi" not in again
 
 
+def test_ocop_rows_show_product_stars_producer_and_decision(clients):
+    url = job_url(upload(clients["officer"], workbook({
+        "organizations": [org("HTX Một", tax_code=TAX_A, address=ADDRESS)],
+        "ocop": [{"producer_tax_code": TAX_A, "product_name": "Bưởi da xanh", "stars": 4, "total_score": 78,
+                  "decision_number": "3150/QĐ-UBND", "decision_date": "01/07/2024"}]})))
+    html = clients["officer"].get(url).content.decode()
+    assert "Bưởi da xanh" in html and "4★" in html and "3150/QĐ-UBND · 01/07/2024 · 78 điểm" in html
+    assert summary_cells(html)[1] == ["OCOP", "1", "1", "0", "0", "0", "0"]
+
+
 def test_a_new_job_shows_moving_progress_before_the_worker_starts(clients, users):
     job = jobs.create(user_id=users["admin"].pk, filename="x.xlsx", source=_path(workbook(
         {"organizations": [org("HTX Một", address=ADDRESS)]})))
