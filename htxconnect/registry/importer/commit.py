@@ -64,6 +64,26 @@ def _changed(obj, fields: dict) -> dict:
     return {k: v for k, v in fields.items() if getattr(obj, k) != v}
 
 
+def _writable(rows, counts: dict):
+    """The rows to create or merge, with their status; the others counted as errors or skipped."""
+    for row in rows:
+        status = analysis.row_status(row)
+        if status in (CREATE, MERGE):
+            yield row, status
+        else:
+            counts["errors" if status == "error" else "skipped"] += 1
+
+
+def _merge(obj, fields: dict, counts: dict, update) -> None:
+    """Update `obj` through its service with only what changed; an unchanged row writes nothing."""
+    changes = _changed(obj, fields)
+    if changes:
+        update(**changes)
+        counts["updated"] += 1
+    else:
+        counts["unchanged"] += 1
+
+
 def _error(title, row, error) -> CommitFailed:
     if isinstance(error, ValidationError):
         parts = []
@@ -96,11 +116,7 @@ def commit(preview: dict, *, actor, filename: str = "", progress=None) -> dict:
     with transaction.atomic():
         orgs_by_row: dict[int, Organization] = {}
         title = preview["titles"].get("organizations", "")
-        for row in sheets.get("organizations", []):
-            status = analysis.row_status(row)
-            if status not in (CREATE, MERGE):
-                result["organizations"]["errors" if status == "error" else "skipped"] += 1
-                continue
+        for row, status in _writable(sheets.get("organizations", []), result.get("organizations", {})):
             fields = _org_fields(row)
             sectors = row["values"].get("sectors")
             try:
@@ -132,40 +148,28 @@ def commit(preview: dict, *, actor, filename: str = "", progress=None) -> dict:
             return orgs_by_row[ref["row"]] if "row" in ref else Organization.objects.get(pk=ref["db"])
 
         products_by_row: dict[int, Product] = {}
-        title = preview["titles"].get("products", "")
-        for row in sheets.get("products", []):
-            status = analysis.row_status(row)
-            if status not in (CREATE, MERGE):
-                result["products"]["errors" if status == "error" else "skipped"] += 1
-                continue
+        title, counts = preview["titles"].get("products", ""), result.get("products", {})
+        for row, status in _writable(sheets.get("products", []), counts):
             fields = _typed(row["values"], PRODUCT_FIELDS)
             try:
                 if status == CREATE:
                     product = services.create_product(actor=actor, producer=organization(row["ref"]["producer"]),
                                                       **fields)
-                    result["products"]["created"] += 1
+                    counts["created"] += 1
                 else:
                     product = Product.objects.select_for_update().select_related("producer").get(
                         pk=row["duplicate"]["target_id"])
                     if row["duplicate"]["kind"] == "name":
                         fields.pop("name", None)
-                    changes = _changed(product, fields)
-                    if changes:
-                        services.update_product(actor=actor, product=product, **changes)
-                        result["products"]["updated"] += 1
-                    else:
-                        result["products"]["unchanged"] += 1
+                    _merge(product, fields, counts, lambda **changes: services.update_product(
+                        actor=actor, product=product, **changes))
             except (ValidationError, PermissionDenied) as error:
                 raise _error(title, row, error) from None
             products_by_row[row["row"]] = product
             tick()
 
-        title = preview["titles"].get("certifications", "")
-        for row in sheets.get("certifications", []):
-            status = analysis.row_status(row)
-            if status not in (CREATE, MERGE):
-                result["certifications"]["errors" if status == "error" else "skipped"] += 1
-                continue
+        title, counts = preview["titles"].get("certifications", ""), result.get("certifications", {})
+        for row, status in _writable(sheets.get("certifications", []), counts):
             fields = _typed(row["values"], CERT_FIELDS)
             product_ref = row["ref"].get("product")
             if product_ref:
@@ -175,16 +179,12 @@ def commit(preview: dict, *, actor, filename: str = "", progress=None) -> dict:
                 if status == CREATE:
                     services.create_certification(actor=actor, organization=organization(row["ref"]["organization"]),
                                                   **fields)
-                    result["certifications"]["created"] += 1
+                    counts["created"] += 1
                 else:
                     cert = Certification.objects.select_for_update().select_related("organization").get(
                         pk=row["duplicate"]["target_id"])
-                    changes = _changed(cert, fields)
-                    if changes:
-                        services.update_certification(actor=actor, certification=cert, **changes)
-                        result["certifications"]["updated"] += 1
-                    else:
-                        result["certifications"]["unchanged"] += 1
+                    _merge(cert, fields, counts, lambda **changes: services.update_certification(
+                        actor=actor, certification=cert, **changes))
             except (ValidationError, PermissionDenied) as error:
                 raise _error(title, row, error) from None
             tick()
@@ -205,27 +205,19 @@ def commit(preview: dict, *, actor, filename: str = "", progress=None) -> dict:
                 result["ocop"]["products_created"] = result["ocop"].get("products_created", 0) + 1
             return new_products[key]
 
-        title = preview["titles"].get("ocop", "")
-        for row in sheets.get("ocop", []):
-            status = analysis.row_status(row)
-            if status not in (CREATE, MERGE):
-                result["ocop"]["errors" if status == "error" else "skipped"] += 1
-                continue
+        title, counts = preview["titles"].get("ocop", ""), result.get("ocop", {})
+        for row, status in _writable(sheets.get("ocop", []), counts):
             fields = _typed(row["values"], OCOP_FIELDS)
             try:
                 if status == CREATE:
                     product = rated_product(row["ref"]["producer"], row["ref"]["product"])
                     services.create_ocop_rating(actor=actor, product=product, **fields)
-                    result["ocop"]["created"] += 1
+                    counts["created"] += 1
                 else:
                     rating = OcopRating.objects.select_for_update().select_related("product__producer").get(
                         pk=row["duplicate"]["target_id"])
-                    changes = _changed(rating, fields)
-                    if changes:
-                        services.update_ocop_rating(actor=actor, rating=rating, **changes)
-                        result["ocop"]["updated"] += 1
-                    else:
-                        result["ocop"]["unchanged"] += 1
+                    _merge(rating, fields, counts, lambda **changes: services.update_ocop_rating(
+                        actor=actor, rating=rating, **changes))
             except (ValidationError, PermissionDenied) as error:
                 raise _error(title, row, error) from None
             tick()
