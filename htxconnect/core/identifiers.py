@@ -210,7 +210,7 @@ def gcp_length(digits: str, known_prefixes=()) -> int:
     """Length of the GS1 company prefix at the start of `digits` (a key without indicator)."""
     from django.conf import settings
 
-    candidates = [p for p in list(known_prefixes) + list(getattr(settings, "GS1_COMPANY_PREFIXES", []) or [])
+    candidates = [p for p in list(known_prefixes) + list(settings.GS1_COMPANY_PREFIXES)
                   if p and digits.startswith(p)]
     if candidates:
         return len(max(candidates, key=len))

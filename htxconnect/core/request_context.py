@@ -13,7 +13,7 @@ def client_ip_from(request) -> str:
     # nginx sets X-Real-IP from the connection; only trust it behind our own proxy.
     from django.conf import settings
 
-    if getattr(settings, "TRUST_X_REAL_IP", False):
+    if settings.TRUST_X_REAL_IP:
         real = request.META.get("HTTP_X_REAL_IP", "")
         if real:
             return real[:64]

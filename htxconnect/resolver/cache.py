@@ -26,8 +26,7 @@ ITEM_TTL = 7 * 24 * 3600
 
 
 def s_maxage() -> int:
-    # 3 s: a change is visible through nginx within 5 s even counting the background refresh.
-    return int(getattr(settings, "SCAN_PAGE_S_MAXAGE", 3))
+    return settings.SCAN_PAGE_S_MAXAGE
 
 
 def product_version(gtin: str) -> int:
@@ -60,7 +59,7 @@ def purge_gtin(gtin: str) -> None:
 
 
 def flush_every() -> int:
-    return int(getattr(settings, "SCAN_FLUSH_EVERY", 50))
+    return settings.SCAN_FLUSH_EVERY
 
 
 def push_scan(data: dict) -> int:
@@ -91,4 +90,4 @@ def take_buffered(limit: int = 5000) -> list[dict]:
 
 def page_seconds() -> int:
     """How long a rendered scan page stays in the Django cache (purges end it sooner)."""
-    return int(getattr(settings, "SCAN_PAGE_CACHE_SECONDS", 300))
+    return settings.SCAN_PAGE_CACHE_SECONDS

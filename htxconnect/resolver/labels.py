@@ -220,7 +220,7 @@ def render(labels: list[LabelData], layout_key: str, *, progress=None) -> bytes:
 def site_root() -> str:
     from django.conf import settings
 
-    return (getattr(settings, "SITE_URL", "") or "https://htxconnect.vn").rstrip("/")
+    return (settings.SITE_URL or "https://htxconnect.vn").rstrip("/")
 
 
 def render_print_run(run_id: int) -> PrintRun | None:

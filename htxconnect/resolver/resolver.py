@@ -176,7 +176,7 @@ class Resolved:
 
 
 def root(request) -> str:
-    return (getattr(settings, "SITE_URL", "") or request.build_absolute_uri("/")).rstrip("/")
+    return (settings.SITE_URL or request.build_absolute_uri("/")).rstrip("/")
 
 
 def lookup(parsed: Request) -> tuple[Product | None, Lot | None]:

@@ -9,8 +9,6 @@ import zipfile
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-# A file larger than this is refused before it is opened (settings can lower or raise it).
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 # Decompressed size limit: a small zip can expand to gigabytes (a "zip bomb").
 MAX_UNCOMPRESSED_BYTES = 300 * 1024 * 1024
 
@@ -28,7 +26,7 @@ class FileRefused(Exception):
 
 
 def max_bytes() -> int:
-    return int(getattr(settings, "REGISTRY_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
+    return settings.REGISTRY_IMPORT_MAX_BYTES
 
 
 def _mb(n: int) -> str:

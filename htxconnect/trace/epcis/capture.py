@@ -37,16 +37,16 @@ MAX_ERRORS = 200  # listed per capture; the count says how many more there were
 
 
 def capture_limit() -> int:
-    return int(getattr(settings, "EPCIS_CAPTURE_LIMIT", 10000))
+    return settings.EPCIS_CAPTURE_LIMIT
 
 
 def capture_max_bytes() -> int:
-    return int(getattr(settings, "EPCIS_CAPTURE_MAX_BYTES", 20 * 1024 * 1024))
+    return settings.EPCIS_CAPTURE_MAX_BYTES
 
 
 def sync_limit() -> int:
     """Documents with more events than this are captured by a task (answer first, work later)."""
-    return int(getattr(settings, "EPCIS_SYNC_CAPTURE_LIMIT", 2000))
+    return settings.EPCIS_SYNC_CAPTURE_LIMIT
 
 
 def problem(title: str, detail: str, *, path: str | None = None, type_: str = VALIDATION, status: int = 400) -> dict:

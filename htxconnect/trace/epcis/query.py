@@ -46,7 +46,7 @@ class QueryParameterError(ValueError):
 
 
 def max_per_page() -> int:
-    return int(getattr(settings, "EPCIS_MAX_PER_PAGE", 1000))
+    return settings.EPCIS_MAX_PER_PAGE
 
 
 def _values(name: str, raw: str) -> list[str]:

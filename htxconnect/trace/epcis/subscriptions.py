@@ -125,7 +125,7 @@ def run_query(query: EPCISQuery, params=None, *, user=None):
 
 
 def allow_private() -> bool:
-    return bool(getattr(settings, "EPCIS_WEBHOOK_ALLOW_PRIVATE", False))
+    return settings.EPCIS_WEBHOOK_ALLOW_PRIVATE
 
 
 def _is_private(address: str) -> bool:
@@ -208,7 +208,7 @@ def delete_subscription(*, user, subscription: EPCISSubscription) -> None:
 
 
 def retry_delays() -> list[float]:
-    return [float(x) for x in getattr(settings, "EPCIS_WEBHOOK_RETRY_DELAYS", [10, 60, 300, 1800])]
+    return [float(x) for x in settings.EPCIS_WEBHOOK_RETRY_DELAYS]
 
 
 def signature(body: bytes, token: str) -> str:
