@@ -51,3 +51,111 @@ def test_every_setting_the_code_reads_is_defined():
     assert names, "the walk found no settings at all: the test would prove nothing"
     missing = {name: where for name, where in names.items() if not hasattr(settings, name)}
     assert missing == {}
+
+
+# --- Dependencies --------------------------------------------------------------------------------------
+
+ROOT = SOURCE.parent
+
+
+def _pyproject():
+    import tomllib
+
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+
+
+def _name(requirement: str) -> str:
+    import re
+
+    return re.split(r"[<>=!~\[ ;]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+
+
+def _imported_top_level_names() -> set[str]:
+    names = set()
+    for path in [*SOURCE.rglob("*.py"), *(ROOT / "tests").rglob("*.py"), *(ROOT / "bench").rglob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module.split(".")[0])
+    return names
+
+
+def test_every_imported_distribution_is_declared():
+    """A package the code imports is asked for by pyproject.toml, not present by luck (Pillow came
+    only through reportlab)."""
+    from importlib.metadata import packages_distributions
+
+    project = _pyproject()
+    declared = {_name(r) for r in project["dependencies"]}
+    declared |= {_name(r) for extra in project["optional-dependencies"].values() for r in extra}
+    distributions = packages_distributions()
+    imported = {}
+    for module in _imported_top_level_names():
+        for dist in distributions.get(module, []):
+            imported.setdefault(dist.lower().replace("_", "-"), module)
+    # pytest's plugins and Django's own parts arrive with the declared distributions.
+    assert "pillow" in imported, "the walk must see `from PIL import Image`"
+    undeclared = {dist: module for dist, module in imported.items() if dist not in declared | {"htxconnect"}}
+    assert undeclared == {}
+
+
+def test_unused_or_duplicated_dependencies_are_gone():
+    """jsonschema-rs validates EPCIS documents (no pure-Python fallback); no test uses factories."""
+    project = _pyproject()
+    asked = {_name(r) for r in project["dependencies"]} | {
+        _name(r) for extra in project["optional-dependencies"].values() for r in extra}
+    assert "jsonschema-rs" in asked
+    assert not {"jsonschema", "factory-boy"} & asked
+    imported = _imported_top_level_names()
+    assert "jsonschema_rs" in imported
+    assert not {"jsonschema", "factory"} & imported
+
+
+def test_vietnamadminunits_is_bounded_and_what_we_rely_on_is_there():
+    """core.adminunits reads the library's data file and replaces two of its functions, so the
+    version is bounded above; an upgrade inside the bound that moves either fails here."""
+    (requirement,) = [r for r in _pyproject()["dependencies"] if _name(r) == "vietnamadminunits"]
+    assert any(op in requirement for op in ("<", "==", "~=")), requirement
+
+    import sqlite3
+
+    from htxconnect.core import adminunits
+
+    adminunits.convert_legacy_address("x")  # loads the parser, which installs the offline stand-ins
+    from vietnamadminunits.converter import converter_2025
+    from vietnamadminunits.parser import utils as parser_utils
+
+    assert parser_utils.get_geo_location is adminunits._no_online_geocoding
+    assert converter_2025.get_geo_location is adminunits._no_online_geocoding
+    with sqlite3.connect(adminunits._data_dir() / "dataset.db") as conn:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"admin_units", "admin_units_legacy"} <= tables
+
+
+def test_lock_file_holds_only_what_pyproject_asks_for():
+    """Every pinned package in requirements.lock is there "via" pyproject.toml or another pinned
+    package (what `make lock` writes), and every requirement of pyproject.toml is pinned."""
+    import re
+
+    text = (ROOT / "requirements.lock").read_text(encoding="utf-8")
+    pinned, via = {}, {}
+    current = None
+    for line in text.splitlines():
+        if match := re.match(r"^([A-Za-z0-9_.\-\[\]]+)==(\S+)", line):
+            current = _name(match.group(1))
+            pinned[current] = match.group(2)
+            via[current] = set()
+        elif current and (match := re.match(r"^\s+#\s+(?:via\s+)?(\S.*)$", line)):
+            source = match.group(1).strip()
+            if source != "via":
+                via[current].add("pyproject" if "pyproject.toml" in source else _name(source))
+    project = _pyproject()
+    asked = {_name(r) for r in project["dependencies"]}
+    asked |= {_name(r) for r in project["optional-dependencies"]["test"]}
+    assert asked <= set(pinned), asked - set(pinned)
+    for name, sources in via.items():
+        assert sources, f"{name} is pinned without a reason"
+        assert sources <= set(pinned) | {"pyproject"}, (name, sources)
+        if "pyproject" in sources:
+            assert name in asked, f"{name} claims pyproject.toml but pyproject.toml does not ask for it"

@@ -241,13 +241,11 @@ def _legacy_parser():
 
         # Belt and braces: if anything in the process calls the library's converter, it must not
         # reach the network. The converter then falls back to its default ward.
-        parser_utils.get_geo_location = _no_online_geocoding
-        try:
-            from vietnamadminunits.converter import converter_2025
+        # Both names exist in the versions pyproject.toml allows (a test checks them).
+        from vietnamadminunits.converter import converter_2025
 
-            converter_2025.get_geo_location = _no_online_geocoding
-        except ImportError:  # pragma: no cover - layout of another library version
-            pass
+        parser_utils.get_geo_location = _no_online_geocoding
+        converter_2025.get_geo_location = _no_online_geocoding
     return parse_address
 
 
