@@ -159,3 +159,49 @@ def test_lock_file_holds_only_what_pyproject_asks_for():
         assert sources <= set(pinned) | {"pyproject"}, (name, sources)
         if "pyproject" in sources:
             assert name in asked, f"{name} claims pyproject.toml but pyproject.toml does not ask for it"
+
+
+# --- Import layers ---------------------------------------------------------------------------------------
+
+
+def _contract_layers() -> list[str]:
+    import configparser
+
+    config = configparser.ConfigParser()
+    config.read(ROOT / ".importlinter", encoding="utf-8")
+    layers = config["importlinter:contract:layers"]["layers"]
+    return [name.strip(" ()") for line in layers.splitlines() for name in line.split("|") if name.strip()]
+
+
+def test_import_layers_hold():
+    """`lint-imports` (what `make test` runs first) keeps the contract in .importlinter."""
+    from importlinter.cli import lint_imports
+
+    assert lint_imports(config_filename=str(ROOT / ".importlinter"), no_cache=True, no_logo=True) == 0
+
+
+def test_every_app_is_in_a_layer():
+    """A new app cannot escape the contract: each project app is placed in .importlinter, as are
+    the apps the issues plan (programs, events, market, reports, portal)."""
+    apps = {name for name in settings.INSTALLED_APPS if name.startswith("htxconnect.")}
+    layers = _contract_layers()
+    assert apps <= set(layers), apps - set(layers)
+    planned = {f"htxconnect.{name}" for name in ("programs", "events", "market", "reports", "portal")}
+    assert planned <= set(layers)
+    # The order ARCHITECTURE.md gives: core <- accounts <- registry <- trace <- resolver, api on top.
+    order = [layers.index(f"htxconnect.{name}") for name in ("api", "resolver", "trace", "registry", "accounts", "core")]
+    assert order == sorted(order)
+
+
+def test_no_import_cycles_between_project_modules():
+    """Not even through imports inside functions (which import-linter's layers cannot see within
+    one app): a lower module reaches a higher one through a hook registered in ready()."""
+    import grimp
+
+    graph = grimp.build_graph("htxconnect", include_external_packages=False, cache_dir=None)
+    cycles = []
+    for module in sorted(graph.modules):
+        for imported in graph.find_modules_directly_imported_by(module):
+            if module < imported and graph.chain_exists(importer=imported, imported=module):
+                cycles.append(graph.find_shortest_chain(importer=imported, imported=module) + (imported,))
+    assert cycles == []

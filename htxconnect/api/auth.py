@@ -2,10 +2,10 @@
 
 Every router uses `API_AUTH` (the API's default, so an endpoint is authenticated unless it
 says `auth=None`) and checks what the caller may do with `require_rule(request, RULE)`, the
-same rules from htxconnect.core.permissions that guard the web pages:
+same rules from htxconnect.core.permissions that guard the web pages. An app's api.py imports
+only from its own layer and below, never from htxconnect.api (.importlinter):
 
-    from htxconnect.api.auth import require_rule
-    from htxconnect.core.permissions import AGENCY_STAFF
+    from htxconnect.core.permissions import AGENCY_STAFF, require_rule
 
     @router.get("/organisations")
     def list_organisations(request):
@@ -15,8 +15,6 @@ same rules from htxconnect.core.permissions that guard the web pages:
 
 from __future__ import annotations
 
-import logging
-
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from ninja.errors import AuthenticationError, HttpError
@@ -25,9 +23,7 @@ from ninja.security.apikey import APIKeyCookie
 from ninja.utils import check_csrf
 
 from htxconnect.core import request_context
-from htxconnect.core.permissions import Rule, needs_otp
-
-security_log = logging.getLogger("htxconnect.security")
+from htxconnect.core.permissions import needs_otp
 
 MSG_NO_CREDENTIALS = _("Bạn cần đăng nhập hoặc gửi khóa API hợp lệ (tiêu đề Authorization: Bearer <khóa>).")
 MSG_INVALID_KEY = _("Khóa API không hợp lệ hoặc đã bị thu hồi.")
@@ -95,20 +91,3 @@ class SessionAuth(APIKeyCookie):
 
 
 API_AUTH = [ApiKeyAuth(), SessionAuth()]
-
-
-def current_user(request):
-    """The authenticated caller (what the auth classes returned)."""
-    return getattr(request, "auth", None) or request.user
-
-
-def require_rule(request, rule: Rule):
-    """Return the caller if `rule` allows them, else answer 403 (logged)."""
-    user = current_user(request)
-    if not rule.allows(user):
-        security_log.warning(
-            "api permission denied: user=%s role=%s rule=%s path=%s",
-            getattr(user, "pk", None), getattr(user, "role", None), rule.name, request.path,
-        )
-        raise ApiPermissionDenied()
-    return user

@@ -5,9 +5,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema
 
-from htxconnect.core.permissions import SIGNED_IN
+from htxconnect.core.permissions import SIGNED_IN, require_rule
 
-from .auth import require_rule
 
 router = Router(tags=["Tài khoản"])
 

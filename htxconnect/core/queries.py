@@ -1,8 +1,8 @@
 """Reads of the shared pages, scoped to the acting user: the audit log and the home dashboard.
 
-`core` sits below every other app, so it reads users and agencies through the app registry
-(`get_user_model`, `apps.get_model`) instead of importing `accounts`. Other apps add their own
-home-page cards with `register_home_cards` (called from their AppConfig.ready()).
+`core` sits below every other app (the import contract in .importlinter): it knows users and
+their agencies only through `get_user_model()`, never by importing or naming `accounts`. Other
+apps add their own home-page cards with `register_home_cards` (called from their AppConfig.ready()).
 """
 
 from __future__ import annotations
@@ -31,6 +31,11 @@ AUDIT_PAGE_SIZE = 50
 # --- Audit log -----------------------------------------------------------------------------------
 
 
+def _agency_model():
+    """The model of `user.agency`: core knows agencies only as what the user model points to."""
+    return get_user_model()._meta.get_field("agency").related_model
+
+
 def audit_entries_visible_to(user) -> QuerySet:
     """Administrators see every entry; a leader sees their agency's entries and the changes made in
     their province by those who act for no agency (cooperatives, the system); nobody else any."""
@@ -40,9 +45,8 @@ def audit_entries_visible_to(user) -> QuerySet:
     if sees_all_agencies(user):
         return entries
     if user.role == Role.LEADER and user.agency_id:
-        # The agency's province as a subquery: no extra round trip (core does not import accounts).
-        agencies = get_user_model()._meta.get_field("agency").related_model.objects
-        province = agencies.filter(pk=user.agency_id).values("province_code")
+        # The agency's province as a subquery: no extra round trip.
+        province = _agency_model().objects.filter(pk=user.agency_id).values("province_code")
         return entries.filter(Q(agency_id=user.agency_id) | Q(agency_id__isnull=True, province_code__in=province))
     return entries.none()
 
@@ -97,9 +101,8 @@ def agency_names(agency_ids: Iterable[int]) -> dict[int, str]:
     ids = {i for i in agency_ids if i is not None}
     if not ids:
         return {}
-    Agency = apps.get_model("accounts", "Agency")
     return {pk: short or name for pk, short, name in
-            Agency.objects.filter(pk__in=ids).values_list("pk", "short_name", "name")}
+            _agency_model().objects.filter(pk__in=ids).values_list("pk", "short_name", "name")}
 
 
 # Values that must never be shown, even if a service recorded them by mistake.
@@ -227,27 +230,16 @@ def register_home_cards(provider: HomeCardProvider) -> HomeCardProvider:
 
 
 def _core_cards(user) -> list[HomeCard]:
-    User = get_user_model()
+    if user.role not in (Role.ADMIN, Role.LEADER):
+        return []
     week_ago = timezone.now() - datetime.timedelta(days=7)
-    cards = []
-    if user.role == Role.ADMIN:
-        Agency = apps.get_model("accounts", "Agency")
-        cards.append(HomeCard(_("Người dùng đang hoạt động"), User.objects.filter(is_active=True).count(),
-                              "bi-people", reverse("accounts:user_list"), _("trên toàn hệ thống")))
-        cards.append(HomeCard(_("Cơ quan"), Agency.objects.count(), "bi-building", "",
-                              _("Sở KH&CN, Liên minh HTX và các cơ quan khác")))
-    elif user.role in (Role.LEADER, Role.OFFICER) and user.agency_id:
-        colleagues = User.objects.filter(is_active=True, agency_id=user.agency_id).count()
-        url = reverse("accounts:user_list") if user.role == Role.LEADER else ""
-        cards.append(HomeCard(_("Người dùng của cơ quan"), colleagues, "bi-people", url, _("đang hoạt động")))
-    if user.role in (Role.ADMIN, Role.LEADER):
-        recent = audit_entries_visible_to(user).filter(created_at__gte=week_ago).count()
-        cards.append(HomeCard(_("Thay đổi trong 7 ngày qua"), recent, "bi-clock-history",
-                              reverse("core:audit_log"), _("theo nhật ký thay đổi")))
-    return cards
+    recent = audit_entries_visible_to(user).filter(created_at__gte=week_ago).count()
+    return [HomeCard(_("Thay đổi trong 7 ngày qua"), recent, "bi-clock-history",
+                     reverse("core:audit_log"), _("theo nhật ký thay đổi"))]
 
 
 def home_cards(user) -> list[HomeCard]:
+    """core's own card, then each app's in the order their AppConfig.ready() registered them."""
     cards = _core_cards(user)
     for provider in _home_card_providers:
         cards.extend(provider(user))

@@ -2,6 +2,7 @@
 
 import logging
 
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -17,12 +18,23 @@ from .permissions import LEADER_OR_ADMIN, PUBLIC, public, requires, sees_all_age
 security_log = logging.getLogger("htxconnect.security")
 
 
+# What `/` shows an anonymous visitor. `core` sits below every app, so the app that owns that page
+# registers it from its AppConfig.ready() (accounts: the login form) instead of core importing it.
+_anonymous_home = None
+
+
+def register_anonymous_home(view) -> None:
+    """Make `view(request)` the page `/` shows to anonymous visitors (the last app to call wins)."""
+    global _anonymous_home
+    _anonymous_home = view
+
+
 @public
 def home(request):
     if not request.user.is_authenticated:
-        from htxconnect.accounts.views import login_view
-
-        return login_view(request)
+        if _anonymous_home is None:  # no app registered a public home page
+            return redirect_to_login(request.get_full_path())
+        return _anonymous_home(request)
     return render(request, "core/home.html", {"cards": queries.home_cards(request.user)})
 
 

@@ -8,8 +8,7 @@ from datetime import date
 from django.db.models import Prefetch
 from ninja import Query, Router, Schema
 
-from htxconnect.api.auth import require_rule
-from htxconnect.core.permissions import COOPERATIVE
+from htxconnect.core.permissions import COOPERATIVE, require_rule
 
 from . import queries
 from .models import Product, Sector

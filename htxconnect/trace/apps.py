@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class TraceConfig(AppConfig):
     name = "htxconnect.trace"
     label = "trace"
+
+    def ready(self):
+        # Subscriptions are told of new events through a signal, so capture never imports them.
+        from .epcis.capture import events_stored
+        from .epcis.subscriptions import after_capture
+
+        events_stored.connect(after_capture, dispatch_uid="htxconnect.trace.subscriptions")

@@ -7,8 +7,8 @@ from ninja import Field, NinjaAPI, Router, Schema
 
 from htxconnect.accounts.models import ApiKey
 from htxconnect.api import errors
-from htxconnect.api.auth import API_AUTH, require_rule
-from htxconnect.core.permissions import ADMIN, STAFF
+from htxconnect.api.auth import API_AUTH
+from htxconnect.core.permissions import ADMIN, STAFF, require_rule
 
 router = Router()
 

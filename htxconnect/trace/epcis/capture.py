@@ -18,8 +18,10 @@ from datetime import datetime, timezone as dt_timezone
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from htxconnect.core import audit
 from htxconnect.core.identifiers import canonical_epc
@@ -29,6 +31,9 @@ from .schema import iter_schema_errors, json_path
 from .vocab import is_known_event_type, normalize_biz_step, normalize_disposition
 
 log = logging.getLogger(__name__)
+
+# Sent inside the capture's transaction when it stored at least one event: capture_id=<job pk>.
+events_stored = Signal()
 
 VALIDATION = "epcisException:ValidationException"
 IMPLEMENTATION = "epcisException:ImplementationException"
@@ -369,9 +374,9 @@ def run_capture(job: CaptureJob, document, *, user, public: bool = False, organi
                                              capture=job, public=public, organization_id=organization_id)
                     stored, duplicates = store_rows(rows, index)
                     if stored:
-                        from .subscriptions import after_capture
-
-                        after_capture(job.pk)
+                        # Subscriptions listen (connected in TraceConfig.ready()): capture stays
+                        # below them and never imports them.
+                        events_stored.send(sender=CaptureJob, capture_id=job.pk)
                     job.stored_count, job.duplicate_count = stored, duplicates
                     status = CaptureJob.Status.FAILED if checked.errors else CaptureJob.Status.SUCCESS
                     _finish(job, status=status, errors=checked.errors)
@@ -412,8 +417,6 @@ def receive_document(document, *, user, error_behaviour: str = CaptureJob.ErrorB
     if count > sync_limit() and not synchronous:
         job = CaptureJob.objects.create(created_by=user, error_behaviour=error_behaviour, event_count=count,
                                         document=document, options=options or {})
-        from htxconnect.trace.tasks import capture_task
-
         transaction.on_commit(lambda: capture_task.enqueue(str(job.pk)))
         return job
     job = CaptureJob.objects.create(created_by=user, error_behaviour=error_behaviour, event_count=count)
@@ -428,3 +431,14 @@ def run_queued_capture(job_id: str) -> CaptureJob | None:
     options = job.options or {}
     return run_capture(job, job.document, user=job.created_by, public=bool(options.get("public")),
                        organization_id=options.get("organization_id"))
+
+
+@task()
+def capture_task(job_id: str) -> str:
+    """Run a queued EPCIS capture job (safe to retry: a finished job is left alone).
+
+    Defined beside the service it runs so that receive_document can queue it without a cycle
+    through trace.tasks (which re-exports it)."""
+    job = run_queued_capture(job_id)
+    return job.status if job is not None else "missing"
+

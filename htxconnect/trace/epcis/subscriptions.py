@@ -31,9 +31,11 @@ from django.db.models import F
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from htxconnect.core import audit
 from htxconnect.trace.models import EPCISEvent, EPCISQuery, EPCISSubscription
+from htxconnect.trace.queries import visible_events
 
 from .capture import parse_time
 from .documents import query_document
@@ -112,7 +114,6 @@ def delete_query(*, user, query: EPCISQuery) -> None:
 
 def run_query(query: EPCISQuery, params=None, *, user=None):
     """(queryset, per_page, after) of a named query for its owner, plus paging parameters."""
-    from htxconnect.trace.queries import visible_events
 
     merged = definition_params(query.query)
     for name in ("perPage", "nextPageToken"):
@@ -215,11 +216,10 @@ def signature(body: bytes, token: str) -> str:
     return "sha256=" + hmac.new(token.encode("utf-8"), body, hashlib.sha256).hexdigest()
 
 
-def after_capture(capture_id) -> None:
-    """Called inside the capture transaction: schedule notification once it commits (if anyone listens)."""
+def after_capture(sender=None, *, capture_id, **kwargs) -> None:
+    """Receiver of capture.events_stored (connected in TraceConfig.ready()), called inside the
+    capture transaction: schedule notification once it commits (if anyone listens)."""
     if EPCISSubscription.objects.filter(stream=True).exists():
-        from htxconnect.trace.tasks import notify_task
-
         transaction.on_commit(lambda: notify_task.enqueue(str(capture_id)))
 
 
@@ -288,8 +288,6 @@ def deliver(subscription_id: str, event_ids: list[int], body: bytes | None = Non
 def deliver_with_retries(subscription_id: str, event_ids: list[int], attempt: int = 0) -> str:
     """One attempt; on failure the next is queued after a growing delay (or waited for inline when
     the task backend cannot defer, e.g. the immediate backend of tests)."""
-    from htxconnect.trace.tasks import deliver_task
-
     delays = retry_delays()
     body = None
     while True:
@@ -305,3 +303,23 @@ def deliver_with_retries(subscription_id: str, event_ids: list[int], attempt: in
                 subscription_id, event_ids, attempt)
             return "retry queued"
         time.sleep(delay)
+
+
+# The tasks are defined beside the services they run (trace.tasks re-exports them), so that
+# after_capture and deliver_with_retries can queue them without an import cycle.
+
+
+@task()
+def notify_task(capture_id: str) -> int:
+    """After a capture committed: queue one webhook delivery per streaming subscription it matches."""
+    deliveries = matching_deliveries(capture_id)
+    for subscription_id, event_ids in deliveries:
+        deliver_task.enqueue(subscription_id, event_ids, 0)
+    return len(deliveries)
+
+
+@task()
+def deliver_task(subscription_id: str, event_ids: list, attempt: int = 0) -> str:
+    """POST matching events to a subscription's webhook (signed, retried with backoff)."""
+    return deliver_with_retries(subscription_id, event_ids, attempt)
+
