@@ -15,6 +15,7 @@ from pathlib import Path
 import segno
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django_tasks import task
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode import eanbc
 from reportlab.graphics.shapes import Drawing
@@ -248,6 +249,15 @@ def start(run: PrintRun) -> None:
         render_print_run(run.pk)
         run.refresh_from_db()
         return
-    from .tasks import render_labels_task
-
     transaction.on_commit(lambda: render_labels_task.enqueue(run.pk))
+
+
+@task()
+def render_labels_task(print_run_id: int) -> str:
+    """Render a print run's PDF (safe to retry: a finished run is left alone).
+
+    Defined beside render_print_run so that start() can queue it without an import cycle
+    through resolver.tasks (which re-exports it)."""
+    run = render_print_run(print_run_id)
+    return run.status if run is not None else "missing"
+

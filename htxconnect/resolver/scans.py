@@ -15,6 +15,7 @@ import ipaddress
 from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
+from django_tasks import task
 
 from htxconnect.core.request_context import client_ip_from
 
@@ -79,8 +80,6 @@ def record_scan(request, *, product_id: int, lot_id: int | None, serial: str = "
     except Exception:  # statistics never break a scan
         return
     if seq % buffer.flush_every() == 0:
-        from .tasks import flush_scans_task
-
         try:
             flush_scans_task.enqueue()
         except Exception:
@@ -146,3 +145,10 @@ def daily_counts(queryset, days: int = 30):
     start = today - datetime.timedelta(days=days - 1)
     counts = dict(queryset.filter(day__gte=start).values_list("day").annotate(n=Count("id")).values_list("day", "n"))
     return [(start + datetime.timedelta(days=i), counts.get(start + datetime.timedelta(days=i), 0)) for i in range(days)]
+
+
+@task()
+def flush_scans_task() -> int:
+    """Defined beside flush_scans so that record_scan can queue it without an import cycle."""
+    return flush_scans()
+

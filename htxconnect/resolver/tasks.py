@@ -1,19 +1,10 @@
-"""Background work of the resolver: flushing buffered scans, rendering large label runs."""
+"""Background work of the resolver: flushing buffered scans, rendering large label runs.
 
-from django_tasks import task
+Each task is defined beside the service it runs, so the service can queue it without importing
+this module (no cycle); they are listed here so the app's tasks are found in one place.
+"""
 
+from .labels import render_labels_task
+from .scans import flush_scans_task
 
-@task()
-def flush_scans_task() -> int:
-    from .scans import flush_scans
-
-    return flush_scans()
-
-
-@task()
-def render_labels_task(print_run_id: int) -> str:
-    """Render a print run's PDF (safe to retry: a finished run is left alone)."""
-    from .labels import render_print_run
-
-    run = render_print_run(print_run_id)
-    return run.status if run is not None else "missing"
+__all__ = ["flush_scans_task", "render_labels_task"]
