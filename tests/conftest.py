@@ -5,12 +5,22 @@ authentication the way the OTP middleware checks it), so every feature can be te
 may and who may not.
 """
 
+import os
+
 import pytest
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from htxconnect.core.roles import Role
 
 ROLES = [r.value for r in Role]
+
+# Property tests: no per-example deadline. On two cores shared with other work, a slow example
+# (the first call warms caches, a database round trip, a busy neighbour) is not a failure; a
+# deadline there only makes runs flaky. HYPOTHESIS_PROFILE=thorough runs more examples.
+hypothesis_settings.register_profile("htx", deadline=None, print_blob=True)
+hypothesis_settings.register_profile("thorough", deadline=None, print_blob=True, max_examples=1000)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "htx"))
 
 
 @pytest.fixture(autouse=True)

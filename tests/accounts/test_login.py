@@ -102,14 +102,15 @@ def test_throttling_by_username_then_allowed_after_the_window(users, caplog):
     assert post_login(Client(), "u_buyer", PASSWORD, ip="10.9.9.9").status_code == 302
 
 
-@override_settings(LOGIN_MAX_FAILURES=3, LOGIN_LOCKOUT_SECONDS=1)
-def test_lockout_ends_when_the_window_expires(users):
-    import time
-
+@override_settings(LOGIN_MAX_FAILURES=3, LOGIN_LOCKOUT_SECONDS=600)
+def test_lockout_ends_when_the_window_expires(users, time_machine):
+    time_machine.move_to("2026-11-27 08:00:00+07:00", tick=False)
     for i in range(3):
         post_login(Client(), "u_buyer", f"sai-{i}", ip="10.0.2.1")
     assert post_login(Client(), "u_buyer", PASSWORD, ip="10.0.2.2").status_code == 429
-    time.sleep(1.2)
+    time_machine.shift(599)  # still inside the ten minutes
+    assert post_login(Client(), "u_buyer", PASSWORD, ip="10.0.2.2").status_code == 429
+    time_machine.shift(2)
     assert post_login(Client(), "u_buyer", PASSWORD, ip="10.0.2.2").status_code == 302
 
 

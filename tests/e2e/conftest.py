@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.tools import require
+
 # Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run in a
 # thread with a running loop unless told this is fine (the tests are single-threaded).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -20,19 +22,11 @@ PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1366, "height": 900}
 
 
-def pytest_collection_modifyitems(config, items):
-    if CHROMIUM.exists():
-        return
-    skip = pytest.mark.skip(reason=f"{CHROMIUM} không có (cài bằng scripts/install_system_deps.sh với quyền root) "
-                                   f"/ Debian chromium is not installed")
-    for item in items:
-        if "e2e" in item.keywords:
-            item.add_marker(skip)
-
-
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
+
+    require(CHROMIUM.exists(), f"Debian chromium ({CHROMIUM})")
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)

@@ -4,10 +4,8 @@ the API with a key entered in its Authorize dialog."""
 import pytest
 
 from htxconnect.accounts import apikeys
-from tests.e2e.conftest import CHROMIUM
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True),
-              pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed")]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_swagger_ui_works_under_the_strict_csp_and_calls_me_with_a_key(new_page, users):

@@ -2,19 +2,20 @@
 
 A source database gets rows (Vietnamese text, a foreign key, a sequence), a media directory
 gets files; the backup is restored into a second, empty database and directory and compared.
-Skipped when no PostgreSQL server is reachable (HTX_OPS_PG_URL, else DATABASE_URL when it is
-PostgreSQL, else postgres://postgres@127.0.0.1:5432/postgres).
+Needs a reachable PostgreSQL server (skipped locally, a failure under HTX_REQUIRE_ALL=1):
+HTX_OPS_PG_URL, else DATABASE_URL when it is PostgreSQL, else postgres://postgres@127.0.0.1:5432/postgres.
 """
 
 import filecmp
 import os
-import shutil
 import subprocess
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+
+from tests.tools import require, require_commands
 
 ROOT = Path(__file__).resolve().parents[2]
 BACKUP = ROOT / "deploy" / "backup.sh"
@@ -44,13 +45,15 @@ def connect(url: str):
 
 @pytest.fixture(scope="module")
 def pg():
-    if not shutil.which("pg_dump") or not shutil.which("pg_restore") or not shutil.which("psql"):
-        pytest.skip("PostgreSQL client tools (pg_dump, pg_restore, psql) are not installed")
+    require_commands("pg_dump", "pg_restore", "psql")
     url = admin_url()
     try:
         connect(url).close()
+        reachable, problem = True, ""
     except Exception as exc:  # noqa: BLE001 - any failure means: no server to test against
-        pytest.skip(f"no PostgreSQL server reachable at {urlsplit(url).hostname}: {exc}")
+        reachable, problem = False, str(exc)
+    require(reachable, f"no PostgreSQL server reachable at {urlsplit(url).hostname}: {problem}",
+            how="start PostgreSQL or set HTX_OPS_PG_URL")
     return url
 
 
@@ -233,7 +236,8 @@ def test_pgenv_turns_a_database_url_into_libpq_variables():
 
 
 def test_scripts_are_shellcheck_clean():
-    if not shutil.which("shellcheck"):
-        pytest.skip("shellcheck is not installed")
-    result = subprocess.run(["shellcheck", str(BACKUP), str(RESTORE)], capture_output=True, text=True)
+    require_commands("shellcheck")
+    scripts = [BACKUP, RESTORE, ROOT / ".ci" / "run", *sorted((ROOT / "scripts").glob("*.sh")),
+               *sorted((ROOT / "deploy").glob("*.sh"))]
+    result = subprocess.run(["shellcheck", *map(str, dict.fromkeys(scripts))], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.tools import require_commands
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 SITE = DEPLOY / "nginx" / "htxconnect.conf"
@@ -35,8 +37,7 @@ def test_nginx_site_has_tls_static_media_proxy_and_scan_cache():
 
 def test_nginx_accepts_the_site(tmp_path):
     """`nginx -t` on the real files, with test certificates and paths under tmp_path."""
-    if not shutil.which("nginx") or not shutil.which("openssl"):
-        pytest.skip("nginx or openssl is not installed")
+    require_commands("nginx", "openssl")
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
                     "-subj", "/CN=htx.example.vn", "-keyout", tmp_path / "key.pem", "-out", tmp_path / "cert.pem"],
                    check=True, capture_output=True)
@@ -82,8 +83,7 @@ def test_backup_timer_runs_backup_script():
 
 
 def test_systemd_units_verify(tmp_path):
-    if not shutil.which("systemd-analyze"):
-        pytest.skip("systemd-analyze is not available")
+    require_commands("systemd-analyze", how="apt-get install systemd")
     for path in (DEPLOY / "systemd").iterdir():
         # Point the commands at binaries that exist here; the rest of the file is checked as is.
         text = (path.read_text().replace("/srv/htxconnect/app/.venv/bin/granian", shutil.which("true"))

@@ -1,5 +1,5 @@
 """The production stack for real: nginx with deploy/nginx/ in front of Granian running the app in
-DJANGO_ENV=production, on free local ports. Skipped when nginx or openssl is missing.
+DJANGO_ENV=production, on free local ports. Needs nginx and openssl (tests.tools.require_commands).
 
 Checks what only the assembled stack shows: TLS and the HTTP→HTTPS redirect, static files served
 by nginx with long caching, X-Forwarded-Proto trusted (no redirect loop), the API through the
@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.tools import require_commands
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 HOST = "htx.example.vn"
@@ -32,21 +34,26 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_for(port, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
+def wait_for(port, process, timeout=30):
+    """Until `port` accepts connections; between tries, wait on the server process itself, so a
+    server that dies on start fails the test at once with its exit code."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
             return
         except OSError:
-            time.sleep(0.2)
+            try:
+                code = process.wait(timeout=0.2)
+            except subprocess.TimeoutExpired:
+                continue
+            raise RuntimeError(f"the server for port {port} exited with code {code}")
     raise TimeoutError(f"nothing listening on {port}")
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    if not shutil.which("nginx") or not shutil.which("openssl"):
-        pytest.skip("nginx or openssl is not installed")
+    require_commands("nginx", "openssl")
     tmp = tmp_path_factory.mktemp("stack")
     http_port, https_port, app_port = free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_"))}
@@ -95,8 +102,8 @@ def stack(tmp_path_factory):
     nginx = subprocess.Popen(["nginx", "-c", str(tmp / "nginx.conf"), "-p", str(tmp)],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_for(app_port)
-        wait_for(https_port)
+        wait_for(app_port, app)
+        wait_for(https_port, nginx)
         yield {"http": http_port, "https": https_port, "app": app_port, "static": tmp / "static", "key": api_key}
     finally:
         nginx.send_signal(signal.SIGQUIT)

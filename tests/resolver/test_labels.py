@@ -1,16 +1,20 @@
 """Label sheets: the PDF rendered to PNG decodes (zbar) to the right Digital Links and GTINs."""
 
-import shutil
 import subprocess
 
 import pytest
 
 from htxconnect.resolver import labels, services
 from htxconnect.resolver.models import PrintRun
+from tests.tools import require_commands
 
 pytestmark = pytest.mark.django_db
-needs_tools = pytest.mark.skipif(not (shutil.which("pdftoppm") and shutil.which("zbarimg")),
-                                 reason="poppler-utils and zbar-tools are installed by scripts/install_system_deps.sh")
+needs_tools = pytest.mark.usefixtures("decoding_tools")
+
+
+@pytest.fixture
+def decoding_tools():
+    require_commands("pdftoppm", "zbarimg")
 
 
 def decode(pdf: bytes, tmp_path, page: int = 1, crop=None, name="p") -> list[str]:

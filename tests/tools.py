@@ -1,0 +1,35 @@
+"""What a test needs from the machine (a browser, nginx, PostgreSQL, shellcheck, …).
+
+A test that needs a tool calls `require(...)`/`require_commands(...)` instead of `pytest.skip`:
+on a developer's machine a missing tool skips the test and says how to install it; with
+`HTX_REQUIRE_ALL=1` (set by `.ci/run`) the same test FAILS, so CI can never go green by
+skipping. `tests/test_no_silent_skips.py` refuses any other skip in the suite.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+INSTALL = "scripts/install_system_deps.sh (as root)"
+
+
+def require_all() -> bool:
+    return os.environ.get("HTX_REQUIRE_ALL", "") not in ("", "0")
+
+
+def require(available: bool, what: str, how: str = INSTALL) -> None:
+    """Skip (locally) or fail (HTX_REQUIRE_ALL=1) unless `available`."""
+    if available:
+        return
+    message = f"{what} — cài / install: {how}"
+    if require_all():
+        pytest.fail(f"HTX_REQUIRE_ALL=1 and a test needs what is missing: {message}", pytrace=False)
+    pytest.skip(message)
+
+
+def require_commands(*names: str, how: str = INSTALL) -> None:
+    missing = [name for name in names if not shutil.which(name)]
+    require(not missing, f"missing command(s): {', '.join(missing)}", how)
