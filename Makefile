@@ -9,12 +9,13 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export HOST PORT
 
-.PHONY: help install assets system-deps demo demo-data test test-fast bench lock check-deploy clean
+.PHONY: help install assets system-deps demo demo-data manage test test-fast bench lock check-deploy clean
 
 help:
 	@echo "make demo   — cài đặt, nạp dữ liệu mẫu và chạy máy chủ tại http://$(HOST):$(PORT)/"
 	@echo "make test   — cài những gì bộ kiểm thử cần và chạy toàn bộ kiểm thử"
 	@echo "make bench  — chạy các phép đo hiệu năng trong bench/"
+	@echo "make manage ARGS=\"…\" — chạy một lệnh manage.py với bản chạy thử (vd. ARGS=\"create_admin\")"
 
 # The virtual environment, rebuilt when the lock file changes.
 $(VENV)/.installed: pyproject.toml requirements.lock
@@ -46,6 +47,10 @@ demo: install assets
 demo-data: install
 	DJANGO_ENV=demo $(PY) manage.py migrate --noinput -v 0
 	DJANGO_ENV=demo $(PY) manage.py load_demo
+
+# Any manage.py command against the demo's database: make manage ARGS="issue_api_key admin"
+manage: install
+	DJANGO_ENV=demo $(PY) manage.py $(ARGS)
 
 test: install assets system-deps
 	scripts/run_tests.sh $(PYTEST_ARGS)

@@ -29,10 +29,22 @@ PRODUCTION = DJANGO_ENV == "production"
 TESTING = DJANGO_ENV == "test"
 DEBUG = env.bool("DEBUG", default=False)
 
+# What a person who ran `python manage.py …` after `make demo` (no DJANGO_ENV: production) reads.
+NO_SECRET_KEY = (
+    "SECRET_KEY must be set to at least 32 random characters in production.\n"
+    "Chưa đặt DJANGO_ENV nên HTX Connect chạy ở chế độ thật (production), chế độ này cần SECRET_KEY.\n"
+    "  • Chạy lệnh với bản chạy thử của `make demo`:  make manage ARGS=\"issue_api_key admin\"\n"
+    "    hoặc:  DJANGO_ENV=demo .venv/bin/python manage.py issue_api_key admin\n"
+    "  • Chạy thật: đặt SECRET_KEY (ít nhất 32 ký tự ngẫu nhiên) và các biến khác (xem .env.example,\n"
+    "    docs/admin/deploy.md).\n"
+    "(No DJANGO_ENV means production, which needs SECRET_KEY. To run a command against the demo:\n"
+    " make manage ARGS=\"issue_api_key admin\", or DJANGO_ENV=demo .venv/bin/python manage.py ….)"
+)
+
 if PRODUCTION:
-    SECRET_KEY = secret("SECRET_KEY")  # no default: production refuses to start without one
-    if len(SECRET_KEY) < 32:  # an empty or short key (e.g. `SECRET_KEY=` in the env file) too
-        raise environ.ImproperlyConfigured("SECRET_KEY must be set to at least 32 random characters in production")
+    SECRET_KEY = secret("SECRET_KEY", default="") or ""  # no usable default: production refuses to start
+    if len(SECRET_KEY) < 32:  # missing, empty or short (e.g. `SECRET_KEY=` in the env file)
+        raise environ.ImproperlyConfigured(NO_SECRET_KEY)
 else:
     SECRET_KEY = secret("SECRET_KEY", default=f"insecure-{DJANGO_ENV}-key-not-for-production-use-0123456789")
 

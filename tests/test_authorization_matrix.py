@@ -1,9 +1,12 @@
-"""The authorization matrix: every URL pattern of the project, for every role, gets the answer
+"""The authorization matrix: every URL pattern of the project, for every person, gets the answer
 written here. A URL missing from MATRIX fails `test_every_url_is_in_the_matrix`, so a new page
 cannot be added without deciding who may open it.
 
-Columns: anonymous, each role, and an officer and leader of ANOTHER agency (tenant isolation).
-Expected answers are status codes; a redirect to the login page is "login".
+People (tests/world.py): for agency data and for cooperative data an owner, a teammate and an
+outsider, plus the administrator, a leader, a buyer and an anonymous visitor. Paths name REAL
+objects (the samples, built by each app's `*_samples`): `test_matrix_ids_exist` checks that each
+object-specific path resolves to an object that exists, so a 404 proves "not yours", never "no
+such id". Expected answers are status codes; a redirect to the login page is "login".
 """
 
 from __future__ import annotations
@@ -14,39 +17,28 @@ from typing import Callable
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-WHO = ["anonymous", "admin", "leader", "officer", "coop_manager", "coop_member", "buyer",
-       "other_officer", "other_leader"]
-STAFF = {"admin", "leader", "officer", "other_officer", "other_leader"}
+from tests.world import WHO, everyone, only, signed_in  # noqa: F401 - helpers used below and by importers
+
+STAFF = {"admin", "leader", "officer", "officer_teammate", "other_officer", "other_leader"}
 SIGNED_IN = set(WHO) - {"anonymous"}
-
-
-def everyone(code):
-    return {who: code for who in WHO}
-
-
-def signed_in(code, anonymous="login"):
-    return {who: (anonymous if who == "anonymous" else code) for who in WHO}
-
-
-def only(allowed: set, code=200, others=403, anonymous="login"):
-    return {who: anonymous if who == "anonymous" else (code if who in allowed else others) for who in WHO}
 
 
 @dataclass
 class Case:
-    """How to call one URL pattern and what each role gets."""
+    """How to call one URL pattern and what each person gets. `path` may be a callable over the
+    samples; `fresh(world, samples)` gives each person their own samples for a POST that destroys
+    its object (deleting, erasing)."""
 
     path: Callable[[dict], str] | str
     expect: dict
     method: str = "get"
     data: dict = field(default_factory=dict)
     headers: dict = field(default_factory=dict)
+    fresh: Callable | None = None
 
 
-def _user_pk(username):
-    from htxconnect.accounts.models import User
-
-    return User.objects.get(username=username).pk
+def _user_pk(samples, who):
+    return samples["people"][who]
 
 
 # url name → Case. Paths may be callables taking the `objects` fixture (sample records).
@@ -62,7 +54,9 @@ MATRIX: dict[str, Case] = {
     "accounts:otp_verify": Case("/accounts/otp/verify/", signed_in(302)),
     "accounts:otp_setup": Case("/accounts/otp/setup/", signed_in(200)),
     "accounts:otp_backup_codes": Case("/accounts/otp/backup-codes/", signed_in(200)),
-    "accounts:otp_device_delete": Case("/accounts/otp/devices/999999/delete/", signed_in(404), method="post"),
+    # Each person tries to delete the home officer's own (fresh) authenticator: only the officer may.
+    "accounts:otp_device_delete": Case(lambda s: f"/accounts/otp/devices/{s['device']}/delete/",
+                                       {**signed_in(404), "officer": 302}, method="post", fresh=lambda w, s: fresh_device(w, s)),
     "accounts:profile": Case("/accounts/profile/", signed_in(200)),
     "accounts:password_change": Case("/accounts/password/change/", signed_in(200)),
     "accounts:password_reset": Case("/accounts/password/reset/", everyone(200)),
@@ -71,13 +65,13 @@ MATRIX: dict[str, Case] = {
     "accounts:password_reset_complete": Case("/accounts/password/reset/done/", everyone(200)),
     "accounts:user_list": Case("/accounts/users/", only({"admin", "leader", "other_leader"})),
     "accounts:user_create": Case("/accounts/users/new/", only({"admin"})),
-    "accounts:user_edit": Case(lambda o: f"/accounts/users/{_user_pk('u_officer')}/", only({"admin"})),
+    "accounts:user_edit": Case(lambda s: f"/accounts/users/{_user_pk(s, 'officer')}/", only({"admin"})),
     # The administrator targets their own account: refused with a message, nothing changes.
-    "accounts:user_deactivate": Case(lambda o: f"/accounts/users/{_user_pk('u_admin')}/deactivate/",
+    "accounts:user_deactivate": Case(lambda s: f"/accounts/users/{_user_pk(s, 'admin')}/deactivate/",
                                      only({"admin"}, code=302), method="post"),
-    "accounts:user_activate": Case(lambda o: f"/accounts/users/{_user_pk('u_admin')}/activate/",
+    "accounts:user_activate": Case(lambda s: f"/accounts/users/{_user_pk(s, 'admin')}/activate/",
                                    only({"admin"}, code=302), method="post"),
-    "accounts:user_reset_two_factor": Case(lambda o: f"/accounts/users/{_user_pk('u_buyer')}/reset-two-factor/",
+    "accounts:user_reset_two_factor": Case(lambda s: f"/accounts/users/{_user_pk(s, 'buyer')}/reset-two-factor/",
                                            only({"admin"}, code=302), method="post"),
     # --- API frame ---
     "api:openapi-json": Case("/api/v1/openapi.json", everyone(200)),
@@ -89,38 +83,54 @@ MATRIX: dict[str, Case] = {
     "healthz": Case("/healthz", everyone(200)),
 }
 
-from tests.registry.matrix import registry_matrix  # noqa: E402
+from tests.registry.matrix import registry_matrix, registry_samples  # noqa: E402
 
 MATRIX.update(registry_matrix())
 
 from tests.registry.test_import_views import import_matrix  # noqa: E402
 
 MATRIX.update(import_matrix())
+# An import job is its uploader's alone (the home officer here): everyone else who may import gets
+# 404, even the administrator and the officer's teammate; those who may not import get 403 first.
+IMPORT_JOB = {**import_matrix()["registry_import:job"].expect, "officer_teammate": 404, "admin": 404,
+              "officer": 200}
+MATRIX.update({
+    "registry_import:job": Case(lambda s: f"/registry/import/{s['import_job']}/", IMPORT_JOB),
+    "registry_import:progress": Case(lambda s: f"/registry/import/{s['import_job']}/progress/", IMPORT_JOB),
+    "registry_import:commit": Case(lambda s: f"/registry/import/{s['import_job']}/commit/",
+                                   {**IMPORT_JOB, "officer": 302}, method="post", data={"do": "commit"},
+                                   fresh=lambda w, s: fresh_import_job(w, s)),
+    "registry_import:discard": Case(lambda s: f"/registry/import/{s['import_job']}/discard/",
+                                    {**IMPORT_JOB, "officer": 302}, method="post",
+                                    fresh=lambda w, s: fresh_import_job(w, s)),
+})
 
-from tests.resolver.matrix import resolver_matrix  # noqa: E402
+from tests.resolver.matrix import resolver_matrix, resolver_samples  # noqa: E402
 
 MATRIX.update(resolver_matrix())
 
 # --- trace: EPCIS 2.0 repository (machine API: 401 rather than a login redirect) ---
-_EPC = "urn:epc:id:sgtin:893000000.0001.1"
+# Events, captures, queries and subscriptions belong to the user who sent them (coop_manager here);
+# administrators read every event and capture; queries and subscriptions are their owner's alone.
+EPCIS_OWNER = {**signed_in(404, anonymous=401), "admin": 200, "coop_manager": 200}
+EPCIS_PRIVATE = {**signed_in(404, anonymous=401), "coop_manager": 200}
 MATRIX.update({
     "trace:epcis_context": Case("/epcis/context/epcis-context.jsonld", everyone(200)),
     "trace:epcis_capture": Case("/epcis/capture", signed_in(200, anonymous=401)),
-    "trace:epcis_capture_detail": Case("/epcis/capture/00000000-0000-0000-0000-000000000000",
-                                       signed_in(404, anonymous=401)),
+    "trace:epcis_capture_detail": Case(lambda s: f"/epcis/capture/{s['capture']}", EPCIS_OWNER),
     "trace:epcis_events": Case("/epcis/events", signed_in(200, anonymous=401)),
-    "trace:epcis_event": Case("/epcis/events/urn:uuid:none", signed_in(404, anonymous=401)),
+    "trace:epcis_event": Case(lambda s: f"/epcis/events/{s['event']}", EPCIS_OWNER),
     "trace:epcis_event_types": Case("/epcis/eventTypes", signed_in(200, anonymous=401)),
     "trace:epcis_event_type": Case("/epcis/eventTypes/ObjectEvent", signed_in(200, anonymous=401)),
     "trace:epcis_event_type_events": Case("/epcis/eventTypes/ObjectEvent/events", signed_in(200, anonymous=401)),
-    "trace:epcis_epc": Case(f"/epcis/epcs/{_EPC}", signed_in(404, anonymous=401)),
-    "trace:epcis_epc_events": Case(f"/epcis/epcs/{_EPC}/events", signed_in(200, anonymous=401)),
+    "trace:epcis_epc": Case(lambda s: f"/epcis/epcs/{s['epc']}", EPCIS_OWNER),
+    "trace:epcis_epc_events": Case(lambda s: f"/epcis/epcs/{s['epc']}/events", signed_in(200, anonymous=401)),
     "trace:epcis_queries": Case("/epcis/queries", signed_in(200, anonymous=401)),
-    "trace:epcis_query": Case("/epcis/queries/none", signed_in(404, anonymous=401)),
-    "trace:epcis_query_events": Case("/epcis/queries/none/events", signed_in(404, anonymous=401)),
-    "trace:epcis_subscriptions": Case("/epcis/queries/none/subscriptions", signed_in(404, anonymous=401)),
-    "trace:epcis_subscription": Case("/epcis/queries/none/subscriptions/00000000-0000-0000-0000-000000000000",
-                                     signed_in(404, anonymous=401)),
+    "trace:epcis_query": Case(lambda s: f"/epcis/queries/{s['query']}", EPCIS_PRIVATE),
+    "trace:epcis_query_events": Case(lambda s: f"/epcis/queries/{s['query']}/events", EPCIS_PRIVATE),
+    "trace:epcis_subscriptions": Case(lambda s: f"/epcis/queries/{s['query']}/subscriptions", EPCIS_PRIVATE),
+    "trace:epcis_subscription": Case(lambda s: f"/epcis/queries/{s['query']}/subscriptions/{s['subscription']}",
+                                     EPCIS_PRIVATE),
     "trace:epcis_not_found": Case("/epcis/no/such/resource", everyone(404)),
 })
 
@@ -160,10 +170,67 @@ def test_every_page_view_declares_its_permission():
     assert not undeclared, f"views without a declared permission: {undeclared}"
 
 
+def trace_samples(world, samples) -> dict:
+    from htxconnect.trace.epcis.capture import receive_document
+    from htxconnect.trace.epcis.subscriptions import create_query, create_subscription
+    from htxconnect.trace.models import EPCISEvent
+    from tests.trace.conftest import make_document, object_event
+
+    owner = world.people["coop_manager"]
+    epc = "urn:epc:id:sgtin:893777001.0001.MT-1"
+    job = receive_document(make_document([object_event(1, epcList=[epc])]), user=owner, synchronous=True)
+    event = EPCISEvent.objects.get(event_id="urn:uuid:00000000-0000-4000-8000-000000000001")
+    query = create_query(user=owner, name="LoMaTran", definition={"eventType": ["ObjectEvent"]})
+    subscription = create_subscription(user=owner, query=query,
+                                       body={"dest": "https://hooks.example.com/htx", "stream": True})
+    return {"capture": job.pk, "event": event.event_id, "epc": epc, "query": query.name,
+            "subscription": subscription.pk}
+
+
+def fresh_import_job(world, samples) -> dict:
+    from htxconnect.registry.importer import jobs
+    from tests.registry.fixtures.workbooks import org, workbook
+
+    source = world.tmp / f"import-{len(list(world.tmp.iterdir()))}.xlsx"
+    source.write_bytes(workbook({"organizations": [org("HTX Nhập Thử", address="xã Tân Hiệp, tỉnh Bình Dương")]}))
+    job = jobs.create(user_id=world.people["officer"].pk, filename="to-chuc.xlsx", source=source)
+    return {**samples, "import_job": job["id"]}
+
+
+def accounts_samples(world, samples) -> dict:
+    return {"people": {who: user.pk for who, user in world.people.items()}, **fresh_device(world, samples)}
+
+
+def fresh_device(world, samples) -> dict:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=world.people["officer"], name="điện thoại cũ", confirmed=True)
+    return {**samples, "device": device.pk}
+
+
+# Each app adds the builder of its samples here (see tests/world.py).
+SAMPLES = [
+    lambda world, samples: registry_samples(world),
+    resolver_samples,
+    trace_samples,
+    accounts_samples,
+    lambda world, samples: fresh_import_job(world, samples),
+]
+
+
 @pytest.fixture
-def objects(users):
-    """Sample records each app's URLs need, owned by the first agency's province."""
-    return {}
+def samples(world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"  # import jobs and label sheets are files
+    world.tmp = tmp_path
+    result = {}
+    for build in SAMPLES:
+        result.update(build(world, result))
+    return result
+
+
+@pytest.fixture
+def matrix_clients(world):
+    return {who: world.client(who) for who in WHO}
 
 
 def _answer(response):
@@ -173,14 +240,41 @@ def _answer(response):
 
 
 @pytest.mark.parametrize("name", sorted(MATRIX))
-def test_matrix(name, clients, objects):
+def test_matrix(name, world, samples, matrix_clients):
     case = MATRIX[name]
-    path = case.path(objects) if callable(case.path) else case.path
-    got, want = {}, {}
+    got, want, paths = {}, {}, {}
     for who in WHO:
-        client = clients[who]
-        response = getattr(client, case.method)(path, data=case.data, headers=case.headers)
-        got[who] = _answer(response)
-        want[who] = case.expect[who]
+        mine = case.fresh(world, samples) if case.fresh else samples
+        path = case.path(mine) if callable(case.path) else case.path
+        response = getattr(matrix_clients[who], case.method)(path, data=case.data, headers=case.headers)
+        got[who], want[who], paths[who] = _answer(response), case.expect[who], path
     mismatches = {who: (got[who], want[who]) for who in WHO if got[who] != want[who]}
-    assert not mismatches, f"{name} {case.method.upper()} {path}: (got, expected) {mismatches}"
+    assert not mismatches, f"{name} {case.method.upper()} {paths['admin']}: (got, expected) {mismatches}"
+
+
+def test_every_case_says_what_each_person_gets():
+    incomplete = {name: set(WHO) ^ set(case.expect) for name, case in MATRIX.items() if set(case.expect) != set(WHO)}
+    assert not incomplete, incomplete
+
+
+def test_matrix_ids_exist(world, samples):
+    """No case passes on "no such id": in every case someone gets a success (2xx or 3xx), unless
+    the case is listed below with its reason; and the sample ids resolve to rows."""
+    vacuous = [name for name, case in MATRIX.items()
+               if not any(isinstance(code, int) and 200 <= code < 400 for code in case.expect.values())
+               and name not in NOBODY_SUCCEEDS]
+    assert not vacuous, f"cases where nobody reaches the object (ids that do not exist?): {vacuous}"
+    from htxconnect.registry.models import Organization, Person, Product
+    from htxconnect.resolver.models import Link, Lot, PrintRun
+
+    for model, key in ((Organization, "org"), (Product, "product"), (Person, "person"), (Lot, "lot"),
+                       (PrintRun, "run"), (Link, "link")):
+        assert model.objects.filter(pk=samples[key]).exists(), key
+
+
+# Cases in which nobody succeeds, on purpose.
+NOBODY_SUCCEEDS = {
+    "api:not-found": "the API's answer for an unknown path",
+    "trace:epcis_not_found": "the EPCIS binding's answer for an unknown resource",
+    "accounts:logout": "signing out always lands on the login page",
+}

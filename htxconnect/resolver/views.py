@@ -346,6 +346,7 @@ def lot_step(request, pk: int):
 @requires(COOPERATIVE)
 def lot_recall(request, pk: int):
     lot = _lot_or_404(request.user, pk)
+    services.check_manage(request.user, lot.product.producer)  # members see the lot, managers recall it
     form = forms.RecallForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -364,6 +365,7 @@ def lot_recall(request, pk: int):
 @requires(COOPERATIVE)
 def link_add(request, pk: int):
     lot = _lot_or_404(request.user, pk)
+    services.check_manage(request.user, lot.product.producer)  # members see the lot, managers link it
     form = forms.LinkForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -465,9 +467,10 @@ def assign_gtin(request, product_pk: int):
     product = registry_queries.scope_products(request.user).select_related("producer").filter(pk=product_pk).first()
     if product is None:
         raise Http404
+    services.check_manage(request.user, product.producer)  # a member sees the product: 403, not a message
     try:
         gtin = services.assign_gtin(actor=request.user, product=product)
-    except (ValidationError, PermissionDenied) as exc:
+    except ValidationError as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
     else:
         messages.success(request, _("Đã cấp mã GTIN %(g)s cho %(p)s.") % {"g": gs1.display_gtin(gtin), "p": product.name})

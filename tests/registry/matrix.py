@@ -1,94 +1,95 @@
 """Authorization-matrix entries of the registry's URLs (merged into tests/test_authorization_matrix.py).
 
-Sample records are created on first use inside the test's transaction: an organisation in the
-home agency's province (79) whose manager is `u_coop_manager`, with a product, a certification,
-an IP right, an OCOP rating and a person.
+`registry_samples(world)` creates, with the registry's services, one object of each kind belonging
+to `world.org` (province 79, managed by `coop_manager`, `coop_member` a member): a product, a
+certification, an IP right, an OCOP rating and a person. Answers are said per trio (tests/world.py).
 """
 
 from __future__ import annotations
 
 import datetime
 
-WHO = ["anonymous", "admin", "leader", "officer", "coop_manager", "coop_member", "buyer",
-       "other_officer", "other_leader"]
+from tests.world import WHO, answers, everyone  # noqa: F401 - WHO re-exported for older importers
 
 
-def _answers(**by_who):
-    default = by_who.pop("default")
-    return {who: by_who.get(who, default) for who in WHO}
-
-
-def sample() -> dict:
-    from htxconnect.accounts.models import User
+def registry_samples(world) -> dict:
     from htxconnect.registry import services
-    from htxconnect.registry.models import Organization, OrganizationUser
 
-    org = Organization.objects.filter(name="HTX Ma Trận").first()
-    if org is None:
-        org = services.create_organization(actor=None, name="HTX Ma Trận", province_code="79", ward_code="25813")
-        OrganizationUser.objects.create(user=User.objects.get(username="u_coop_manager"), organization=org)
-        product = services.create_product(actor=None, producer=org, name="Ổi")
-        services.create_certification(actor=None, organization=org, type="vietgap", issue_date=datetime.date(2025, 1, 1))
-        services.create_ip_right(actor=None, owner=org, kind="trademark", name="MA TRẬN", status="applied")
-        services.create_ocop_rating(actor=None, product=product, stars=3, decision_number="1/QĐ",
-                                    decision_date=datetime.date(2025, 1, 1))
-        services.add_person(actor=None, organization=org, full_name="Người Mẫu")
-    return {
-        "org": org.pk, "product": org.products.get().pk, "certification": org.certifications.get().pk,
-        "ip": org.ip_rights.get().pk, "ocop": org.products.get().ocop_ratings.get().pk,
-        "person": org.memberships.get().person_id,
-    }
+    org, admin = world.org, world.people["admin"]
+    product = services.create_product(actor=admin, producer=org, name="Ổi")
+    certification = services.create_certification(actor=admin, organization=org, type="vietgap",
+                                                  issue_date=datetime.date(2025, 1, 1))
+    ip = services.create_ip_right(actor=admin, owner=org, kind="trademark", name="MA TRẬN", status="applied")
+    ocop = services.create_ocop_rating(actor=admin, product=product, stars=3, decision_number="1/QĐ",
+                                       decision_date=datetime.date(2025, 1, 1))
+    person = services.add_person(actor=admin, organization=org, full_name="Người Mẫu")
+    # The outsider cooperative's own product: what `coop_outsider` owns, nobody else in the trio.
+    services.create_product(actor=admin, producer=world.other_org, name="Xoài")
+    return {"org": org.pk, "product": product.pk, "certification": certification.pk, "ip": ip.pk,
+            "ocop": ocop.pk, "person": person.pk}
 
 
-# Pages of one organisation: its province's staff, admins and its own manager; others 404.
-OWN = _answers(default=404, anonymous="login", admin=200, leader=200, officer=200, coop_manager=200, buyer=403)
-COOP = _answers(default=200, anonymous="login", buyer=403)
-STAFF_ANY = _answers(default=403, anonymous="login", admin=200, leader=200, officer=200, other_officer=200,
-                     other_leader=200)
-# Staff-only actions on a record of province 79: other province's staff get 404.
-STAFF_OWN = _answers(default=403, anonymous="login", admin=200, leader=200, officer=200, other_officer=404,
-                     other_leader=404)
-STAFF_OWN_POST = {who: (302 if code == 200 else code) for who, code in STAFF_OWN.items()}
-EVERYONE = {who: 200 for who in WHO}
-API_COOP = _answers(default=200, anonymous=401, buyer=403)
+# Seeing an organisation's pages: home staff, admins, its manager and its member; others 404.
+VIEW = answers(staff=200, coop_owner=200, coop_teammate=200)
+# Editing it: as VIEW, but a member (who may look) is refused with 403.
+EDIT = answers(staff=200, coop_owner=200, coop_teammate=403)
+COOP = answers(staff=200, coop_owner=200, coop_teammate=200, staff_outsider=200, coop_outsider=200)
+STAFF_ANY = answers(staff=200, staff_outsider=200, coop_owner=403, coop_teammate=403, coop_outsider=403)
+# Staff-only actions on a record of province 79: other province's staff get 404, cooperatives 403.
+STAFF_OWN = answers(staff=200, coop_owner=403, coop_teammate=403, coop_outsider=403)
+STAFF_OWN_POST = answers(staff=302, coop_owner=403, coop_teammate=403, coop_outsider=403)
+EVERYONE = everyone(200)
+API_COOP = answers(staff=200, staff_outsider=200, coop_owner=200, coop_teammate=200, coop_outsider=200,
+                   anonymous=401)
 
 
-def _case(path, expect, method="get", data=None):
+def _case(path, expect, method="get", data=None, fresh=None):
     from tests.test_authorization_matrix import Case
 
-    return Case(path, expect, method=method, data=data or {})
+    return Case(path, expect, method=method, data=data or {}, fresh=fresh)
 
 
 def registry_matrix() -> dict:
-    s = lambda key: (lambda o: sample()[key])  # noqa: E731
     return {
         "registry:organization_list": _case("/registry/", COOP),
         "registry:organization_create": _case("/registry/new/", STAFF_ANY),
         "registry:expiring": _case("/registry/expiring/", COOP),
         "registry:wards_options": _case("/registry/wards/?province_code=79", COOP),
-        "registry:organization_detail": _case(lambda o: f"/registry/{s('org')(o)}/", OWN),
-        "registry:organization_edit": _case(lambda o: f"/registry/{s('org')(o)}/edit/", OWN),
-        "registry:product_create": _case(lambda o: f"/registry/{s('org')(o)}/products/new/", OWN),
-        "registry:certification_create": _case(lambda o: f"/registry/{s('org')(o)}/certifications/new/", OWN),
-        "registry:ip_right_create": _case(lambda o: f"/registry/{s('org')(o)}/ip/new/", OWN),
-        "registry:person_create": _case(lambda o: f"/registry/{s('org')(o)}/people/new/", OWN),
-        "registry:product_edit": _case(lambda o: f"/registry/products/{s('product')(o)}/edit/", OWN),
-        "registry:ocop_create": _case(lambda o: f"/registry/products/{s('product')(o)}/ocop/new/", OWN),
-        "registry:certification_edit": _case(lambda o: f"/registry/certifications/{s('certification')(o)}/edit/", OWN),
-        "registry:ip_right_edit": _case(lambda o: f"/registry/ip/{s('ip')(o)}/edit/", OWN),
-        "registry:ocop_edit": _case(lambda o: f"/registry/ocop/{s('ocop')(o)}/edit/", OWN),
-        "registry:ocop_rerating": _case(lambda o: f"/registry/ocop/{s('ocop')(o)}/rerating/", OWN),
-        "registry:ip_grant_create": _case(lambda o: f"/registry/ip/{s('ip')(o)}/grants/new/", STAFF_OWN),
-        "registry:verify": _case(lambda o: f"/registry/verify/organization/{s('org')(o)}/", STAFF_OWN_POST,
+        "registry:organization_detail": _case(lambda s: f"/registry/{s['org']}/", VIEW),
+        "registry:organization_edit": _case(lambda s: f"/registry/{s['org']}/edit/", EDIT),
+        "registry:product_create": _case(lambda s: f"/registry/{s['org']}/products/new/", EDIT),
+        "registry:certification_create": _case(lambda s: f"/registry/{s['org']}/certifications/new/", EDIT),
+        "registry:ip_right_create": _case(lambda s: f"/registry/{s['org']}/ip/new/", EDIT),
+        "registry:person_create": _case(lambda s: f"/registry/{s['org']}/people/new/", EDIT),
+        "registry:product_edit": _case(lambda s: f"/registry/products/{s['product']}/edit/", EDIT),
+        "registry:ocop_create": _case(lambda s: f"/registry/products/{s['product']}/ocop/new/", EDIT),
+        "registry:certification_edit": _case(lambda s: f"/registry/certifications/{s['certification']}/edit/", EDIT),
+        "registry:ip_right_edit": _case(lambda s: f"/registry/ip/{s['ip']}/edit/", EDIT),
+        "registry:ocop_edit": _case(lambda s: f"/registry/ocop/{s['ocop']}/edit/", EDIT),
+        # Preparing a re-rating is a read page (it says what can be reused); editing happens elsewhere.
+        "registry:ocop_rerating": _case(lambda s: f"/registry/ocop/{s['ocop']}/rerating/", VIEW),
+        "registry:ip_grant_create": _case(lambda s: f"/registry/ip/{s['ip']}/grants/new/", STAFF_OWN),
+        "registry:verify": _case(lambda s: f"/registry/verify/organization/{s['org']}/", STAFF_OWN_POST,
                                  method="post", data={"against": "GCN số 1"}),
-        "registry:person_edit": _case(lambda o: f"/registry/people/{s('person')(o)}/edit/", OWN),
-        "registry:person_export": _case(lambda o: f"/registry/people/{s('person')(o)}/export/", STAFF_OWN),
-        "registry:person_erase": _case(lambda o: f"/registry/people/{s('person')(o)}/erase/", STAFF_OWN_POST,
-                                       method="post"),
-        "registry:person_consent": _case(lambda o: f"/registry/people/{s('person')(o)}/consent/", STAFF_OWN_POST,
+        # Personal data: those who may edit the organisation. A member is not told other people's
+        # records exist (404), as an outsider is not.
+        "registry:person_edit": _case(lambda s: f"/registry/people/{s['person']}/edit/",
+                                      answers(staff=200, coop_owner=200, coop_teammate=404)),
+        "registry:person_export": _case(lambda s: f"/registry/people/{s['person']}/export/", STAFF_OWN),
+        # Erasing destroys the person's data: each person in the matrix erases a person of their own.
+        "registry:person_erase": _case(lambda s: f"/registry/people/{s['person']}/erase/", STAFF_OWN_POST,
+                                       method="post", fresh=fresh_person),
+        "registry:person_consent": _case(lambda s: f"/registry/people/{s['person']}/consent/", STAFF_OWN_POST,
                                          method="post", data={"action": "give"}),
         "registry:public_list": _case("/registry/public/", EVERYONE),
-        "registry:public_detail": _case(lambda o: f"/registry/public/{s('org')(o)}/", EVERYONE),
+        "registry:public_detail": _case(lambda s: f"/registry/public/{s['org']}/", EVERYONE),
         "api:list_organisations": _case("/api/v1/organisations", API_COOP),
         "api:list_products": _case("/api/v1/products", API_COOP),
     }
+
+
+def fresh_person(world, samples) -> dict:
+    from htxconnect.registry import services
+
+    person = services.add_person(actor=world.people["admin"], organization=world.org, full_name="Người Sẽ Xóa")
+    return {**samples, "person": person.pk}

@@ -40,7 +40,7 @@ def import_matrix() -> dict:
     from tests.registry.matrix import WHO
     from tests.test_authorization_matrix import Case
 
-    importers = {"admin", "officer", "other_officer"}
+    importers = {"admin", "officer", "officer_teammate", "other_officer"}
     only = {w: ("login" if w == "anonymous" else 200 if w in importers else 403) for w in WHO}
     coop = {w: ("login" if w == "anonymous" else 403 if w == "buyer" else 200) for w in WHO}
     missing = {w: ("login" if w == "anonymous" else 404 if w in importers else 403) for w in WHO}
