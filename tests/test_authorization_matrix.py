@@ -194,38 +194,58 @@ def fresh_import_job(world, samples) -> dict:
     source = world.tmp / f"import-{len(list(world.tmp.iterdir()))}.xlsx"
     source.write_bytes(workbook({"organizations": [org("HTX Nhập Thử", address="xã Tân Hiệp, tỉnh Bình Dương")]}))
     job = jobs.create(user_id=world.people["officer"].pk, filename="to-chuc.xlsx", source=source)
-    return {**samples, "import_job": job["id"]}
+    return samples.fresh(import_job=job["id"]) if isinstance(samples, Samples) else {"import_job": job["id"]}
 
 
 def accounts_samples(world, samples) -> dict:
-    return {"people": {who: user.pk for who, user in world.people.items()}, **fresh_device(world, samples)}
+    return {"people": {who: user.pk for who, user in world.people.items()}, **fresh_device(world, {})}
 
 
 def fresh_device(world, samples) -> dict:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     device = TOTPDevice.objects.create(user=world.people["officer"], name="điện thoại cũ", confirmed=True)
-    return {**samples, "device": device.pk}
+    return samples.fresh(device=device.pk) if isinstance(samples, Samples) else {"device": device.pk}
 
 
-# Each app adds the builder of its samples here (see tests/world.py).
+# Each app adds the builder of its samples here (see tests/world.py), with the keys it provides.
+# Samples are built on first use, so a case only pays for the objects its path names.
 SAMPLES = [
-    lambda world, samples: registry_samples(world),
-    resolver_samples,
-    trace_samples,
-    accounts_samples,
-    lambda world, samples: fresh_import_job(world, samples),
+    ({"org", "product", "certification", "ip", "ocop", "person"}, lambda world, samples: registry_samples(world)),
+    ({"gtin", "lot", "lot_code", "run", "link"}, resolver_samples),
+    ({"capture", "event", "epc", "query", "subscription"}, trace_samples),
+    ({"people", "device"}, accounts_samples),
+    ({"import_job"}, lambda world, samples: fresh_import_job(world, samples)),
 ]
+
+
+class Samples(dict):
+    """{key: id} of the sample objects, each group built by its builder when first asked for."""
+
+    def __init__(self, world, parent=None):
+        super().__init__()
+        self.world, self.parent = world, parent
+
+    def __missing__(self, key):
+        if self.parent is not None:  # a fresh copy shares everything else with its parent
+            return self.parent[key]
+        for keys, build in SAMPLES:
+            if key in keys:
+                self.update({k: v for k, v in build(self.world, self).items() if k in keys})
+                return self[key]
+        raise KeyError(key)
+
+    def fresh(self, **values):
+        copy = Samples(self.world, parent=self)
+        copy.update(values)
+        return copy
 
 
 @pytest.fixture
 def samples(world, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"  # import jobs and label sheets are files
     world.tmp = tmp_path
-    result = {}
-    for build in SAMPLES:
-        result.update(build(world, result))
-    return result
+    return Samples(world)
 
 
 @pytest.fixture

@@ -83,3 +83,11 @@ def test_no_sleep_in_tests():
             if re.search(r"\bsleep\(", line):
                 offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert not offenders, offenders
+
+
+def test_browser_tests_wait_for_states_instead_of_snapshotting():
+    """`assert locator.is_visible()` reads the page once, racing the page; `expect(...)` waits."""
+    offenders = [f"{path.relative_to(ROOT)}:{n}" for path in sorted((ROOT / "tests" / "e2e").glob("*.py"))
+                 for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                 if ".is_visible()" in line or ".is_hidden()" in line]
+    assert not offenders, offenders

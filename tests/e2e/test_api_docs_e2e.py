@@ -2,6 +2,7 @@
 the API with a key entered in its Authorize dialog."""
 
 import pytest
+from playwright.sync_api import expect
 
 from htxconnect.accounts import apikeys
 
@@ -16,7 +17,7 @@ def test_swagger_ui_works_under_the_strict_csp_and_calls_me_with_a_key(new_page,
     page.on("pageerror", lambda e: problems.append(str(e)))
     page.goto("/api/v1/docs")
     page.locator(".opblock").first.wait_for()
-    assert page.get_by_text("HTX Connect API").first.is_visible()
+    expect(page.get_by_text("HTX Connect API").first).to_be_visible()
 
     page.get_by_role("button", name="Authorize").first.click()
     page.locator(".auth-container input[type=text], .auth-container input[type=password]").first.fill(raw)

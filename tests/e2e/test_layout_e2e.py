@@ -2,6 +2,7 @@
 on the audit log, logout from the user menu, and no Content-Security-Policy violation."""
 
 import pytest
+from playwright.sync_api import expect
 
 from htxconnect.core.models import AuditEntry
 from htxconnect.core.roles import Role
@@ -34,11 +35,11 @@ def staff(db):
 def test_home_on_a_phone_has_a_working_collapsed_menu(new_page, live_server, staff):
     page = signed_in_page(new_page, live_server, staff["leader"], PHONE)
     page.goto("/")
-    assert page.get_by_role("heading", name="Xin chào, Nguyễn Thị Phương Thảo Quỳnh Hương").is_visible()
+    expect(page.get_by_role("heading", name="Xin chào, Nguyễn Thị Phương Thảo Quỳnh Hương")).to_be_visible()
     assert no_horizontal_scroll(page), "trang tổng quan tràn ngang ở 360 px"
     audit_link = page.get_by_role("link", name="Nhật ký thay đổi").first
     menu_link = page.locator("#main-nav").get_by_role("link", name="Nhật ký thay đổi")
-    assert not menu_link.is_visible()  # collapsed
+    expect(menu_link).to_be_hidden()  # collapsed
     page.locator(".navbar-toggler").click()
     menu_link.wait_for(state="visible")
     # Bootstrap marks the menu "show" only when its opening transition has ended; clicking the
@@ -55,11 +56,11 @@ def test_home_on_a_phone_has_a_working_collapsed_menu(new_page, live_server, sta
 def test_audit_log_on_a_phone_stacks_entries_without_overflow(new_page, live_server, staff):
     page = signed_in_page(new_page, live_server, staff["leader"], PHONE)
     page.goto("/audit/")
-    assert page.get_by_role("heading", name="Nhật ký thay đổi").is_visible()
+    expect(page.get_by_role("heading", name="Nhật ký thay đổi")).to_be_visible()
     assert page.locator("#audit-table tbody tr").count() == 50
     assert no_horizontal_scroll(page), "nhật ký thay đổi tràn ngang ở 360 px"
-    assert not page.locator("#audit-table thead").is_visible()  # stacked cards on phones
-    assert not page.get_by_label("Từ ngày").is_visible()  # filters folded on phones…
+    expect(page.locator("#audit-table thead")).to_be_hidden()  # stacked cards on phones
+    expect(page.get_by_label("Từ ngày")).to_be_hidden()  # filters folded on phones…
     page.get_by_role("button", name="Bộ lọc").click()
     page.get_by_label("Từ ngày").wait_for(state="visible")  # …until asked for
     assert no_horizontal_scroll(page)
@@ -89,7 +90,7 @@ def test_logout_from_the_user_menu(new_page, live_server, staff):
     page.locator("#user-menu").click()
     page.get_by_role("button", name="Đăng xuất").click()
     page.wait_for_url("**/accounts/login/**")
-    assert page.get_by_role("heading", name="Đăng nhập").is_visible()
+    expect(page.get_by_role("heading", name="Đăng nhập")).to_be_visible()
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
@@ -97,5 +98,5 @@ def test_404_page_fits_the_screen(new_page, live_server, viewport):
     page = new_page(viewport=viewport)
     response = page.goto("/khong-co-trang-nay-voi-duong-dan-rat-dai-de-kiem-tra-tran-ngang-tren-dien-thoai/")
     assert response.status == 404
-    assert page.get_by_role("heading", name="Không tìm thấy trang bạn cần").is_visible()
+    expect(page.get_by_role("heading", name="Không tìm thấy trang bạn cần")).to_be_visible()
     assert no_horizontal_scroll(page)

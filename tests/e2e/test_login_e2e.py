@@ -1,6 +1,7 @@
 """The main sign-in paths in a real browser, and the login/home pages at phone size."""
 
 import pytest
+from playwright.sync_api import expect
 
 from htxconnect.core.roles import Role
 from tests.accounts.conftest import totp_code
@@ -31,14 +32,14 @@ def test_officer_signs_in_with_password_and_totp_code(new_page, officer, live_se
     page = new_page()
     sign_in_with_password(page, "canbo.e2e", PASSWORD)
     page.wait_for_url("**/accounts/otp/verify/**")
-    assert page.get_by_role("heading", name="Xác thực hai lớp").is_visible()
+    expect(page.get_by_role("heading", name="Xác thực hai lớp")).to_be_visible()
     page.get_by_label("Mã xác thực").fill(totp_code(officer.totpdevice_set.get()))
     page.get_by_role("button", name="Xác nhận").click()
     page.wait_for_url(f"{live_server.url}/")
     assert 'name="username"' not in page.content()  # the home page, not the login form
     # Signed in: the profile opens without another challenge.
     page.goto("/accounts/profile/")
-    assert page.get_by_role("heading", name="Trang cá nhân").is_visible()
+    expect(page.get_by_role("heading", name="Trang cá nhân")).to_be_visible()
 
 
 def test_wrong_password_shows_the_vietnamese_error(new_page, officer):
@@ -67,4 +68,4 @@ def test_phone_layout_has_no_overflow_and_a_collapsed_menu(new_page, officer):
     assert "/accounts/" not in page.url
     assert _no_horizontal_overflow(page), "trang chủ tràn ngang ở màn hình 360 px"
     toggler = page.locator(".navbar-toggler")
-    assert toggler.count() >= 1 and toggler.first.is_visible(), "menu không thu gọn thành nút trên điện thoại"
+    expect(toggler.first).to_be_visible()  # the menu folds into a button on phones

@@ -59,7 +59,7 @@ def test_officer_finds_hong_duc_on_a_phone_and_sees_its_tabs(new_page, live_serv
     assert no_horizontal_scroll(page), "danh sách tổ chức tràn ngang ở 360 px"
     link.click()
     page.wait_for_url(f"**/registry/{registry['hong_duc'].pk}/**")
-    assert page.get_by_role("heading", name="HTX Hồng Đức").is_visible()
+    expect(page.get_by_role("heading", name="HTX Hồng Đức")).to_be_visible()
     tabs = page.locator(".nav-tabs .nav-link")
     labels = [re.sub(r"\s*\d+$", "", t.strip()) for t in tabs.all_inner_texts()]  # drop the counts
     assert labels == TABS
@@ -86,7 +86,7 @@ def test_public_directory_shows_the_cooperative_without_personal_data(new_page, 
     link.wait_for(state="visible")
     link.click()
     page.wait_for_url(f"**/registry/public/{registry['hong_duc'].pk}/**")
-    assert page.get_by_role("heading", name="HTX Hồng Đức").is_visible()
+    expect(page.get_by_role("heading", name="HTX Hồng Đức")).to_be_visible()
     text = page.locator("body").inner_text()
     assert "Gạo ST25 Hồng Đức" in text and "VietGAP" in text
     for secret in (*[str(v) for v in PERSON.values()], LEGAL_REPRESENTATIVE, PHONE_NUMBER, "0100233488"):

@@ -92,4 +92,4 @@ def fresh_person(world, samples) -> dict:
     from htxconnect.registry import services
 
     person = services.add_person(actor=world.people["admin"], organization=world.org, full_name="Người Sẽ Xóa")
-    return {**samples, "person": person.pk}
+    return samples.fresh(person=person.pk)

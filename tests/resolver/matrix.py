@@ -38,7 +38,7 @@ def fresh_link(world, samples) -> dict:
     link = services.add_link(actor=world.people["admin"], product=Product.objects.get(pk=samples["product"]),
                              link_type="gs1:pip", target_url="https://htx.example.vn/xoa", title="Sẽ xóa",
                              lot=Lot.objects.get(pk=samples["lot"]))
-    return {**samples, "link": link.pk}
+    return samples.fresh(link=link.pk)
 
 
 # Recording on a lot (steps, label sheets) is for the cooperative's members too; managing is not.

@@ -42,4 +42,4 @@ class Command(BaseCommand):
                     .select_related("user").order_by("user__username"):
                 self.stdout.write(f"  {device.user.username:<20} {current_code(device)}  {device.config_url}")
         else:
-            self.stdout.write("Hoặc thêm vào ứng dụng xác thực: python manage.py demo_logins --totp")
+            self.stdout.write('Hoặc thêm vào ứng dụng xác thực / or add to an authenticator: make manage ARGS="demo_logins --totp"')
