@@ -103,6 +103,7 @@ MATRIX.update({
     "registry_import:discard": Case(lambda s: f"/registry/import/{s['import_job']}/discard/",
                                     {**IMPORT_JOB, "officer": 302}, method="post",
                                     fresh=lambda w, s: fresh_import_job(w, s)),
+    "registry_import:errors": Case(lambda s: f"/registry/import/{s['checked_import_job']}/errors.xlsx", IMPORT_JOB),
 })
 
 from tests.resolver.matrix import resolver_matrix, resolver_samples  # noqa: E402
@@ -192,9 +193,19 @@ def fresh_import_job(world, samples) -> dict:
     from tests.registry.fixtures.workbooks import org, workbook
 
     source = world.tmp / f"import-{len(list(world.tmp.iterdir()))}.xlsx"
-    source.write_bytes(workbook({"organizations": [org("HTX Nhập Thử", address="xã Tân Hiệp, tỉnh Bình Dương")]}))
+    source.write_bytes(workbook({"organizations": [org("HTX Nhập Thử", address="xã Tân Hiệp, tỉnh Bình Dương"),
+                                                   org("HTX Sai Mã Số Thuế", tax_code="123")]}))
     job = jobs.create(user_id=world.people["officer"].pk, filename="to-chuc.xlsx", source=source)
     return samples.fresh(import_job=job["id"]) if isinstance(samples, Samples) else {"import_job": job["id"]}
+
+
+def checked_import_job(world, samples) -> dict:
+    """An import job that has been checked: its preview and its errors workbook (one bad row) exist."""
+    from htxconnect.registry.importer import pipeline
+
+    job_id = fresh_import_job(world, {})["import_job"]
+    pipeline.run_check(job_id)
+    return {"checked_import_job": job_id}
 
 
 def accounts_samples(world, samples) -> dict:
@@ -216,6 +227,7 @@ SAMPLES = [
     ({"capture", "event", "epc", "query", "subscription"}, trace_samples),
     ({"people", "device"}, accounts_samples),
     ({"import_job"}, lambda world, samples: fresh_import_job(world, samples)),
+    ({"checked_import_job"}, checked_import_job),
 ]
 
 
