@@ -41,7 +41,7 @@ def new_page(browser, live_server):
 
     def make(viewport=DESKTOP, **kwargs):
         context = browser.new_context(viewport=viewport, base_url=live_server.url, locale="vi-VN", **kwargs)
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(30_000)  # a state is waited for; a busy CI machine is slow, not wrong
         contexts.append(context)
         return context.new_page()
 
