@@ -22,7 +22,7 @@ from ninja.security import HttpBearer
 from ninja.security.apikey import APIKeyCookie
 from ninja.utils import check_csrf
 
-from htxconnect.core import request_context
+from htxconnect.accounts.apikeys import authenticate_bearer
 from htxconnect.core.permissions import needs_otp
 
 MSG_NO_CREDENTIALS = _("Bạn cần đăng nhập hoặc gửi khóa API hợp lệ (tiêu đề Authorization: Bearer <khóa>).")
@@ -50,20 +50,9 @@ class ApiKeyAuth(HttpBearer):
     """`Authorization: Bearer htx_<prefix>_<secret>`. A bad key is refused outright (no fallback)."""
 
     def authenticate(self, request, token):
-        from htxconnect.accounts.apikeys import authenticate_key
-
-        key = authenticate_key(token)
-        if key is None:
+        user = authenticate_bearer(request)
+        if user is None:
             raise ApiAuthenticationError(MSG_INVALID_KEY, reason="invalid_api_key")
-        user = key.user
-        # A key is a 256-bit secret issued out of band by an administrator: it stands in for
-        # both factors, so the request counts as two-factor verified (needs_otp is False).
-        user.is_verified = lambda: True
-        user.otp_device = None
-        request.user = user
-        request.api_key = key
-        # Services audit the acting user from the request context: point it at the key's owner.
-        request_context.bind(request)
         return user
 
 

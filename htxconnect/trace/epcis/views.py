@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from htxconnect.accounts.apikeys import authenticate_bearer, bearer_token
 from htxconnect.core.permissions import SIGNED_IN, needs_otp, public
 from htxconnect.core.identifiers import canonical_epc
 from htxconnect.trace.models import CaptureJob, EPCISEventEPC
@@ -73,19 +74,9 @@ def _limit_headers():
 
 def _negotiate(request) -> str | None:
     """The JSON media type to answer with, or None when the client accepts neither (→ 406)."""
-    accept = request.headers.get("Accept", "").strip()
-    if not accept:
-        return "application/json"
-    for item in accept.split(","):
-        parts = [p.strip() for p in item.split(";")]
-        media = parts[0].lower()
-        if any(p.replace(" ", "") in ("q=0", "q=0.0", "q=0.00", "q=0.000") for p in parts[1:]):
-            continue
-        if media in JSON_TYPES:
-            return media
-        if media in ("*/*", "application/*"):
-            return "application/json"
-    return None
+    if not request.headers.get("Accept", "").strip():
+        return "application/json"  # no Accept header: the client takes anything
+    return request.get_preferred_type(JSON_TYPES)
 
 
 # --- Authentication ----------------------------------------------------------------------------------
@@ -93,12 +84,9 @@ def _negotiate(request) -> str | None:
 
 def authenticate_request(request):
     """(user, via) for a bearer API key ("key") or a signed-in session ("session"); else (None, reason)."""
-    header = request.headers.get("Authorization", "")
-    if header[:7].lower() == "bearer ":
-        from htxconnect.accounts.apikeys import authenticate_key
-
-        key = authenticate_key(header[7:].strip())
-        return (key.user, "key") if key is not None else (None, "invalid_key")
+    if bearer_token(request) is not None:
+        user = authenticate_bearer(request)
+        return (user, "key") if user is not None else (None, "invalid_key")
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and user.is_active:
         if needs_otp(user):
@@ -448,15 +436,23 @@ def epc_events(request, user, media, epc):
     return _events_answer(request, media, _events_naming(user, epc))
 
 
+@csrf_exempt  # no session is used; a POST gets the 405 problem below, never the HTML CSRF page
 @public
 def context_file(request):
     """The EPCIS 2.0 JSON-LD context, served from a local copy (never fetched at run time)."""
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        response = problem_response(405, "epcisException:ImplementationException",
+                                    _("Phương thức không được hỗ trợ (method not allowed)"),
+                                    _("Đường dẫn này nhận: %(methods)s.") % {"methods": "GET, HEAD, OPTIONS"})
+        response["Allow"] = "GET, HEAD, OPTIONS"
+        return response
     response = FileResponse(open(CONTEXT_FILE, "rb"), content_type="application/ld+json")
     response["Access-Control-Allow-Origin"] = "*"
     response["Cache-Control"] = "public, max-age=86400"
     return response
 
 
+@csrf_exempt  # a POST with a Bearer key to an unknown path gets this problem body, not the CSRF page
 @public
 def not_found(request, rest=""):
     """Any other path under /epcis/: a problem body rather than the site's HTML 404 page."""
