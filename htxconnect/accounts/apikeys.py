@@ -144,7 +144,7 @@ def authenticate_bearer(request) -> User | None:
     out of band by an administrator: it stands in for both factors, so the request counts as
     two-factor verified."""
     token = bearer_token(request)
-    key = authenticate_key(token) if token else None
+    key = authenticate_key(token) if token is not None else None  # "" too: refused and logged
     if key is None:
         return None
     user = key.user
