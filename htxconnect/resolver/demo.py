@@ -96,6 +96,7 @@ def load(stdout):
                                   target_url=org.website, title=org.name)
     recalled = Lot.objects.filter(product__producer__name=RECALLED[0], code=RECALLED[1], recalled_at__isnull=True).first()
     if recalled is not None:
-        services.recall_lot(actor=None, lot=recalled, reason=RECALLED[2])
+        services.recall_lot(actor=None, lot=recalled, reason=RECALLED[2], hotline="1800 6838",
+                            return_to="Cửa hàng đã mua hoặc trụ sở HTX Nhân Đức; được hoàn tiền đầy đủ.")
     stdout.write(f"  truy xuất: {made} lô mới, {Lot.objects.count()} lô, "
                  f"{CompanyPrefix.objects.filter(is_demo=True).count()} mã doanh nghiệp mẫu")

@@ -71,6 +71,10 @@ class StepForm(Bootstrap, forms.Form):
 class RecallForm(Bootstrap, forms.Form):
     reason = forms.CharField(label=_("Lý do thu hồi"), max_length=500, required=False,
                              widget=forms.Textarea(attrs={"rows": 2}))
+    return_to = forms.CharField(label=_("Nơi trả lại hàng"), max_length=300, required=False,
+                                help_text=_("Ví dụ: cửa hàng đã mua hoặc trụ sở HTX, địa chỉ cụ thể."))
+    hotline = forms.CharField(label=_("Đường dây nóng thu hồi"), max_length=30, required=False,
+                              help_text=_("Số điện thoại người mua gọi để được hướng dẫn, hoàn tiền."))
     cancel = forms.BooleanField(label=_("Hủy thu hồi (lô an toàn trở lại)"), required=False)
 
     def __init__(self, *args, **kwargs):

@@ -64,6 +64,9 @@ class Lot(models.Model):
     is_public = models.BooleanField(_("công khai trên trang quét mã"), default=True)
     recalled_at = models.DateTimeField(_("thời điểm thu hồi"), null=True, blank=True)
     recall_reason = models.CharField(_("lý do thu hồi"), max_length=500, blank=True)
+    # What a consumer holding the lot must do: where to return it and whom to call.
+    recall_return_to = models.CharField(_("nơi trả lại hàng"), max_length=300, blank=True)
+    recall_hotline = models.CharField(_("đường dây nóng thu hồi"), max_length=30, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -95,7 +98,8 @@ class Link(models.Model):
         CERTIFICATION = "gs1:certificationInfo", _("Thông tin chứng nhận")
         TRACEABILITY = "gs1:traceability", _("Truy xuất nguồn gốc")
         RECALL = "gs1:recallStatus", _("Tình trạng thu hồi")
-        PRODUCT_IMAGE = "gs1:productImage", _("Ảnh sản phẩm")
+        # The GS1 Web Vocabulary has no `productImage`: its term for an image is `relatedImage`.
+        RELATED_IMAGE = "gs1:relatedImage", _("Ảnh sản phẩm")
         INSTRUCTIONS = "gs1:instructions", _("Hướng dẫn sử dụng")
         NUTRITION = "gs1:nutritionalInfo", _("Thông tin dinh dưỡng")
         SUSTAINABILITY = "gs1:sustainabilityInfo", _("Thông tin bền vững")

@@ -26,6 +26,11 @@ from htxconnect.core import identifiers as gs1
 from .models import Link, Lot
 
 VOC = "https://gs1.org/voc/"
+# The GS1 Web Vocabulary is published under both addresses (and was under http:); a request may
+# name a link type by any of them (GS1-Conformant Resolver 1.2, section 2.14).
+VOC_NAMESPACES = ("https://gs1.org/voc/", "https://ref.gs1.org/voc/", "http://gs1.org/voc/", "http://ref.gs1.org/voc/",
+                  "https://www.gs1.org/voc/")
+LINKSET_CONTEXT = "https://ref.gs1.org/standards/resolver/linkset-context"
 QUALIFIERS = ("22", "10", "21")
 QUALIFIER_MAX = {"22": 20, "10": 20, "21": 20}
 # Data attributes accepted as query parameters: AI → regex of its value.
@@ -137,14 +142,14 @@ def _valid_yymmdd(value: str) -> bool:
 
 
 def normalise_link_type(value: str) -> str:
-    """`gs1:pip`, `pip` or `https://gs1.org/voc/pip` → `gs1:pip`; `all`/`linkset` kept."""
+    """`gs1:pip`, `pip`, `https://gs1.org/voc/pip` or `https://ref.gs1.org/voc/pip` → `gs1:pip`;
+    `all`/`linkset` kept."""
     value = (value or "").strip()
     if value in ("all", "linkset"):
         return value
-    if value.startswith(VOC):
-        return "gs1:" + value[len(VOC):]
-    if value.startswith("http://gs1.org/voc/"):
-        return "gs1:" + value[len("http://gs1.org/voc/"):]
+    for namespace in VOC_NAMESPACES:
+        if value.startswith(namespace):
+            return "gs1:" + value[len(namespace):]
     if value and ":" not in value:
         return "gs1:" + value
     return value
@@ -189,16 +194,16 @@ def lookup(parsed: Request) -> tuple[Product | None, Lot | None]:
     return product, lot
 
 
-def _implicit_links(site: str, product: Product, lot: Lot | None) -> list[Target]:
-    """Links the platform provides itself: the scan page (default), pip, traceability, recall."""
+def _implicit_links(site: str, product: Product, lot: Lot | None, *, with_default: bool = True) -> list[Target]:
+    """Links the platform provides itself: the scan page (default, unless the level has an
+    explicit default link), pip, traceability, recall."""
     if lot is not None:
         page = site + reverse("resolver:scan_lot", args=[product.gtin, lot.code])
     else:
         page = site + reverse("resolver:scan_product", args=[product.gtin])
-    links = [
-        Target("gs1:defaultLink", page, _("Thông tin sản phẩm và nguồn gốc"), is_default=True),
-        Target("gs1:pip", page, product.name),
-    ]
+    links = [Target("gs1:defaultLink", page, _("Thông tin sản phẩm và nguồn gốc"), language="", media_type="",
+                    is_default=True)] if with_default else []
+    links.append(Target("gs1:pip", page, product.name))
     if lot is not None:
         links.append(Target("gs1:traceability", page + "#journey", _("Hành trình của lô %(c)s") % {"c": lot.code}))
         if lot.recalled_at:
@@ -222,24 +227,49 @@ def gather(request, parsed: Request, product: Product, lot: Lot | None) -> Resol
     lot_rows = [r for r in rows if r.lot_id is not None]
     resolved = Resolved(parsed, product, lot)
     if lot is not None:
-        resolved.levels.append((parsed.path("10"), _targets(lot_rows) + _implicit_links(site, product, lot)))
-    resolved.levels.append((f"/01/{parsed.gtin}", _targets(product_rows) + _implicit_links(site, product, None)))
+        explicit = _targets(lot_rows)
+        resolved.levels.append((parsed.path("10"), explicit + _implicit_links(
+            site, product, lot, with_default=not _has_default(explicit))))
+    explicit = _targets(product_rows)
+    resolved.levels.append((f"/01/{parsed.gtin}", explicit + _implicit_links(
+        site, product, None, with_default=not _has_default(explicit))))
     return resolved
 
 
+def _has_default(targets: list[Target]) -> bool:
+    return any(t.is_default or t.link_type == "gs1:defaultLink" for t in targets)
+
+
+def default_of(targets: list[Target]) -> Target | None:
+    """The one default link of a level: the first explicit one, else the platform's scan page."""
+    return next((t for t in targets if t.is_default or t.link_type == "gs1:defaultLink"), None)
+
+
 def choose(resolved: Resolved, link_type: str | None, languages: list[str]) -> Target | None:
-    """The link to redirect to: the requested type at the most specific level that has it
-    (best language match), else the default link."""
+    """The link to redirect to: without a link type, the default link of the most specific
+    level; with one, that type at the most specific level that has it (best language match) —
+    or None when no level has it, which the view answers with 404 (GS1-Conformant Resolver 1.2:
+    "If the requested type of link is not available, the resolver SHALL return a 404")."""
     wanted = normalise_link_type(link_type) if link_type else "gs1:defaultLink"
-    for want in ([wanted, "gs1:defaultLink"] if wanted != "gs1:defaultLink" else ["gs1:defaultLink"]):
-        for _anchor, targets in resolved.levels:
-            if want == "gs1:defaultLink":
-                matches = [t for t in targets if t.is_default or t.link_type == "gs1:defaultLink"]
-            else:
-                matches = [t for t in targets if t.link_type == want]
-            if matches:
-                return _by_language(matches, languages)
+    for _anchor, targets in resolved.levels:
+        if wanted == "gs1:defaultLink":
+            found = default_of(targets)
+            if found is not None:
+                return found
+            continue
+        matches = [t for t in targets if t.link_type == wanted]
+        if matches:
+            return _by_language(matches, languages)
     return None
+
+
+def available_link_types(resolved: Resolved) -> list[str]:
+    seen: list[str] = []
+    for _anchor, targets in resolved.levels:
+        for t in targets:
+            if t.link_type not in seen:
+                seen.append(t.link_type)
+    return seen
 
 
 def _by_language(targets: list[Target], languages: list[str]) -> Target:
@@ -270,21 +300,33 @@ def accept_languages(header: str) -> list[str]:
 
 
 def linkset(resolved: Resolved, site: str) -> dict:
-    """RFC 9264 JSON linkset: one context object per level (lot, then GTIN), link types as URIs."""
+    """RFC 9264 JSON linkset: one context object per level (lot, then GTIN), link types as URIs.
+
+    Each object carries `anchor` and `itemDescription` (both required by GS1's linkset schema)
+    and exactly one `gs1:defaultLink` with a title and no other attribute (GS1-Conformant
+    Resolver 1.2: "This default is defined without any of the optional attributes, that is, it
+    SHALL include a title, but SHALL NOT include other attributes"). An explicit default link is
+    also listed, with its attributes, under its own link type."""
     body = []
+    product = resolved.product
     for anchor, targets in resolved.levels:
-        context: dict = {"anchor": site + anchor}
         if anchor == f"/01/{resolved.request.gtin}":
-            context["itemDescription"] = resolved.product.name
+            description_text = product.name
+        else:
+            description_text = _("%(p)s, lô %(c)s") % {"p": product.name, "c": resolved.lot.code}
+        context: dict = {"anchor": site + anchor, "itemDescription": description_text}
+        default = default_of(targets)
+        if default is not None:
+            context[VOC + "defaultLink"] = [{"href": default.href, "title": default.title}]
         for t in targets:
+            if t.link_type == "gs1:defaultLink":
+                continue  # given once above, without attributes
             entry = {"href": t.href, "title": t.title}
             if t.media_type:
                 entry["type"] = t.media_type
             if t.language:
                 entry["hreflang"] = [t.language]
             context.setdefault(uri_of(t.link_type), []).append(entry)
-            if t.is_default and t.link_type != "gs1:defaultLink":
-                context.setdefault(VOC + "defaultLink", []).append(entry)
         body.append(context)
     return {"linkset": body}
 
@@ -296,7 +338,8 @@ def with_query(url: str, params: dict) -> str:
 
 
 def description(site: str) -> dict:
-    """The /.well-known/gs1resolver document (GS1-Conformant Resolver description file)."""
+    """The /.well-known/gs1resolver document, with the property names of GS1's description-file
+    schema (GS1-Conformant Resolver 1.2, section 3)."""
     return {
         "name": "HTX Connect GS1 Digital Link resolver",
         "resolverRoot": site,
@@ -304,7 +347,6 @@ def description(site: str) -> dict:
         "linkTypeDefaultCanBeLinkset": False,
         "supportedLinkType": [{"namespace": VOC, "prefix": "gs1:"}],
         "supportedContextValuesEnumerated": [],
+        "jsonLdContextLocation": LINKSET_CONTEXT,
         "contact": {"fn": "HTX Connect", "hasURL": site + "/"},
-        "validLinkTypes": [uri_of(v) for v, _label in Link.LinkType.choices],
-        "linksetContext": "https://ref.gs1.org/standards/resolver/linkset-context",
     }

@@ -5,6 +5,7 @@ the cached scan pages it changes after commit."""
 from __future__ import annotations
 
 import datetime
+import re
 import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -154,16 +155,28 @@ def update_lot(*, actor, lot: Lot, **fields) -> Lot:
 
 
 @transaction.atomic
-def recall_lot(*, actor, lot: Lot, reason: str) -> Lot:
+def recall_lot(*, actor, lot: Lot, reason: str, return_to: str = "", hotline: str = "") -> Lot:
+    """Recall `lot`. The scan page tells consumers to stop using it, where to return it
+    (`return_to`), the producer's phone and the `hotline` given here."""
     check_manage(actor, lot.product.producer)
     reason = (reason or "").strip()
+    return_to = (return_to or "").strip()
+    hotline = (hotline or "").strip()
+    errors = {}
     if not reason:
-        raise ValidationError({"reason": _("Hãy ghi lý do thu hồi lô.")})
+        errors["reason"] = _("Hãy ghi lý do thu hồi lô.")
+    if hotline and not re.fullmatch(r"\+?[0-9][0-9 .-]{2,28}", hotline):
+        errors["hotline"] = _("Đường dây nóng “%(v)s” không phải số điện thoại (chỉ gồm chữ số, dấu cách, “.”, “-”).") \
+            % {"v": hotline}
+    if errors:
+        raise ValidationError(errors)
     lot = Lot.objects.select_for_update().get(pk=lot.pk)
     before = audit.snapshot(lot)
     lot.recalled_at = lot.recalled_at or timezone.now()
     lot.recall_reason = reason[:500]
-    lot.save(update_fields=["recalled_at", "recall_reason", "updated_at"])
+    lot.recall_return_to = return_to[:300]
+    lot.recall_hotline = hotline[:30]
+    lot.save(update_fields=["recalled_at", "recall_reason", "recall_return_to", "recall_hotline", "updated_at"])
     audit.record("resolver.lot.recalled", obj=lot, changes=audit.diff(before, audit.snapshot(lot)), actor=actor)
     _purge(lot.product_id)
     return lot
@@ -174,8 +187,8 @@ def cancel_recall(*, actor, lot: Lot) -> Lot:
     check_manage(actor, lot.product.producer)
     before = audit.snapshot(lot)
     lot.recalled_at = None
-    lot.recall_reason = ""
-    lot.save(update_fields=["recalled_at", "recall_reason", "updated_at"])
+    lot.recall_reason = lot.recall_return_to = lot.recall_hotline = ""
+    lot.save(update_fields=["recalled_at", "recall_reason", "recall_return_to", "recall_hotline", "updated_at"])
     audit.record("resolver.lot.recall_cancelled", obj=lot, changes=audit.diff(before, audit.snapshot(lot)), actor=actor)
     _purge(lot.product_id)
     return lot
@@ -190,6 +203,10 @@ def add_link(*, actor, product: Product, link_type: str, target_url: str, title:
     check_manage(actor, product.producer)
     if lot is not None and lot.product_id != product.pk:
         raise ValidationError({"lot": _("Lô không thuộc sản phẩm này.")})
+    if is_default and Link.objects.filter(product=product, lot=lot, is_default=True).exists():
+        # GS1-Conformant Resolver 1.2: exactly one default link for each identified item.
+        raise ValidationError({"is_default": _("Đã có một liên kết mặc định cho %(what)s; hãy xóa liên kết đó trước.")
+                               % {"what": _("lô này") if lot is not None else _("sản phẩm này")}})
     link = Link(product=product, lot=lot, link_type=link_type, target_url=target_url, title=title,
                 language=language, media_type=media_type, is_default=is_default)
     link.full_clean()

@@ -83,16 +83,15 @@ def _options_or_405(request):
 def digital_link(request, rest: str):
     """`/01/{gtin}[/22/…][/10/{lot}][/21/{serial}]` with query qualifiers and linkType; also the
     partially compressed form `/01/{gtin}/{base64url}`."""
-    early = _options_or_405(request)
-    if early is not None:
-        return early
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        return _options_or_405(request)
     segments = rest.strip("/").split("/")
     if len(segments) == 2 and dl_compression.looks_compressed(segments[1]) and not segments[1].isdigit():
         try:
-            dl_compression.expand(f"/01/{rest}")
-        except dl_compression.CompressionError:
-            pass  # not compressed after all: the parser explains what is wrong
-        else:
+            expanded = dl_compression.expand(f"/01/{rest}")
+        except (dl_compression.CompressionError, ValueError):
+            expanded = None  # not compressed after all: the parser explains what is wrong
+        if expanded is not None:
             return _compressed(request, f"/01/{rest}")
     return _resolve(request, rest, request.GET)
 
@@ -111,17 +110,19 @@ def compressed_link(request, token: str):
         if match is not None and match.func is not compressed_link:
             query = request.META.get("QUERY_STRING", "")
             return HttpResponsePermanentRedirect(request.path + "/" + (f"?{query}" if query else ""))
-    early = _options_or_405(request)
-    if early is not None:
-        return early
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        return _options_or_405(request)
     return _compressed(request, f"/{token}")
 
 
 def _compressed(request, path: str):
     try:
-        ais, other = dl_compression.expand(path)
-    except dl_compression.CompressionError:
-        raise Http404 from None  # some other unknown one-segment path: the site's own 404 page
+        expanded = dl_compression.expand(path)
+    except (dl_compression.CompressionError, ValueError):
+        expanded = None
+    if expanded is None:
+        raise Http404  # some other unknown one-segment path: the site's own 404 page
+    ais, other = expanded
     try:
         uncompressed = dl_compression.build_path(ais, other)
     except dl_compression.CompressionError as exc:
@@ -139,6 +140,8 @@ def _resolve(request, rest: str, query, *, same_as: str = ""):
     try:
         parsed = resolver.parse(rest, query)
     except resolver.ResolverError as exc:
+        if request.method == "OPTIONS":
+            return _options_or_405(request)
         return _error(request, exc.status, str(exc),
                       link_header=f'<{same_as}>; rel="owl:sameAs"' if same_as else "")
     site = resolver.root(request)
@@ -148,6 +151,10 @@ def _resolve(request, rest: str, query, *, same_as: str = ""):
         links.append(f'<{same_as}>; rel="owl:sameAs"')
     elif parsed.given_gtin != parsed.gtin or request.path.endswith("/"):
         links.append(f'<{site}{parsed.path()}>; rel="owl:sameAs"')
+    if request.method == "OPTIONS":  # the linkset is announced on every answer, OPTIONS too
+        response = _options_or_405(request)
+        response["Link"] = ", ".join(links)
+        return response
     product, lot = resolver.lookup(parsed)
     if product is None:
         return _error(request, 404, _("Không tìm thấy sản phẩm có GTIN %(g)s (no product with this GTIN).")
@@ -161,8 +168,8 @@ def _resolve(request, rest: str, query, *, same_as: str = ""):
     if wants_linkset:
         body = resolver.linkset(resolved, site)
         response = HttpResponse(json.dumps(body, ensure_ascii=False), content_type="application/linkset+json")
-        links.append('<https://ref.gs1.org/standards/resolver/linkset-context>; '
-                     'rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"')
+        links.append(f'<{resolver.LINKSET_CONTEXT}>; rel="http://www.w3.org/ns/json-ld#context"; '
+                     'type="application/ld+json"')
         response["Cache-Control"] = "public, max-age=60"
         return _resolver_headers(response, link_header=", ".join(links))
     languages = resolver.accept_languages(request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
@@ -170,7 +177,12 @@ def _resolve(request, rest: str, query, *, same_as: str = ""):
         languages.insert(0, query["lang"].lower())
     target = resolver.choose(resolved, link_type, languages)
     if target is None:
-        return _error(request, 404, _("Không có liên kết phù hợp (no matching link)."), link_header=", ".join(links))
+        # A requested link type the item lacks is a 404, never the default link (GS1-Conformant
+        # Resolver 1.2); the answer names the types it has, and the Link header the linkset.
+        return _error(request, 404, _("Sản phẩm này không có liên kết loại “%(t)s”; các loại có: %(a)s "
+                                      "(no link of this type for this item).")
+                      % {"t": link_type, "a": ", ".join(resolver.available_link_types(resolved))},
+                      link_header=", ".join(links))
     params = {**parsed.extra, **parsed.attributes}
     if target.link_type in ("gs1:defaultLink", "gs1:pip", "gs1:traceability", "gs1:recallStatus") \
             and target.href.startswith(site) and query.get("lang"):
@@ -347,13 +359,15 @@ def lot_step(request, pk: int):
 def lot_recall(request, pk: int):
     lot = _lot_or_404(request.user, pk)
     services.check_manage(request.user, lot.product.producer)  # members see the lot, managers recall it
-    form = forms.RecallForm(request.POST or None)
+    form = forms.RecallForm(request.POST or None, initial={
+        "reason": lot.recall_reason, "return_to": lot.recall_return_to, "hotline": lot.recall_hotline})
     if request.method == "POST" and form.is_valid():
         try:
             if form.cleaned_data.get("cancel"):
                 services.cancel_recall(actor=request.user, lot=lot)
             else:
-                services.recall_lot(actor=request.user, lot=lot, reason=form.cleaned_data["reason"])
+                services.recall_lot(actor=request.user, lot=lot, reason=form.cleaned_data["reason"],
+                                    return_to=form.cleaned_data["return_to"], hotline=form.cleaned_data["hotline"])
         except ValidationError as exc:
             forms.add_errors(form, exc)
         else:

@@ -134,10 +134,9 @@ def test_link_type_redirect_short_and_full_uri(c, lot):
         assert r["Location"] == "https://example.vn/vietgap"
 
 
-def test_missing_link_type_falls_back_to_default(c, lot):
+def test_missing_link_type_is_404_not_the_default(c, lot):
     r = c.get(f"/01/{lot.product.gtin}", {"linkType": "gs1:nutritionalInfo"})
-    assert r.status_code == 307
-    assert "/scan/01/" in r["Location"]
+    assert r.status_code == 404  # GS1-Conformant Resolver 1.2: never the default link
 
 
 def test_lot_link_wins_over_product_link(c, lot):
@@ -251,5 +250,5 @@ def test_links_of_other_products_not_mixed(c, lot, coop):
     services.assign_gtin(actor=None, product=other)
     services.add_link(actor=None, product=other, link_type="gs1:review", target_url="https://x.vn/", title="x")
     r = c.get(f"/01/{lot.product.gtin}", {"linkType": "gs1:review"})
-    assert "x.vn" not in r["Location"]
+    assert r.status_code == 404 and "Location" not in r  # the other product's review is not this one's
     assert Link.objects.count() == 1
