@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from htxconnect.registry import queries as registry_queries
 
 from .models import Link, Location, Lot, PrintRun
-from .steps import STEPS
+from .steps import ESSENTIALS, STEP_FIELDS, STEPS, UNITS
 
 
 def add_errors(form, exc: ValidationError) -> None:
@@ -48,24 +48,52 @@ class LotForm(Bootstrap, forms.Form):
 
 
 class StepForm(Bootstrap, forms.Form):
-    step = forms.ChoiceField(label=_("Công việc"), choices=[(k, s.label) for k, s in STEPS.items()])
+    """One step of a lot's journey. Built for the chosen step: only that step's fields
+    (steps.STEP_FIELDS), its essentials required, prefilled from the lot."""
+
+    step = forms.ChoiceField(label=_("Công việc"), choices=[(k, s.label) for k, s in STEPS.items()],
+                             widget=forms.HiddenInput)
     when = forms.DateTimeField(label=_("Thời điểm"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
                                                                                   format="%Y-%m-%dT%H:%M"))
     location = forms.ModelChoiceField(label=_("Tại"), queryset=None, required=False)
-    destination = forms.ModelChoiceField(label=_("Nơi nhận (khi xuất hàng)"), queryset=None, required=False)
-    quantity = forms.DecimalField(label=_("Khối lượng (kg)"), required=False, min_value=0, max_digits=12, decimal_places=2)
-    output_lot = forms.ModelChoiceField(label=_("Lô thành phẩm (khi chế biến)"), queryset=None, required=False)
-    note = forms.CharField(label=_("Ghi chú"), required=False, max_length=500)
+    destination = forms.ModelChoiceField(label=_("Nơi nhận hàng"), queryset=None, required=False)
+    output_lot = forms.ModelChoiceField(label=_("Lô thành phẩm"), queryset=None, required=False)
+    quantity = forms.DecimalField(label=_("Số lượng"), required=False, min_value=0, max_digits=12, decimal_places=2)
+    uom = forms.ChoiceField(label=_("Đơn vị"), choices=list(UNITS.items()), initial="KGM", required=False)
+    note = forms.CharField(label=_("Ghi chú nội bộ (không hiện cho người mua)"), required=False, max_length=500)
 
-    def __init__(self, *args, lot: Lot, **kwargs):
+    LOCATION_LABELS = {"harvest": _("Nơi thu hoạch"), "sort": _("Nơi phân loại"), "pack": _("Nơi đóng gói"),
+                       "ship": _("Xuất từ"), "receive": _("Nơi nhận"), "process": _("Nơi chế biến")}
+
+    def __init__(self, *args, lot: Lot, step: str, **kwargs):
         super().__init__(*args, **kwargs)
+        self.step_key = step
+        for name in list(self.fields):
+            if name != "step" and name not in STEP_FIELDS[step]:
+                del self.fields[name]
+        self.fields["step"].initial = step
+        for name in ESSENTIALS[step]:
+            self.fields[name].required = True
         places = Location.objects.filter(organization=lot.product.producer_id)
-        self.fields["location"].queryset = places
-        self.fields["destination"].queryset = places
-        self.fields["output_lot"].queryset = Lot.objects.filter(product__producer=lot.product.producer_id) \
-            .exclude(pk=lot.pk).select_related("product")
+        for name in ("location", "destination"):
+            if name in self.fields:
+                self.fields[name].queryset = places
+        self.fields["location"].label = self.LOCATION_LABELS[step]
+        if "output_lot" in self.fields:
+            self.fields["output_lot"].queryset = Lot.objects.filter(product__producer=lot.product.producer_id) \
+                .exclude(pk=lot.pk).select_related("product")
+        # Prefilled from the lot: where it was grown (for the harvest) and how much there is.
         self.fields["when"].initial = timezone.localtime().replace(second=0, microsecond=0)
+        if step == "harvest" and lot.origin_id:
+            self.fields["location"].initial = lot.origin_id
+        if lot.quantity is not None:
+            self.fields["quantity"].initial = lot.quantity
         self._style()
+
+    def clean_step(self):
+        if self.cleaned_data["step"] != self.step_key:
+            raise ValidationError(_("Bước gửi lên không khớp với bước đã chọn."))
+        return self.cleaned_data["step"]
 
 
 class RecallForm(Bootstrap, forms.Form):

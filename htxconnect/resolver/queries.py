@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from htxconnect.registry import queries as registry_queries
 from htxconnect.registry.models import Certification, IPRight, OcopRating, Product, ProductPhoto
@@ -44,6 +45,35 @@ def _place(event: dict) -> str:
     return name
 
 
+UNITS = {"KGM": pgettext_lazy("unit", "kg"), "TNE": pgettext_lazy("unit", "tấn"), "LTR": pgettext_lazy("unit", "lít"),
+         "H87": pgettext_lazy("unit", "cái")}
+# CBV steps whose sentence names a place ("… tại <place>"): without one the step says nothing.
+PLACE_STEPS = ("commissioning", "inspecting", "packing", "receiving", "creating_class_instance", "transforming")
+
+
+def _quantity(event: dict) -> dict | None:
+    """The first quantity element with an amount and a unit of measure, or None."""
+    for q in event.get("quantityList") or event.get("inputQuantityList") or []:
+        if isinstance(q, dict) and isinstance(q.get("quantity"), (int, float)) and q.get("uom"):
+            return q
+    return None
+
+
+def has_essentials(row: EPCISEvent) -> bool:
+    """Whether a step carries what a reader needs to believe it: a harvest its place and its
+    quantity with the unit, a shipment where it went, the other named steps their place. Steps
+    without them (an integrator's bare event, an old record) stay off the journey."""
+    event = row.event
+    step = row.biz_step
+    if step == "commissioning":
+        return bool(_place(event)) and _quantity(event) is not None
+    if step == "shipping":
+        return bool(event.get("htx:destinationName") or _place(event))
+    if step in PLACE_STEPS:
+        return bool(_place(event))
+    return True
+
+
 def sentence(row: EPCISEvent) -> str:
     """One event as a plain sentence in the active language."""
     event = row.event
@@ -64,12 +94,10 @@ def sentence(row: EPCISEvent) -> str:
         text = _("Chế biến tại %(p)s") % {"p": place} if place else _("Chế biến")
     else:
         text = _("Sự kiện “%(s)s”") % {"s": step or row.event_type} + (f" – {place}" if place else "")
-    quantities = event.get("quantityList") or event.get("inputQuantityList") or []
-    if quantities and isinstance(quantities[0], dict) and quantities[0].get("quantity") is not None:
-        q = quantities[0]
-        amount = f"{q['quantity']:g}" if isinstance(q["quantity"], (int, float)) else str(q["quantity"])
-        unit = {"KGM": "kg", "TNE": _("tấn")}.get(q.get("uom", ""), q.get("uom", ""))
-        text += f" ({amount} {unit})".rstrip()
+    q = _quantity(event)
+    if q is not None:
+        amount = f"{q['quantity']:,.2f}".rstrip("0").rstrip(".").replace(",", " ").replace(".", ",").replace(" ", ".")
+        text += f" ({amount} {UNITS.get(q['uom'], q['uom'])})"
     return text
 
 
@@ -100,11 +128,14 @@ def scan_page_data(gtin: str, lot_code: str | None) -> dict | None:
         key = gs1.canonical_epc(gs1.GS1Key("01", gtin, lot=lot.code).digital_link())
         rows = EPCISEvent.objects.filter(public=True, id__in=EPCISEventEPC.objects.filter(epc=key).values("event_id")) \
             .order_by("event_time", "id")
-        journey = [JourneyStep(timezone.localtime(r.event_time), sentence(r), r.biz_step) for r in rows[:50]]
+        journey = [JourneyStep(timezone.localtime(r.event_time), sentence(r), r.biz_step)
+                   for r in rows[:50] if has_essentials(r)]
     valid_ratings = [r for r in ratings if not r.is_expired_on(today)]
     return {
         "product": product, "org": org, "lot": lot, "lot_code": lot_code,
-        "certifications": [(c, c.status_on(today)) for c in certifications],
+        "lot_expired": bool(lot is not None and lot.expiry_date and lot.expiry_date < today),
+        # The public sees valid or expired; "expiring soon" is a reminder for officers only.
+        "certifications": [(c, "expired" if c.status_on(today) == "expired" else "valid") for c in certifications],
         "ratings": ratings, "ocop": valid_ratings[0] if valid_ratings else None,
         "marks": marks, "photos": photos, "journey": journey, "gtin_display": gs1.display_gtin(gtin),
         "today": today,

@@ -52,6 +52,46 @@ STEPS = {
 }
 
 
+# UN/CEFACT Rec. 20 codes (the EPCIS `uom`) offered on the form.
+UNITS = {"KGM": _("kg"), "TNE": _("tấn"), "LTR": _("lít"), "H87": _("cái, quả")}
+
+# The fields of each step on the staff form, and those the step cannot be recorded without
+# (the scan page shows no step without its essentials: queries.has_essentials).
+STEP_FIELDS = {
+    "harvest": ("when", "location", "quantity", "uom", "note"),
+    "sort": ("when", "location", "quantity", "uom", "note"),
+    "pack": ("when", "location", "quantity", "uom", "note"),
+    "ship": ("when", "location", "destination", "quantity", "uom", "note"),
+    "receive": ("when", "location", "quantity", "uom", "note"),
+    "process": ("when", "location", "output_lot", "quantity", "uom", "note"),
+}
+ESSENTIALS = {
+    "harvest": ("location", "quantity"),
+    "sort": ("location",),
+    "pack": ("location",),
+    "ship": ("destination",),
+    "receive": ("location",),
+    "process": ("location",),
+}
+
+
+def check_essentials(step: str, *, location, quantity, uom: str, destination) -> None:
+    """Refuse a step without what makes it worth showing (ValidationError naming each field)."""
+    errors = {}
+    needed = ESSENTIALS.get(step, ())
+    label = STEPS[step].label
+    if "location" in needed and location is None:
+        errors["location"] = _("Bước “%(s)s” cần ghi địa điểm (nơi thực hiện).") % {"s": label}
+    if "destination" in needed and destination is None:
+        errors["destination"] = _("Bước “%(s)s” cần ghi nơi nhận hàng.") % {"s": label}
+    if "quantity" in needed and (quantity in (None, "") or Decimal(str(quantity)) <= 0):
+        errors["quantity"] = _("Bước “%(s)s” cần ghi số lượng lớn hơn 0.") % {"s": label}
+    if quantity not in (None, "") and uom not in UNITS:
+        errors["uom"] = _("Đơn vị “%(u)s” không có trong danh sách (kg, tấn, lít, cái).") % {"u": uom}
+    if errors:
+        raise ValidationError(errors)
+
+
 def lot_class_uri(lot: Lot) -> str:
     return gs1.GS1Key("01", lot.product.gtin, lot=lot.code).digital_link()
 
@@ -112,18 +152,21 @@ def document_for(events: list[dict]) -> dict:
 
 @transaction.atomic
 def record_step(*, actor, lot: Lot, step: str, when: datetime.datetime, location: Location | None = None,
-                quantity=None, note: str = "", output_lot: Lot | None = None, destination: Location | None = None,
-                owner=None):
-    """Store one step of `lot` as an EPCIS event; returns the stored EPCISEvent row."""
+                quantity=None, uom: str = "KGM", note: str = "", output_lot: Lot | None = None,
+                destination: Location | None = None, owner=None):
+    """Store one step of `lot` as an EPCIS event; returns the stored EPCISEvent row. `note` is
+    internal (kept in the event, never shown on public pages)."""
     services.check_record(actor, lot.product.producer)
     if step not in STEPS:
         raise ValidationError({"step": _("Bước “%(s)s” không có trong danh sách.") % {"s": step}})
+    uom = uom or "KGM"
+    check_essentials(step, location=location, quantity=quantity, uom=uom, destination=destination)
     if not lot.product.gtin:
         raise ValidationError({"lot": _("Sản phẩm chưa có mã GTIN nên chưa ghi được sự kiện truy xuất.")})
     for place in (location, destination):
         if place is not None and place.organization_id != lot.product.producer_id:
             raise ValidationError({"location": _("Địa điểm không thuộc đơn vị sản xuất lô này.")})
-    event = build_event(step=STEPS[step], lot=lot, when=when, location=location, quantity=quantity, note=note,
+    event = build_event(step=STEPS[step], lot=lot, when=when, location=location, quantity=quantity, uom=uom, note=note,
                         output_lot=output_lot, destination=destination)
     document = document_for([event])
     # The one capture service: validation, storage, the capture record and subscriptions' webhooks.

@@ -16,7 +16,7 @@ from django.http.response import HttpResponseRedirectBase
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve, reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import get_language_from_request
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -219,7 +219,9 @@ def _scan_page(request, gtin: str, lot_code: str | None):
     except gs1.GS1Error:
         raise Http404
     lang, explicit = _page_language(request)
-    key = page_cache.page_key(gtin, page_cache.product_version(gtin), lot_code, lang)
+    # The day is part of the key: a lot or a certificate expires at midnight without any write.
+    key = page_cache.page_key(gtin, page_cache.product_version(gtin), lot_code,
+                              f"{lang}:{timezone.localdate():%Y%m%d}")
     cached = cache.get(key)
     if cached is None:
         with translation.override(lang):  # the journey sentences are written in the page's language
@@ -329,7 +331,7 @@ def lot_create(request):
 def lot_detail(request, pk: int):
     lot = _lot_or_404(request.user, pk)
     data = {"lot": lot, "can_manage": services.can_manage(request.user, lot.product.producer),
-            "step_form": forms.StepForm(lot=lot), "recall_form": forms.RecallForm(),
+            "recall_form": forms.RecallForm(),
             "link_form": forms.LinkForm(), "print_form": forms.PrintForm(),
             "links": Link.objects.filter(product=lot.product).select_related("lot").order_by("lot_id", "link_type"),
             "runs": lot.print_runs.all()[:20],
@@ -340,8 +342,14 @@ def lot_detail(request, pk: int):
 
 @requires(COOPERATIVE)
 def lot_step(request, pk: int):
+    """First the step (one button each), then a form with only that step's fields."""
     lot = _lot_or_404(request.user, pk)
-    form = forms.StepForm(request.POST or None, lot=lot)
+    step = request.POST.get("step") or request.GET.get("step") or ""
+    if step not in steps.STEPS:
+        return render(request, "resolver/step_choose.html", {
+            "lot": lot, "steps": steps.STEPS.values(),
+            "error": _("Bước “%(s)s” không có trong danh sách; hãy chọn một bước.") % {"s": step} if step else ""})
+    form = forms.StepForm(request.POST or None, lot=lot, step=step)
     if request.method == "POST" and form.is_valid():
         try:
             steps.record_step(actor=request.user, lot=lot, **form.cleaned_data)
@@ -352,7 +360,8 @@ def lot_step(request, pk: int):
         else:
             messages.success(request, _("Đã ghi bước “%(s)s”.") % {"s": steps.STEPS[form.cleaned_data["step"]].label})
             return redirect("resolver:lot_detail", pk=lot.pk)
-    return render(request, "resolver/form.html", {"form": form, "title": _("Ghi nhật ký lô %(c)s") % {"c": lot.code}})
+    return render(request, "resolver/form.html", {"form": form, "title": _("%(s)s – lô %(c)s")
+                                                  % {"s": steps.STEPS[step].label, "c": lot.code}})
 
 
 @requires(COOPERATIVE)

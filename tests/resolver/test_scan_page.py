@@ -97,7 +97,8 @@ def test_new_event_purges_the_cached_page(lot, places, users, django_capture_on_
     assert "Thu hoạch" not in client.get(url(lot)).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         steps.record_step(actor=users["coop_member"], lot=lot, step="harvest",
-                          when=timezone.make_aware(datetime.datetime(2026, 11, 12, 7, 0)), location=places[0])
+                          when=timezone.make_aware(datetime.datetime(2026, 11, 12, 7, 0)), location=places[0],
+                          quantity=80)
     assert "Thu hoạch tại Vườn ổi Phú Giáo" in strip_tags(client.get(url(lot)).content.decode())
 
 
@@ -135,3 +136,141 @@ def test_report_a_problem_stored_audited_throttled(lot):
         r = client.post(path, {"message": "Thêm một phản ánh nữa"})
     assert r.status_code == 429
     assert ProblemReport.objects.count() == 5
+
+
+# --- The scan page tells the truth (issue 8) -----------------------------------------------------------
+
+
+def _section(html, marker, end="</section>"):
+    start = html.index(marker)
+    return html[start:html.index(end, start)]
+
+
+def _expire(lot, *, days_ago):
+    today = timezone.localdate()
+    services.update_lot(actor=None, lot=lot, production_date=today - datetime.timedelta(days=40),
+                        expiry_date=today - datetime.timedelta(days=days_ago))
+
+
+def test_expired_lot_is_red_and_never_shows_the_green_tick(lot):
+    _expire(lot, days_ago=1)
+    expiry = (timezone.localdate() - datetime.timedelta(days=1)).strftime("%d/%m/%Y")
+    html = Client().get(url(lot)).content.decode()
+    box = _section(html, 'id="expired"')
+    assert 'class="recall"' in box  # the red box
+    assert "LÔ HÀNG ĐÃ HẾT HẠN SỬ DỤNG" in box and expiry in box
+    assert "không bị thu hồi" not in html and "✓" not in html
+    assert f'<dd class="bad">{expiry} (đã hết hạn)</dd>' in html
+    english = Client().get(url(lot, lang="en")).content.decode()
+    assert "THIS LOT HAS EXPIRED" in english and "has not been recalled" not in english
+
+
+def test_lot_on_its_last_day_is_not_expired(lot):
+    _expire(lot, days_ago=0)
+    html = Client().get(url(lot)).content.decode()
+    assert "HẾT HẠN SỬ DỤNG" not in html and "✓ Lô này không bị thu hồi." in html
+
+
+def test_recall_says_what_to_do(lot):
+    services.recall_lot(actor=None, lot=lot, reason="Phát hiện nấm mốc", return_to="Cửa hàng đã mua hoặc trụ sở HTX",
+                        hotline="1800 6838")
+    box = _section(Client().get(url(lot)).content.decode(), 'id="recall"')
+    assert "Ngừng sử dụng ngay sản phẩm thuộc lô này." in box
+    assert "Lý do: Phát hiện nấm mốc" in box
+    assert "Trả lại hàng tại: Cửa hàng đã mua hoặc trụ sở HTX" in box
+    assert '<a href="tel:18006838">1800 6838</a>' in box                  # the hotline entered with the recall
+    assert '<a href="tel:0909123456">0909123456</a>' in box               # the producer's phone
+    english = strip_tags(_section(Client().get(url(lot, lang="en")).content.decode(), 'id="recall"'))
+    assert "Stop using products of this lot now." in english and "Return it to:" in english
+    assert "Hotline: 1800 6838" in english and "Producer's phone: 0909123456" in english
+
+
+def test_recall_without_a_return_place_still_says_where(lot):
+    services.recall_lot(actor=None, lot=lot, reason="Nhãn sai")
+    box = strip_tags(_section(Client().get(url(lot)).content.decode(), 'id="recall"'))
+    assert "Trả lại hàng tại: nơi bạn đã mua" in box
+
+
+def test_recall_form_takes_return_place_and_hotline(clients, lot):
+    path = f"/trace/lots/{lot.pk}/recall/"
+    r = clients["officer"].post(path, {"reason": "Dư lượng", "return_to": "Trụ sở HTX", "hotline": "gọi chúng tôi"})
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert "Đường dây nóng “gọi chúng tôi” không phải số điện thoại" in html
+    assert 'value="Trụ sở HTX"' in html  # input kept
+    r = clients["officer"].post(path, {"reason": "Dư lượng", "return_to": "Trụ sở HTX", "hotline": "0274 3822 555"})
+    assert r.status_code == 302
+    lot.refresh_from_db()
+    assert (lot.recall_return_to, lot.recall_hotline) == ("Trụ sở HTX", "0274 3822 555")
+
+
+def test_journey_never_shows_a_step_without_its_essentials(lot, places, users):
+    """An integrator's harvest event without a quantity (and a receipt without a place) is kept in
+    the repository but left off the public journey; complete steps are shown with their unit."""
+    from htxconnect.trace.epcis.capture import receive_document
+
+    farm, house, _shop = places
+    when = timezone.make_aware(datetime.datetime(2026, 11, 12, 6, 0))
+    bare = [steps.build_event(step=steps.STEPS["harvest"], lot=lot, when=when, location=farm),
+            steps.build_event(step=steps.STEPS["receive"], lot=lot, when=when + datetime.timedelta(hours=2),
+                              location=None, quantity=5)]
+    receive_document(steps.document_for(bare), user=users["coop_manager"], public=True,
+                     organization_id=lot.product.producer_id, synchronous=True)
+    steps.record_step(actor=users["coop_manager"], lot=lot, step="pack", when=when + datetime.timedelta(hours=4),
+                      location=house, quantity=2.5, uom="TNE")
+    journey = strip_tags(_section(Client().get(url(lot)).content.decode(), 'id="journey"'))
+    assert "Thu hoạch" not in journey and "Nhận hàng" not in journey
+    assert "12/11/2026: Đóng gói tại Nhà sơ chế (2,5 tấn)" in journey
+
+
+def test_internal_notes_and_staff_badges_stay_off_the_public_page(lot, places, users, coop, product):
+    from htxconnect.registry import services as registry_services
+
+    steps.record_step(actor=users["coop_manager"], lot=lot, step="harvest", when=timezone.now(), location=places[0],
+                      quantity=100, note="Ghi chú nội bộ: giá bán cho đại lý 18.000 đ")
+    today = timezone.localdate()
+    soon = today + datetime.timedelta(days=10)
+    registry_services.create_certification(actor=None, organization=coop, product=product, type="haccp",
+                                           number="HC-9", issue_date=today - datetime.timedelta(days=300),
+                                           expiry_date=soon)
+    for lang in ("vi", "en"):
+        html = Client().get(url(lot, lang=lang)).content.decode()
+        assert "Ghi chú nội bộ" not in html and "18.000" not in html
+        assert "Sắp hết hạn" not in html and "Expiring soon" not in html and "expiring" not in html
+    html = Client().get(url(lot)).content.decode()
+    assert f"Còn hiệu lực đến {soon:%d/%m/%Y}" in _section(html, "HACCP", "</li>")
+
+
+def test_certificates_say_valid_until_or_expired_in_both_languages(lot, certified):
+    valid, expired, rating = certified
+    html = Client().get(url(lot)).content.decode()
+    assert f"Còn hiệu lực đến {valid.expiry_date:%d/%m/%Y}" in _section(html, "VietGAP", "</li>")
+    iso = strip_tags(_section(html, "ISO 9001", "</li>"))
+    assert f"Hết hiệu lực từ ngày {expired.expiry_date:%d/%m/%Y}" in iso and "Còn hiệu lực" not in iso
+    assert f"Còn hiệu lực đến {rating.valid_until:%d/%m/%Y}" in _section(html, "QĐ 12/2026", "</li>")
+    english = Client().get(url(lot, lang="en")).content.decode()
+    assert f"Valid until {valid.expiry_date:%d/%m/%Y}" in _section(english, "VietGAP", "</li>")
+    assert f"Expired since {expired.expiry_date:%d/%m/%Y}" in strip_tags(_section(english, "ISO 9001", "</li>"))
+
+
+def test_photo_ocop_stars_and_contact_shown_when_the_registry_has_them(lot, certified, coop):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from htxconnect.registry.models import ProductPhoto
+
+    # a 1 × 1 PNG
+    png = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                        "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082")
+    ProductPhoto.objects.create(product=lot.product, image=SimpleUploadedFile("oi.png", png, "image/png"),
+                                caption="Ổi ruột đỏ Phú Giáo")
+    from htxconnect.resolver import cache as page_cache
+
+    page_cache.purge_product(lot.product_id)
+    html = Client().get(url(lot)).content.decode()
+    assert '<img src="/media/registry/products/' in html and 'alt="Ổi ruột đỏ Phú Giáo"' in html
+    assert "★★★★ OCOP 4 sao" in html
+    assert '<a href="tel:0909123456">0909123456</a>' in _section(html, "Đơn vị sản xuất")
+    coop.public_contact = False
+    coop.save()
+    page_cache.purge_product(lot.product_id)
+    assert "0909123456" not in _section(Client().get(url(lot)).content.decode(), "Đơn vị sản xuất")
