@@ -1,9 +1,23 @@
 """Root URL configuration: each app mounts its own urls.py; the API is assembled in api/."""
 
-from django.urls import include, path
+from django.conf import settings
+from django.urls import include, path, re_path
 
 from htxconnect.api.urls import api
 from htxconnect.core import health
+from htxconnect.core.permissions import public
+
+
+@public
+def _demo_media(request, path):
+    """`make demo` has no nginx: uploaded files (product photos on the scan page…) are served here,
+    with the same sandboxing CSP as deploy/nginx/htxconnect.conf gives /media/ in production."""
+    from django.views.static import serve
+
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+    return response
+
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -13,6 +27,7 @@ urlpatterns = [
     path("registry/", include("htxconnect.registry.urls")),
     path("", include("htxconnect.trace.urls")),
     path("api/v1/", api.urls),
+    *([re_path(r"^media/(?P<path>.+)$", _demo_media)] if settings.DEMO_MODE else []),
     path("", include("htxconnect.resolver.urls")),  # GS1 Digital Link paths at the root: last
 ]
 

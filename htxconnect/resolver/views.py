@@ -52,14 +52,15 @@ def _resolver_headers(response, *, link_header: str = "", vary: bool = True):
     return response
 
 
-def _error(request, status: int, message: str, *, link_header: str = ""):
+def _error(request, status: int, message: str, *, link_header: str = "", context: dict | None = None):
     """400/404 as a small bilingual page for people, JSON for machines."""
     accept = request.META.get("HTTP_ACCEPT", "")
     if "json" in accept and "html" not in accept:
         response = JsonResponse({"status": status, "title": "Bad Request" if status == 400 else "Not Found",
                                  "detail": message}, status=status, json_dumps_params={"ensure_ascii": False})
     else:
-        response = HttpResponse(render_to_string("resolver/resolver_error.html", {"status": status, "message": message}),
+        response = HttpResponse(render_to_string("resolver/resolver_error.html",
+                                             {"status": status, "message": message, **(context or {})}),
                                 status=status, content_type="text/html; charset=utf-8")
     response["Cache-Control"] = "no-store" if status == 400 else "public, max-age=60"
     return _resolver_headers(response, link_header=link_header)
@@ -182,7 +183,8 @@ def _resolve(request, rest: str, query, *, same_as: str = ""):
         return _error(request, 404, _("Sản phẩm này không có liên kết loại “%(t)s”; các loại có: %(a)s "
                                       "(no link of this type for this item).")
                       % {"t": link_type, "a": ", ".join(resolver.available_link_types(resolved))},
-                      link_header=", ".join(links))
+                      link_header=", ".join(links),
+                      context={"no_link": True, "page": resolver.choose(resolved, None, []).href})
     params = {**parsed.extra, **parsed.attributes}
     if target.link_type in ("gs1:defaultLink", "gs1:pip", "gs1:traceability", "gs1:recallStatus") \
             and target.href.startswith(site) and query.get("lang"):

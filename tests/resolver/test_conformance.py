@@ -59,6 +59,12 @@ def test_traceability_exists_for_a_lot_but_not_for_the_bare_gtin(c, lot):
     assert c.get(f"/01/{lot.product.gtin}", {"linkType": "gs1:traceability"}).status_code == 404
 
 
+def test_404_page_for_a_missing_link_type_does_not_say_product_not_found(c, lot):
+    html = c.get(lot_path(lot), {"linkType": "gs1:epil"}).content.decode()
+    assert "Không có thông tin loại này" in html and "Không tìm thấy sản phẩm" not in html
+    assert f'href="http://testserver/scan/01/{lot.product.gtin}/10/{lot.code}/"' in html
+
+
 def test_404_names_the_link_types_the_item_has(c, product):
     r = c.get(f"/01/{product.gtin}", {"linkType": "gs1:epil"}, headers={"Accept": "application/json"})
     assert r.status_code == 404
