@@ -5,14 +5,14 @@ Rules followed (GS1-Conformant Resolver standard 1.x, GS1 Digital Link URI synta
 - `/01/{gtin}` with optional qualifiers `/22/{cpv}`, `/10/{lot}`, `/21/{serial}` in that order;
   GTIN-8/12/13 are accepted and normalised to GTIN-14 (the canonical URI goes in an
   `owl:sameAs` Link header); data attributes (17 expiry, 3103 net weight…) come as query
-  parameters and are checked for format, unknown AIs refused.
+  parameters. Values are checked against GS1's AI table by `core.identifiers` (the one GS1
+  identifiers module, on biip); unknown AIs are refused.
 - Links are looked up at each level, most specific first (serial → lot → GTIN): a lot or serial
   without links of its own uses its GTIN's. A lot's recall shows as `gs1:recallStatus`.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode
 
@@ -32,17 +32,6 @@ VOC_NAMESPACES = ("https://gs1.org/voc/", "https://ref.gs1.org/voc/", "http://gs
                   "https://www.gs1.org/voc/")
 LINKSET_CONTEXT = "https://ref.gs1.org/standards/resolver/linkset-context"
 QUALIFIERS = ("22", "10", "21")
-QUALIFIER_MAX = {"22": 20, "10": 20, "21": 20}
-# Data attributes accepted as query parameters: AI → regex of its value.
-DATE_AI = r"^\d{6}$"
-ATTRIBUTES = {
-    "11": DATE_AI, "12": DATE_AI, "13": DATE_AI, "15": DATE_AI, "16": DATE_AI, "17": DATE_AI,
-    "30": r"^\d{1,8}$", "37": r"^\d{1,8}$", "235": r"^[\x21-\x7e]{1,28}$", "7003": r"^\d{10}$",
-    "4330": r"^\d{6}-?$", "254": r"^[\x21-\x7e]{1,20}$",
-}
-for _n in range(6):  # 310n–369n: weights and measures, six digits with n decimals
-    for _base in ("310", "311", "312", "313", "314", "315", "316", "320", "330", "356", "357"):
-        ATTRIBUTES[f"{_base}{_n}"] = r"^\d{6}$"
 RESERVED_PARAMS = {"linkType", "linktype", "context", "lang"}
 
 
@@ -114,31 +103,26 @@ def parse(rest: str, query) -> Request:
         if QUALIFIERS.index(ai) <= last:
             raise ResolverError(_("Các AI phải theo thứ tự 22, 10, 21 (qualifiers out of order)."))
         last = QUALIFIERS.index(ai)
-        if not value or len(value) > QUALIFIER_MAX[ai] or not re.fullmatch(r"[\x21-\x7e]+", value):
-            raise ResolverError(_("Giá trị “%(v)s” của AI %(ai)s không hợp lệ: 1–%(n)d ký tự in được "
-                                  "(invalid value).") % {"v": value, "ai": ai, "n": QUALIFIER_MAX[ai]})
         qualifiers[ai] = value
     attributes, extra = {}, {}
     for key in query:
         value = query.get(key, "")
         if key.isdigit():
-            pattern = ATTRIBUTES.get(key)
-            if pattern is None:
-                raise ResolverError(_("AI “%(ai)s” không được hỗ trợ làm tham số (unsupported AI).") % {"ai": key})
-            if not re.match(pattern, value):
-                raise ResolverError(_("Giá trị “%(v)s” của AI %(ai)s sai định dạng (invalid value for AI %(ai)s).")
-                                    % {"v": value, "ai": key})
-            if key in ("11", "12", "13", "15", "16", "17") and not _valid_yymmdd(value):
-                raise ResolverError(_("Ngày “%(v)s” của AI %(ai)s không hợp lệ (YYMMDD).") % {"v": value, "ai": key})
+            if gs1.application_identifier(key) is None:
+                raise ResolverError(_("AI “%(ai)s” không có trong bảng AI của GS1 (unknown AI).") % {"ai": key})
             attributes[key] = value
         elif key not in RESERVED_PARAMS:
             extra[key] = value
+    # Values of qualifiers and data attributes against GS1's AI table, through the one identifiers
+    # module (biip): lengths, character sets, dates.
+    uri = "https://resolver.invalid" + Request(gtin, given, qualifiers, {}, {}).path()
+    if attributes:
+        uri += "?" + urlencode(attributes)
+    try:
+        gs1.parse_digital_link(uri)
+    except ValueError as exc:  # GS1Error, and biip's own value errors
+        raise ResolverError(_("Giá trị không hợp lệ theo bảng AI của GS1 (invalid value): %(e)s") % {"e": exc}) from exc
     return Request(gtin=gtin, given_gtin=given, qualifiers=qualifiers, attributes=attributes, extra=extra)
-
-
-def _valid_yymmdd(value: str) -> bool:
-    month, day = int(value[2:4]), int(value[4:6])
-    return 1 <= month <= 12 and 0 <= day <= 31  # DD=00 means the end of the month (GS1 General Specs)
 
 
 def normalise_link_type(value: str) -> str:
