@@ -182,3 +182,52 @@ class EPCISSubscription(models.Model):
 
     def __str__(self):
         return f"{self.query.name} → {self.dest}"
+
+
+class EPCISEventField(models.Model):
+    """One filterable value from inside an event (see trace.epcis.fields): a quantity, an ILMD or
+    extension field under its full name, a sensor value, a source, a business transaction…"""
+
+    event = models.ForeignKey(EPCISEvent, on_delete=models.CASCADE, related_name="fields")
+    kind = models.CharField(max_length=16)
+    # Full field name (namespace IRI + local name), measure name, source/transaction type, list name.
+    name = models.CharField(max_length=512, blank=True)
+    alias = models.CharField(max_length=255, blank=True)  # the compact name as sent (`example:myField`)
+    text = models.CharField(max_length=512, blank=True)  # value as text; the uom for quantities and measures
+    number = models.FloatField(null=True, blank=True)
+    time = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("trường của sự kiện EPCIS")
+        verbose_name_plural = _("trường của sự kiện EPCIS")
+        indexes = [
+            models.Index(fields=["kind", "name", "text"], name="trace_field_text_idx"),
+            models.Index(fields=["kind", "name", "number"], name="trace_field_number_idx"),
+            models.Index(fields=["kind", "name", "time"], name="trace_field_time_idx"),
+            models.Index(fields=["kind", "alias"], name="trace_field_alias_idx"),
+            models.Index(fields=["event"], name="trace_field_event_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.name}: {self.text or self.number or self.time}"
+
+
+class EPCISVocabularyElement(models.Model):
+    """Master data sent in a capture document's header (EPCIS 2.0 §6.5, §7.1.2): one element of a
+    vocabulary, its attributes and its children (WD_readPoint/WD_bizLocation walk them)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="epcis_vocabulary",
+                              verbose_name=_("người gửi"))
+    vocabulary = models.CharField(_("loại danh mục"), max_length=255)  # urn:epcglobal:epcis:vtype:BusinessLocation
+    element = models.CharField(_("mã phần tử"), max_length=512)  # canonical (core.identifiers.canonical_epc)
+    attributes = models.JSONField(default=list, blank=True)
+    children = models.JSONField(default=list, blank=True)  # canonical ids
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("dữ liệu chủ EPCIS")
+        verbose_name_plural = _("dữ liệu chủ EPCIS")
+        constraints = [models.UniqueConstraint(fields=["owner", "vocabulary", "element"], name="trace_vocab_unique")]
+
+    def __str__(self):
+        return f"{self.vocabulary} {self.element}"

@@ -23,6 +23,18 @@ def visible_events(user):
     return EPCISEvent.objects.filter(Q(owner_id__in=owners) | Q(public=True))
 
 
+def master_data_owners(user):
+    """Senders whose master data (place hierarchy) `user`'s queries may follow: their own and
+    that of accounts sharing their events with them; administrators everyone's."""
+    if sees_all_events(user):
+        from django.contrib.auth import get_user_model
+
+        return get_user_model().objects.values("pk")
+    if user is None or not user.is_authenticated:
+        return None
+    return [user.pk, *EPCISShare.objects.filter(grantee=user).values_list("owner_id", flat=True)]
+
+
 def public_events():
     """Events their owner marked public (what the public scan page may show)."""
     return EPCISEvent.objects.filter(public=True)

@@ -27,7 +27,10 @@ from htxconnect.core import audit
 from htxconnect.core.identifiers import canonical_epc
 from htxconnect.trace.models import CaptureJob, EPCISEvent, EPCISEventEPC
 
+from .fields import store_fields
+from .masterdata import store_master_data
 from .schema import iter_schema_errors, json_path
+from .times import parse_time
 from .vocab import is_known_event_type, normalize_biz_step, normalize_disposition
 
 log = logging.getLogger(__name__)
@@ -63,25 +66,6 @@ def problem(title: str, detail: str, *, path: str | None = None, type_: str = VA
 
 
 # --- Times -----------------------------------------------------------------------------------
-
-_TIME = re.compile(
-    r"^(?P<base>\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(:\d{2})?)(?:\.(?P<frac>\d+))?(?P<tz>[Zz]|[+-]\d{2}:\d{2})$"
-)
-
-
-def parse_time(value) -> datetime:
-    """An RFC 3339 timestamp with its offset as an aware UTC datetime; ValueError otherwise."""
-    if not isinstance(value, str):
-        raise ValueError("not a string")
-    match = _TIME.match(value.strip())
-    if not match:
-        raise ValueError("no time zone offset" if re.match(r"^\d{4}-\d{2}-\d{2}[Tt][\d:.]+$", value.strip())
-                         else "not an RFC 3339 timestamp")
-    frac = (match["frac"] or "")[:6]
-    tz = "+00:00" if match["tz"] in ("Z", "z") else match["tz"]
-    text = match["base"].replace("t", "T") + (f".{frac.ljust(6, '0')}" if frac else "") + tz
-    return datetime.fromisoformat(text).astimezone(dt_timezone.utc)
-
 
 def format_time(value: datetime) -> str:
     return value.astimezone(dt_timezone.utc).isoformat().replace("+00:00", "Z")
@@ -297,6 +281,7 @@ def store_rows(rows, index) -> tuple[int, int]:
         epc_rows = [EPCISEventEPC(event_id=row.pk, role=role, epc=epc)
                     for row, entries in zip(new_rows, new_index) for role, epc in entries]
         EPCISEventEPC.objects.bulk_create(epc_rows, batch_size=2000)
+    store_fields(new_rows)
     return len(new_rows), len(rows) - len(new_rows)
 
 
@@ -373,6 +358,7 @@ def run_capture(job: CaptureJob, document, *, user, public: bool = False, organi
                     rows, index = build_rows(events, record_time=timezone.now(), context=context, owner=user,
                                              capture=job, public=public, organization_id=organization_id)
                     stored, duplicates = store_rows(rows, index)
+                    store_master_data(document, owner=user)
                     if stored:
                         # Subscriptions listen (connected in TraceConfig.ready()): capture stays
                         # below them and never imports them.

@@ -1,23 +1,37 @@
-"""The EPCIS query language over the REST binding: query string → filtered, keyset-paged events.
+"""The EPCIS query language (EPCIS 2.0 §8.2.7.1) over the REST binding: query parameters →
+filtered, ordered, paged events. Named queries and subscriptions run through `apply_query` too.
 
-Pages are ordered by (record_time, id); `nextPageToken` is a signed, opaque copy of the last
-row's key, so a page costs one index range scan however deep it is, and events captured while
-a client pages through appear at the end instead of shifting the pages.
+Every filter is an indexed lookup: simple fields are columns of `EPCISEvent`; identifiers are
+in `EPCISEventEPC` (canonical Digital Link, so a URN and its Digital Link match, and EPC
+patterns become a prefix range plus a regular expression, see `patterns`); values inside lists
+and objects (quantities, ILMD, extension fields, sensor data, sources, destinations, business
+transactions, persistent dispositions) are in `EPCISEventField` (see `fields`). The same SQL
+runs on PostgreSQL and SQLite.
+
+Pages are ordered by (record_time, id) unless `orderBy` says otherwise; `nextPageToken` is a
+signed, opaque copy of the last row's key, so a page costs one index range scan however deep
+it is, and events captured while a client pages through appear at the end instead of shifting
+the pages. With `orderBy`, the token carries the position in that order.
 """
 
 from __future__ import annotations
 
+import math
+import re
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
 from django.core import signing
-from django.db.models import Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
 from htxconnect.core.identifiers import canonical_epc
-from htxconnect.trace.models import EPCISEventEPC
+from htxconnect.trace.models import EPCISEventEPC, EPCISEventField
 
-from .capture import parse_time
+from . import fields as fk
+from . import masterdata, patterns
+from .times import parse_time
 from .vocab import is_known_event_type, normalize_biz_step, normalize_disposition
 
 R = EPCISEventEPC.Role
@@ -34,15 +48,35 @@ MATCH_ROLES = {
 }
 TIME_PARAMS = {"GE_eventTime": "event_time__gte", "LT_eventTime": "event_time__lt",
                "GE_recordTime": "record_time__gte", "LT_recordTime": "record_time__lt"}
-SUPPORTED = {"eventType", "EQ_action", "EQ_bizStep", "EQ_disposition", "EQ_readPoint", "EQ_bizLocation",
-             "EQ_eventID", "EQ_transformationID", "EXISTS_errorDeclaration", "EQ_errorReason",
-             "perPage", "nextPageToken", *TIME_PARAMS, *MATCH_ROLES}
+COMPARISONS = {"EQ": "exact", "GT": "gt", "GE": "gte", "LT": "lt", "LE": "lte"}
+# Sensor element attributes compared as text (EQ_type, EQ_deviceID …) and as times.
+SENSOR_EQ = {f"EQ_{name}": name for name in ("type", "deviceID", "dataProcessingMethod", "microorganism",
+                                            "chemicalSubstance", "bizRules", "stringValue", "hexBinaryValue",
+                                            "uriValue", "booleanValue")}
+SENSOR_TIMES = {f"{op}_{name}": (name, COMPARISONS[op]) for op in ("GE", "LT")
+                for name in ("startTime", "endTime", "time")}
+PAGING = {"perPage", "nextPageToken"}
+ORDERING = {"orderBy", "orderDirection", "eventCountLimit", "maxEventCount"}
+FIXED = {"eventType", "EQ_action", "EQ_bizStep", "EQ_disposition", "EQ_readPoint", "EQ_bizLocation", "WD_readPoint",
+         "WD_bizLocation", "EQ_eventID", "EQ_transformationID", "EXISTS_errorDeclaration", "EQ_errorReason",
+         "EQ_persistentDisposition_set", "EQ_persistentDisposition_unset", "EXISTS_sensorElementList",
+         *TIME_PARAMS, *MATCH_ROLES, *SENSOR_EQ, *SENSOR_TIMES, *PAGING, *ORDERING,
+         *(f"{op}_quantity" for op in COMPARISONS)}
+_MEASURE = re.compile(rf"^(?P<op>EQ|GT|GE|LT|LE)_(?P<measure>{'|'.join(fk.MEASURES)})_(?P<uom>[A-Za-z0-9]{{1,3}})$")
+_FIELD = re.compile(r"^(?P<op>EQ|GT|GE|LT|LE|EXISTS)_(?P<inner>INNER_)?(?P<ilmd>ILMD_)?(?P<name>.+)$")
+_TYPED = re.compile(r"^EQ_(?P<what>bizTransaction|source|destination)_(?P<type>.+)$")
+SUPPORTED = FIXED  # the fixed names; patterned ones (EQ_ILMD_…, GE_value_<uom> …) are recognised by check_names
 DEFAULT_PER_PAGE = 30
 TOKEN_SALT = "htxconnect.trace.epcis.page"
+ORDER_MARK = "order"
 
 
 class QueryParameterError(ValueError):
     """A query parameter the standard or this repository refuses (QueryParameterException)."""
+
+
+class QueryTooLargeError(QueryParameterError):
+    """More events than `maxEventCount` allows (QueryTooLargeException, EPCIS 2.0 §8.2.3)."""
 
 
 def max_per_page() -> int:
@@ -68,39 +102,97 @@ def _time(name: str, raw: str) -> datetime:
         ) from None
 
 
-def _epc_q(values: list[str]) -> Q:
+def _number(name: str, raw: str) -> float:
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise QueryParameterError(_("Tham số %(name)s = “%(value)s” phải là một số.") % {"name": name, "value": raw})
+    return value
+
+
+def _positive(name: str, raw: str) -> int:
+    raw = raw.strip()
+    if not raw.isdigit() or int(raw) < 1:
+        raise QueryParameterError(_("Tham số %(name)s = “%(value)s” phải là số nguyên dương.") % {"name": name, "value": raw})
+    return int(raw)
+
+
+def _epc_q(name: str, values: list[str]) -> Q:
     q = Q()
     for value in values:
-        if value.startswith("urn:epc:idpat:") and value.endswith(".*"):
-            base = canonical_epc(value)  # a GTIN-level Digital Link: every serial and lot below it
-            q |= Q(epc=base) | Q(epc__startswith=base + "/")
-        else:
-            q |= Q(epc=canonical_epc(value))
+        try:
+            q |= patterns.epc_condition(value)
+        except patterns.PatternError:
+            raise QueryParameterError(_("%(name)s: “%(value)s” không phải là mẫu EPC hợp lệ (EPC pattern).")
+                                      % {"name": name, "value": value}) from None
     return q
 
 
-def parse_page_token(token: str) -> tuple[datetime, int]:
+def _has_field(queryset, condition: Q):
+    return queryset.filter(id__in=EPCISEventField.objects.filter(condition).values("event_id"))
+
+
+def field_names(fieldname: str) -> Q:
+    """Rows named `fieldname`: a full name (`http://ns.example.com/epcis/myField`), the standard's
+    namespace#name form (`http://ns.example.com/epcis/#myField`), or a compact name as sent
+    (`example:myField`)."""
+    if "#" in fieldname:
+        namespace, local = fieldname.rsplit("#", 1)
+        names = {namespace + local, fieldname}
+        if not namespace.endswith(("/", "#")):
+            names.add(namespace + "/" + local)
+        return Q(name__in=sorted(names))
+    return Q(name=fieldname) | Q(alias=fieldname)
+
+
+def _field_value_q(name: str, op: str, raw: str) -> Q:
+    """Comparison of a field row's value: EQ against any of the |-separated values (text, or the
+    number for numeric values); GT…LE against a number or, failing that, a time."""
+    if op == "EXISTS":
+        return Q()
+    if op == "EQ":
+        q = Q()
+        for value in _values(name, raw):
+            q |= Q(text=value)
+            try:
+                number = float(value)
+            except ValueError:
+                continue
+            if math.isfinite(number):
+                q |= Q(number=number)
+        return q
+    lookup = COMPARISONS[op]
     try:
-        stamp, pk = signing.loads(token, salt=TOKEN_SALT)
-        return datetime.fromisoformat(stamp), int(pk)
-    except (signing.BadSignature, ValueError, TypeError):
-        raise QueryParameterError(_("nextPageToken không hợp lệ hoặc đã bị sửa (invalid nextPageToken).")) from None
+        return Q(**{f"number__{lookup}": _number(name, raw)})
+    except QueryParameterError:
+        pass
+    try:
+        return Q(**{f"time__{lookup}": parse_time(raw.strip().replace(" ", "+"))})
+    except ValueError:
+        raise QueryParameterError(_("Tham số %(name)s = “%(value)s” phải là số hoặc thời điểm RFC 3339.")
+                                  % {"name": name, "value": raw}) from None
 
 
-def make_page_token(record_time: datetime, pk: int) -> str:
-    return signing.dumps([record_time.isoformat(), pk], salt=TOKEN_SALT, compress=True)
+def _is_field_name(name: str) -> bool:
+    """A qualified extension field name: a URI (`http…`, `urn:…`) or a compact name (`prefix:field`)."""
+    return ":" in name and " " not in name
 
 
-def apply_query(queryset, params) -> tuple:
-    """(filtered queryset, per_page, after-key or None) for a QueryDict of query parameters."""
+def check_names(params) -> None:
     for name in params:
-        if name not in SUPPORTED:
+        if name not in FIXED and not _MEASURE.match(name) and not _TYPED.match(name) and not (
+                (m := _FIELD.match(name)) and _is_field_name(m["name"])):
             raise QueryParameterError(
                 _("Tham số truy vấn “%(name)s” không được hỗ trợ (unsupported query parameter).") % {"name": name}
             )
         if len(params.getlist(name)) > 1:
             raise QueryParameterError(_("Tham số %(name)s chỉ được có một lần; dùng “|” để nêu nhiều giá trị.")
                                       % {"name": name})
+
+
+def _filters(queryset, params, *, owners):
     get = params.get
     if get("eventType") is not None:
         types = _values("eventType", get("eventType"))
@@ -122,11 +214,14 @@ def apply_query(queryset, params) -> tuple:
     if get("EQ_disposition") is not None:
         queryset = queryset.filter(
             disposition__in=[normalize_disposition(v) for v in _values("EQ_disposition", get("EQ_disposition"))])
-    if get("EQ_readPoint") is not None:
-        queryset = queryset.filter(read_point__in=[canonical_epc(v) for v in _values("EQ_readPoint", get("EQ_readPoint"))])
-    if get("EQ_bizLocation") is not None:
-        queryset = queryset.filter(
-            biz_location__in=[canonical_epc(v) for v in _values("EQ_bizLocation", get("EQ_bizLocation"))])
+    for column, vocabulary in (("read_point", masterdata.READ_POINT), ("biz_location", masterdata.BUSINESS_LOCATION)):
+        param = "readPoint" if column == "read_point" else "bizLocation"
+        if get(f"EQ_{param}") is not None:
+            queryset = queryset.filter(**{f"{column}__in": [canonical_epc(v) for v in _values(f"EQ_{param}",
+                                                                                              get(f"EQ_{param}"))]})
+        if get(f"WD_{param}") is not None:
+            places = masterdata.with_descendants(_values(f"WD_{param}", get(f"WD_{param}")), vocabulary, owners)
+            queryset = queryset.filter(**{f"{column}__in": sorted(places)})
     if get("EQ_eventID") is not None:
         queryset = queryset.filter(event_id__in=_values("EQ_eventID", get("EQ_eventID")))
     # Rare filters read the stored JSON (no index): fine for the volumes they are used on.
@@ -141,23 +236,159 @@ def apply_query(queryset, params) -> tuple:
             short = short.removeprefix("urn:epcglobal:cbv:er:")
             reasons += [short, f"urn:epcglobal:cbv:er:{short}", f"https://ref.gs1.org/cbv/ER-{short}"]
         queryset = queryset.filter(event__errorDeclaration__reason__in=reasons)
+    if get("EXISTS_sensorElementList") is not None:
+        queryset = queryset.filter(event__has_key="sensorElementList")
     for name, roles in MATCH_ROLES.items():
         if get(name) is not None:
-            matching = EPCISEventEPC.objects.filter(_epc_q(_values(name, get(name))), role__in=roles)
+            matching = EPCISEventEPC.objects.filter(_epc_q(name, _values(name, get(name))), role__in=roles)
             queryset = queryset.filter(id__in=matching.values("event_id"))
+    for which, kind in (("set", fk.PD_SET), ("unset", fk.PD_UNSET)):
+        name = f"EQ_persistentDisposition_{which}"
+        if get(name) is not None:
+            wanted = [normalize_disposition(v) for v in _values(name, get(name))]
+            queryset = _has_field(queryset, Q(kind=kind, text__in=wanted))
+    for op, lookup in COMPARISONS.items():
+        name = f"{op}_quantity"
+        if get(name) is not None:
+            queryset = _has_field(queryset, Q(kind=fk.QUANTITY, **{f"number__{lookup}": _number(name, get(name))}))
+    for name, attribute in SENSOR_EQ.items():
+        if get(name) is not None:
+            wanted = _values(name, get(name))
+            if attribute == "type":
+                wanted = [fk.measurement_type(v) for v in wanted]
+            queryset = _has_field(queryset, Q(kind=fk.SENSOR, name=attribute, text__in=wanted))
+    for name, (attribute, lookup) in SENSOR_TIMES.items():
+        if get(name) is not None:
+            queryset = _has_field(queryset, Q(kind=fk.SENSOR, name=attribute,
+                                              **{f"time__{lookup}": _time(name, get(name))}))
+    for name in params:
+        if name in FIXED:
+            continue
+        if m := _MEASURE.match(name):  # GE_value_CEL: a sensor report's value in that unit
+            condition = Q(kind=fk.MEASURE, name=m["measure"], text=m["uom"],
+                          **{f"number__{COMPARISONS[m['op']]}": _number(name, get(name))})
+            queryset = _has_field(queryset, condition)
+        elif m := _TYPED.match(name):  # EQ_source_owning_party, EQ_bizTransaction_po
+            what = m["what"]
+            kind = {"bizTransaction": fk.BIZ_TX, "source": fk.SOURCE, "destination": fk.DESTINATION}[what]
+            vocabulary = "btt" if what == "bizTransaction" else "sdt"
+            values = _values(name, get(name))
+            wanted = values if what == "bizTransaction" else [canonical_epc(v) for v in values]
+            queryset = _has_field(queryset, Q(kind=kind, name=fk.short_cbv(m["type"], vocabulary), text__in=wanted))
+        elif m := _FIELD.match(name):  # EQ_ILMD_…, GE_INNER_ILMD_…, EXISTS_…, LT_<ns>:<field> …
+            if m["ilmd"]:
+                kind = fk.ILMD_INNER if m["inner"] else fk.ILMD
+            else:
+                kind = fk.EXT_INNER if m["inner"] else fk.EXT
+            condition = Q(kind=kind) & field_names(m["name"]) & _field_value_q(name, m["op"], get(name))
+            queryset = _has_field(queryset, condition)
+    return queryset
+
+
+@dataclass(frozen=True)
+class Order:
+    """A client-chosen order (orderBy/orderDirection, eventCountLimit) and the position in it."""
+
+    field: str
+    descending: bool
+    offset: int = 0
+
+
+def _ordering(queryset, params):
+    """(queryset ordered as asked, Order) or (queryset, None) for the default (record_time, id)."""
+    get = params.get
+    order_by, direction = get("orderBy"), get("orderDirection")
+    limit, maximum = get("eventCountLimit"), get("maxEventCount")
+    if direction is not None and direction.strip() not in ("ASC", "DESC"):
+        raise QueryParameterError(_("orderDirection = “%(value)s” phải là ASC hoặc DESC.") % {"value": direction})
+    if limit is not None and maximum is not None:
+        raise QueryParameterError(_("Không được dùng cùng lúc eventCountLimit và maxEventCount."))
+    if limit is not None and order_by is None:
+        raise QueryParameterError(_("eventCountLimit chỉ dùng được cùng orderBy."))
+    if maximum is not None:
+        _positive("maxEventCount", maximum)
+    if order_by is None:
+        return queryset, None
+    field = order_by.strip()
+    descending = (direction or "DESC").strip() == "DESC"
+    if field in ("eventTime", "recordTime"):
+        column = "event_time" if field == "eventTime" else "record_time"
+        keys = [F(column), F("id")]
+    elif _is_field_name(field):
+        rows = EPCISEventField.objects.filter(Q(event=OuterRef("pk"), kind=fk.EXT) & field_names(field))
+        queryset = queryset.annotate(
+            _order_number=Subquery(rows.filter(number__isnull=False).order_by("number").values("number")[:1]),
+            _order_time=Subquery(rows.filter(time__isnull=False).order_by("time").values("time")[:1]),
+            _order_text=Subquery(rows.order_by("text").values("text")[:1]))
+        keys = [F("_order_number"), F("_order_time"), F("_order_text"), F("id")]
+    else:
+        raise QueryParameterError(_("orderBy = “%(value)s” phải là eventTime, recordTime hoặc tên đầy đủ của một "
+                                    "trường mở rộng.") % {"value": order_by})
+    keys = [k.desc(nulls_last=True) if descending else k.asc(nulls_last=True) for k in keys]
+    queryset = queryset.order_by(*keys)
+    if limit is not None:
+        first = queryset.values("pk")[:_positive("eventCountLimit", limit)]
+        queryset = queryset.filter(pk__in=Subquery(first))
+    return queryset, Order(field, descending)
+
+
+def parse_page_token(token: str, *, ordered: bool = False):
+    """(record_time, id) of the last row of a default-ordered page; with `ordered`, also
+    (ORDER_MARK, offset) of a page in a client-chosen order."""
+    try:
+        first, second = signing.loads(token, salt=TOKEN_SALT)
+        if first == ORDER_MARK and ordered:
+            return ORDER_MARK, int(second)
+        return datetime.fromisoformat(first), int(second)
+    except (signing.BadSignature, ValueError, TypeError):
+        raise QueryParameterError(_("nextPageToken không hợp lệ hoặc đã bị sửa (invalid nextPageToken).")) from None
+
+
+def make_page_token(first, second: int) -> str:
+    return signing.dumps([first if isinstance(first, str) else first.isoformat(), second], salt=TOKEN_SALT,
+                         compress=True)
+
+
+def apply_query(queryset, params, *, owners=None) -> tuple:
+    """(filtered queryset, per_page, position) for a QueryDict of query parameters.
+
+    `owners`: the senders whose master data WD_readPoint/WD_bizLocation may follow (see
+    trace.queries.master_data_owners); None uses none. Raises QueryParameterError, and
+    QueryTooLargeError when more events match than `maxEventCount`.
+    """
+    check_names(params)
+    queryset = _filters(queryset, params, owners=owners)
+    queryset, order = _ordering(queryset, params)
     per_page = DEFAULT_PER_PAGE
-    if get("perPage") is not None:
-        raw = get("perPage").strip()
+    if params.get("perPage") is not None:
+        raw = params.get("perPage").strip()
         if not raw.isdigit() or not 1 <= int(raw) <= max_per_page():
             raise QueryParameterError(_("perPage = “%(value)s” phải là số nguyên từ 1 đến %(max)d.")
                                       % {"value": raw, "max": max_per_page()})
         per_page = int(raw)
-    after = parse_page_token(get("nextPageToken")) if get("nextPageToken") is not None else None
+    token = params.get("nextPageToken")
+    after = parse_page_token(token, ordered=True) if token is not None else None
+    if order is not None:
+        if after is not None and after[0] != ORDER_MARK:
+            raise QueryParameterError(_("nextPageToken không thuộc truy vấn có orderBy này."))
+        after = Order(order.field, order.descending, after[1] if after is not None else 0)
+    elif after is not None and after[0] == ORDER_MARK:
+        raise QueryParameterError(_("nextPageToken chỉ dùng với truy vấn có orderBy."))
+    if params.get("maxEventCount") is not None:
+        maximum = _positive("maxEventCount", params.get("maxEventCount"))
+        if queryset.order_by().values("pk")[:maximum + 1].count() > maximum:
+            raise QueryTooLargeError(_("Truy vấn khớp hơn %(n)d sự kiện (maxEventCount): hãy thu hẹp điều kiện.")
+                                     % {"n": maximum})
     return queryset, per_page, after
 
 
 def page(queryset, per_page: int, after=None):
-    """(rows, next key or None): rows are (id, record_time, event, context) in (record_time, id) order."""
+    """(rows, next key or None): rows are (id, record_time, event, context) in the query's order."""
+    if isinstance(after, Order):  # client order: the queryset is ordered, the position is an offset
+        rows = list(queryset.values_list("id", "record_time", "event", "context")[after.offset:after.offset + per_page + 1])
+        if len(rows) > per_page:
+            return rows[:per_page], (ORDER_MARK, after.offset + per_page)
+        return rows, None
     if after is not None:
         stamp, pk = after
         # The first condition gives the index a range start; the second breaks ties on id.

@@ -35,7 +35,7 @@ from django_tasks import task
 
 from htxconnect.core import audit
 from htxconnect.trace.models import EPCISEvent, EPCISQuery, EPCISSubscription
-from htxconnect.trace.queries import visible_events
+from htxconnect.trace.queries import master_data_owners, visible_events
 
 from .capture import parse_time
 from .documents import query_document
@@ -119,7 +119,7 @@ def run_query(query: EPCISQuery, params=None, *, user=None):
     for name in ("perPage", "nextPageToken"):
         if params is not None and params.get(name) is not None:
             merged[name] = params.get(name)
-    return apply_query(visible_events(user or query.owner), merged)
+    return apply_query(visible_events(user or query.owner), merged, owners=master_data_owners(user or query.owner))
 
 
 # --- Subscriptions ----------------------------------------------------------------------------------------------

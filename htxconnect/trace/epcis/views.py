@@ -27,12 +27,13 @@ from htxconnect.accounts.apikeys import authenticate_bearer, bearer_token
 from htxconnect.core.permissions import SIGNED_IN, needs_otp, public
 from htxconnect.core.identifiers import canonical_epc
 from htxconnect.trace.models import CaptureJob, EPCISEventEPC
-from htxconnect.trace.queries import captures_of, visible_events
+from htxconnect.trace.queries import captures_of, master_data_owners, visible_events
 
 from . import CBV_VERSION, EPCIS_VERSION
 from .capture import capture_limit, capture_max_bytes, event_list_of, format_time, receive_document
 from .documents import capture_job_document, collection, query_document
-from .query import QueryParameterError, apply_query, make_page_token, max_per_page, page, parse_page_token
+from .query import (QueryParameterError, QueryTooLargeError, apply_query, make_page_token, max_per_page, page,
+                    parse_page_token)
 from .vocab import EVENT_TYPES, is_known_event_type
 
 JSON_TYPES = ("application/json", "application/ld+json")
@@ -156,6 +157,9 @@ def epcis_endpoint(*methods: str):
                                         _("Máy chủ trả về application/json hoặc application/ld+json."))
             try:
                 return view(request, user, media, *args, **kwargs)
+            except QueryTooLargeError as exc:
+                return problem_response(413, "epcisException:QueryTooLargeException",
+                                        _("Kết quả truy vấn quá lớn (query too large)"), str(exc))
             except QueryParameterError as exc:
                 return problem_response(400, "epcisException:QueryParameterException",
                                         _("Tham số truy vấn không hợp lệ (invalid query parameter)"), str(exc))
@@ -321,8 +325,8 @@ def _next_link(request, token: str) -> str:
     return f'<{request.build_absolute_uri(path)}?{urlencode(params, doseq=True)}>; rel="next"'
 
 
-def _events_answer(request, media, queryset):
-    queryset, per_page, after = apply_query(queryset, request.GET)
+def _events_answer(request, media, queryset, user=None):
+    queryset, per_page, after = apply_query(queryset, request.GET, owners=master_data_owners(user))
     rows, next_key = page(queryset, per_page, after)
     headers = {}
     if next_key is not None:
@@ -334,7 +338,7 @@ def _events_answer(request, media, queryset):
 def events(request, user, media):
     if request.method == "POST":
         return _capture_single_event(request, user, media)
-    return _events_answer(request, media, visible_events(user))
+    return _events_answer(request, media, visible_events(user), user)
 
 
 def _capture_single_event(request, user, media):
@@ -416,7 +420,7 @@ def event_type_events(request, user, media, event_type):
     refused = _check_event_type(event_type)
     if refused:
         return refused
-    return _events_answer(request, media, visible_events(user).filter(event_type=event_type))
+    return _events_answer(request, media, visible_events(user).filter(event_type=event_type), user)
 
 
 def _events_naming(user, epc: str):
@@ -433,7 +437,7 @@ def epc_resource(request, user, media, epc):
 
 @epcis_endpoint("GET")
 def epc_events(request, user, media, epc):
-    return _events_answer(request, media, _events_naming(user, epc))
+    return _events_answer(request, media, _events_naming(user, epc), user)
 
 
 @csrf_exempt  # no session is used; a POST gets the 405 problem below, never the HTML CSRF page

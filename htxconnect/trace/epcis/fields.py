@@ -1,0 +1,219 @@
+"""The parts of an event the query language filters on but that sit inside lists and objects:
+quantities, ILMD and extension fields (expanded to full names), sensor data, sources and
+destinations, business transactions, persistent dispositions.
+
+They are copied at capture into `EPCISEventField` rows (one per value) so that each filter is an
+indexed lookup on any database, instead of a walk through JSON that PostgreSQL and SQLite
+spell differently and neither can index for ranges.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+from htxconnect.core.identifiers import canonical_epc
+
+from .times import parse_time
+from .vocab import normalize_disposition
+
+# Kinds of field rows.
+QUANTITY = "quantity"
+ILMD, ILMD_INNER = "ilmd", "ilmd_inner"
+EXT, EXT_INNER = "ext", "ext_inner"
+SENSOR, MEASURE = "sensor", "measure"  # sensor attributes (deviceID, time …); measured values per uom
+SOURCE, DESTINATION, BIZ_TX = "source", "destination", "biz_tx"
+PD_SET, PD_UNSET = "pd_set", "pd_unset"
+
+MAX_TEXT = 512
+# Fields the EPCIS 2.0 event types define; any other top-level key is an extension field.
+STANDARD_FIELDS = {
+    "@context", "@type", "type", "eventID", "eventTime", "eventTimeZoneOffset", "recordTime", "errorDeclaration",
+    "certificationInfo", "action", "bizStep", "disposition", "persistentDisposition", "readPoint", "bizLocation",
+    "bizTransactionList", "sourceList", "destinationList", "sensorElementList", "ilmd", "epcList", "quantityList",
+    "parentID", "childEPCs", "childQuantityList", "inputEPCList", "inputQuantityList", "outputEPCList",
+    "outputQuantityList", "transformationID", "epcClass", "quantity",
+}
+QUANTITY_LISTS = ("quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList")
+MEASURES = ("value", "minValue", "maxValue", "meanValue", "sDev", "percValue")
+SENSOR_TEXT = ("type", "deviceID", "dataProcessingMethod", "bizRules", "microorganism", "chemicalSubstance",
+               "stringValue", "booleanValue", "hexBinaryValue", "uriValue", "component", "exception")
+SENSOR_TIMES = ("time", "startTime", "endTime")
+_GS1_VOC = ("https://gs1.org/voc/", "http://gs1.org/voc/", "https://ref.gs1.org/voc/", "gs1:")
+_CBV_PREFIXES = {
+    "sdt": ("urn:epcglobal:cbv:sdt:", "https://ref.gs1.org/cbv/SDT-", "http://ref.gs1.org/cbv/SDT-", "cbv:SDT-"),
+    "btt": ("urn:epcglobal:cbv:btt:", "https://ref.gs1.org/cbv/BTT-", "http://ref.gs1.org/cbv/BTT-", "cbv:BTT-"),
+}
+
+
+def short_cbv(value: str, vocabulary: str) -> str:
+    """`urn:epcglobal:cbv:sdt:owning_party`, `https://ref.gs1.org/cbv/SDT-owning_party` → `owning_party`."""
+    value = (value or "").strip()
+    for prefix in _CBV_PREFIXES[vocabulary]:
+        if value.startswith(prefix):
+            return value[len(prefix):]
+    return value
+
+
+def measurement_type(value: str) -> str:
+    """`gs1:Temperature`, `https://gs1.org/voc/Temperature` → `Temperature` (the binding's bare word)."""
+    value = (value or "").strip()
+    for prefix in _GS1_VOC:
+        if value.startswith(prefix):
+            value = value[len(prefix):]
+            return value.removeprefix("MeasurementType-")
+    return value
+
+
+def prefixes(context) -> dict[str, str]:
+    """Namespace prefixes a document's @context declares (`{"example": "http://ns.example.com/epcis/"}`)."""
+    found: dict[str, str] = {}
+    for item in context if isinstance(context, list) else [context]:
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if isinstance(value, str) and not key.startswith("@"):
+                    found[key] = value
+                elif isinstance(value, dict) and isinstance(value.get("@id"), str):
+                    found[key] = value["@id"]
+    return found
+
+
+def expand(name: str, known: dict[str, str]) -> str:
+    """A compact name (`example:myField`) as its full IRI (`http://ns.example.com/epcis/myField`)."""
+    prefix, sep, local = name.partition(":")
+    if sep and prefix in known and not local.startswith("//"):
+        return known[prefix] + local
+    return name
+
+
+def _time(value: str) -> datetime | None:
+    if len(value) < 10 or value[4:5] != "-":
+        return None
+    try:
+        return parse_time(value)
+    except (ValueError, TypeError):
+        return None
+
+
+def _scalar(value) -> tuple[str, float | None, datetime | None]:
+    if isinstance(value, bool):
+        return ("true" if value else "false"), None, None
+    if isinstance(value, (int, float)):
+        number = float(value)
+        return _num_text(number), (number if math.isfinite(number) else None), None
+    text = str(value)
+    try:
+        number = float(text) if text.strip() else None
+    except ValueError:
+        number = None
+    if number is not None and not math.isfinite(number):
+        number = None
+    return text[:MAX_TEXT], number, _time(text)
+
+
+def _num_text(number: float) -> str:
+    return str(int(number)) if number.is_integer() else repr(number)
+
+
+def _walk(obj, known, kind_top, kind_inner, out, *, depth=0):
+    """Rows for each key of `obj`: top-level keys as `kind_top`, nested ones as `kind_inner`."""
+    if isinstance(obj, list):
+        for item in obj:
+            _walk(item, known, kind_top, kind_inner, out, depth=depth)
+        return
+    if not isinstance(obj, dict):
+        return
+    for key, value in obj.items():
+        if key.startswith("@"):
+            continue
+        kind = kind_top if depth == 0 else kind_inner
+        name = expand(key, known)
+        alias = key if name != key else ""
+        values = value if isinstance(value, list) else [value]
+        for item in values:
+            if isinstance(item, dict):
+                if "#text" in item or "@value" in item:  # a value with XML attributes kept
+                    text, number, time = _scalar(item.get("#text", item.get("@value")))
+                    out.append((kind, name, alias, text, number, time))
+                else:
+                    out.append((kind, name, alias, "", None, None))
+                _walk(item, known, kind_top, kind_inner, out, depth=depth + 1)
+            elif item is not None:
+                text, number, time = _scalar(item)
+                out.append((kind, name, alias, text, number, time))
+
+
+def field_rows(event: dict, context) -> list[tuple]:
+    """(kind, name, alias, text, number, time) for every filterable value of one event."""
+    known = prefixes(context)
+    if isinstance(event.get("@context"), (list, dict)):
+        known.update(prefixes(event["@context"]))
+    out: list[tuple] = []
+    for key in QUANTITY_LISTS:
+        for element in event.get(key) or []:
+            if isinstance(element, dict) and isinstance(element.get("quantity"), (int, float)) \
+                    and not isinstance(element.get("quantity"), bool):
+                uom = element.get("uom") if isinstance(element.get("uom"), str) else ""
+                out.append((QUANTITY, key, "", uom, float(element["quantity"]), None))
+    if isinstance(event.get("ilmd"), dict):
+        _walk(event["ilmd"], known, ILMD, ILMD_INNER, out)
+    extensions = {k: v for k, v in event.items() if k not in STANDARD_FIELDS}
+    _walk(extensions, known, EXT, EXT_INNER, out)
+    for element in event.get("sensorElementList") or []:
+        if not isinstance(element, dict):
+            continue
+        parts = [element.get("sensorMetadata")] + list(element.get("sensorReport") or [])
+        for part in parts:
+            if not isinstance(part, dict):
+                continue
+            for attr in SENSOR_TEXT:
+                if isinstance(part.get(attr), (str, bool)):
+                    value = part[attr]
+                    text = measurement_type(value) if attr == "type" else _scalar(value)[0]
+                    out.append((SENSOR, attr, "", text[:MAX_TEXT], None, None))
+            for attr in SENSOR_TIMES:
+                if isinstance(part.get(attr), str) and (when := _time(part[attr])) is not None:
+                    out.append((SENSOR, attr, "", "", None, when))
+            uom = part.get("uom") if isinstance(part.get("uom"), str) else ""
+            for attr in MEASURES:
+                value = part.get(attr)
+                if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+                    out.append((MEASURE, attr, "", uom, float(value), None))
+    for key, kind, field in (("sourceList", SOURCE, "source"), ("destinationList", DESTINATION, "destination")):
+        for element in event.get(key) or []:
+            if isinstance(element, dict) and isinstance(element.get(field), str):
+                out.append((kind, short_cbv(str(element.get("type") or ""), "sdt"), "",
+                            canonical_epc(element[field])[:MAX_TEXT], None, None))
+    for element in event.get("bizTransactionList") or []:
+        if isinstance(element, dict) and isinstance(element.get("bizTransaction"), str):
+            out.append((BIZ_TX, short_cbv(str(element.get("type") or ""), "btt"), "",
+                        element["bizTransaction"].strip()[:MAX_TEXT], None, None))
+    persistent = event.get("persistentDisposition")
+    if isinstance(persistent, dict):
+        for key, kind in (("set", PD_SET), ("unset", PD_UNSET)):
+            for value in persistent.get(key) or []:
+                if isinstance(value, str):
+                    out.append((kind, "", "", normalize_disposition(value)[:MAX_TEXT], None, None))
+    return [(kind, name[:MAX_TEXT], alias[:255], text, number, time) for kind, name, alias, text, number, time in out]
+
+
+def store_fields(rows) -> None:
+    """Insert the field rows of stored EPCISEvent instances (pk set), inside the caller's transaction."""
+    from django.db import connection
+
+    from htxconnect.trace.models import EPCISEventField
+
+    entries = [(row.pk, *fields) for row in rows for fields in field_rows(row.event, row.context)]
+    if not entries:
+        return
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            raw = cursor.cursor
+            with raw.copy(f"COPY {EPCISEventField._meta.db_table} "
+                          "(event_id, kind, name, alias, text, number, time) FROM STDIN") as copy:
+                for entry in entries:
+                    copy.write_row(entry)
+        return
+    EPCISEventField.objects.bulk_create(
+        [EPCISEventField(event_id=pk, kind=kind, name=name, alias=alias, text=text, number=number, time=time)
+         for pk, kind, name, alias, text, number, time in entries], batch_size=2000)
