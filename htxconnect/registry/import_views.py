@@ -31,13 +31,6 @@ class UploadForm(forms.Form):
                            widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".xlsx"}))
 
 
-def _job_or_404(request, job_id) -> dict:
-    job = jobs.load_for(request.user, job_id)
-    if job is None:
-        raise Http404(_("Không tìm thấy lượt nhập này."))
-    return job
-
-
 def _xlsx(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = content_disposition_header(True, filename)
@@ -91,7 +84,7 @@ def _rows_for_display(preview: dict, show: str) -> list[dict]:
 
 @requires(IMPORTERS)
 def job_page(request, job_id):
-    job = _job_or_404(request, job_id)
+    job = queries.access_import_job(request.user, job_id)
     context = {"job": job}
     if job["status"] == jobs.READY:
         preview = job["preview"]
@@ -113,7 +106,7 @@ def _summary_rows(preview: dict, counts: dict) -> list[dict]:
 @requires(IMPORTERS)
 def job_errors(request, job_id):
     """The rows with errors as a workbook to fix and upload again."""
-    job = _job_or_404(request, job_id)
+    job = queries.access_import_job(request.user, job_id)
     if not job.get("preview"):
         raise Http404(_("Lượt nhập này chưa có kết quả kiểm tra."))
     stem = job["filename"].rsplit(".", 1)[0][:80] or "nhap"
@@ -122,7 +115,7 @@ def job_errors(request, job_id):
 
 @requires(IMPORTERS)
 def job_progress(request, job_id):
-    job = _job_or_404(request, job_id)
+    job = queries.access_import_job(request.user, job_id)
     response = render(request, "registry/import/_progress.html", {"job": job})
     if job["status"] not in jobs.RUNNING:
         response["HX-Refresh"] = "true"  # finished: reload the page to show the preview or the result
@@ -142,7 +135,7 @@ def _choices_from_post(post) -> dict:
 @requires(IMPORTERS)
 @require_POST
 def job_commit(request, job_id):
-    job = _job_or_404(request, job_id)
+    job = queries.access_import_job(request.user, job_id)
     if job["status"] != jobs.READY:
         messages.warning(request, _("Lượt nhập này không còn ở bước xem trước."))
         return redirect("registry_import:job", job_id=job["id"])
@@ -163,7 +156,7 @@ def job_commit(request, job_id):
 @requires(IMPORTERS)
 @require_POST
 def job_discard(request, job_id):
-    job = _job_or_404(request, job_id)
+    job = queries.access_import_job(request.user, job_id)
     if job["status"] in (jobs.COMMIT_QUEUED, jobs.COMMITTING):
         messages.warning(request, _("Đang ghi vào sổ, không hủy được."))
         return redirect("registry_import:job", job_id=job["id"])

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -21,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from htxconnect.core.roles import AGENCY_ROLES, STAFF_ROLES, Role
 from htxconnect.core.search import folded_search, query_words, with_search_rank
 
+from .importer import jobs
 from .models import (
     EXPIRY_WARNING_DAYS, OCOP_VALIDITY_MONTHS, Certification, IPRight, IPUsageGrant, Membership, OcopRating,
     Organization, OrganizationUser, Person, Product, Sector, add_months,
@@ -259,9 +261,11 @@ def list_public_organizations(filters: OrganizationFilters, page: int | str = 1,
 # --- Detail ---------------------------------------------------------------------------------------
 
 
-def get_organization_for(user, pk: int) -> Organization | None:
-    """One organisation with everything its page shows, or None when out of the user's scope."""
-    return (
+def access_organization(user, pk: int) -> Organization:
+    """One organisation with everything its page shows. Http404 when it is out of the user's
+    scope: who may not see it may not learn that it exists either. Whether they may edit it is
+    `can_edit_organization`, checked by the service that writes."""
+    organization = (
         scope_organizations(user)
         .select_related("verified_by", "created_by")
         .prefetch_related(
@@ -278,6 +282,17 @@ def get_organization_for(user, pk: int) -> Organization | None:
         .filter(pk=pk)
         .first()
     )
+    if organization is None:
+        raise Http404(_("Không tìm thấy tổ chức trong phạm vi của bạn."))
+    return organization
+
+
+def access_import_job(user, job_id) -> dict:
+    """An import job of `user` (an upload is seen by the person who made it, nobody else)."""
+    job = jobs.load_for(user, job_id)
+    if job is None:
+        raise Http404(_("Không tìm thấy lượt nhập này."))
+    return job
 
 
 def get_public_organization(pk: int) -> Organization | None:

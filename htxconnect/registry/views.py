@@ -18,13 +18,6 @@ from .models import (
 )
 
 
-def _org_or_404(user, pk) -> Organization:
-    org = queries.get_organization_for(user, pk)
-    if org is None:
-        raise Http404(_("Không tìm thấy tổ chức trong phạm vi của bạn."))
-    return org
-
-
 def _require_edit(user, org):
     if not queries.can_edit_organization(user, org):
         raise PermissionDenied(_("Bạn không có quyền sửa hồ sơ này."))
@@ -63,7 +56,7 @@ def organization_list(request):
 
 @requires(COOPERATIVE)
 def organization_detail(request, pk):
-    org = _org_or_404(request.user, pk)
+    org = queries.access_organization(request.user, pk)
     can_edit = queries.can_edit_organization(request.user, org)
     context = {
         "org": org,
@@ -103,7 +96,7 @@ def organization_create(request):
 
 @requires(COOPERATIVE)
 def organization_edit(request, pk):
-    org = _org_or_404(request.user, pk)
+    org = queries.access_organization(request.user, pk)
     _require_edit(request.user, org)
     form = forms.OrganizationForm(request.POST or None, instance=Organization.objects.get(pk=org.pk), user=request.user)
     if not queries.is_registry_staff(request.user):
@@ -149,7 +142,7 @@ def _product_data(cleaned):
 
 @requires(COOPERATIVE)
 def product_create(request, pk):
-    org = _org_or_404(request.user, pk)
+    org = queries.access_organization(request.user, pk)
     _require_edit(request.user, org)
     form = forms.ProductForm(request.POST or None, request.FILES or None)
 
@@ -184,7 +177,7 @@ def product_edit(request, pk):
 
 @requires(COOPERATIVE)
 def certification_create(request, pk):
-    org = _org_or_404(request.user, pk)
+    org = queries.access_organization(request.user, pk)
     _require_edit(request.user, org)
     form = forms.CertificationForm(request.POST or None, request.FILES or None, organization=org)
     return _child_form(request, org=org, form=form, back_tab="certifications", title=_("Thêm chứng nhận"),
@@ -205,7 +198,7 @@ def certification_edit(request, pk):
 
 @requires(COOPERATIVE)
 def ip_right_create(request, pk):
-    org = _org_or_404(request.user, pk)
+    org = queries.access_organization(request.user, pk)
     _require_edit(request.user, org)
     form = forms.IPRightForm(request.POST or None, request.FILES or None)
     return _child_form(request, org=org, form=form, back_tab="ip", title=_("Thêm nhãn hiệu / chỉ dẫn địa lý"),
@@ -315,7 +308,7 @@ def verify(request, kind, pk):
 
 @requires(COOPERATIVE)
 def person_create(request, pk):
-    org = _org_or_404(request.user, pk)
+    org = queries.access_organization(request.user, pk)
     if not queries.can_see_personal_data(request.user, org):
         raise PermissionDenied()
     form = forms.PersonForm(request.POST or None)

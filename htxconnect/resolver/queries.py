@@ -6,6 +6,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
@@ -15,7 +16,7 @@ from htxconnect.registry.models import Certification, IPRight, OcopRating, Produ
 from htxconnect.core import identifiers as gs1
 from htxconnect.trace.models import EPCISEvent, EPCISEventEPC
 
-from .models import Lot, ScanEvent
+from .models import Lot, PrintRun, ScanEvent
 
 # --- Public scan page -------------------------------------------------------------------------
 
@@ -150,8 +151,21 @@ def scope_lots(user):
     return Lot.objects.filter(product__in=products).select_related("product__producer")
 
 
-def get_lot_for(user, pk: int) -> Lot | None:
-    return scope_lots(user).select_related("origin").filter(pk=pk).first()
+def access_lot(user, pk: int) -> Lot:
+    """A lot of a product in the user's scope; Http404 otherwise (its existence is not revealed)."""
+    lot = scope_lots(user).select_related("origin").filter(pk=pk).first()
+    if lot is None:
+        raise Http404(_("Không tìm thấy lô hàng trong phạm vi của bạn."))
+    return lot
+
+
+def access_print_run(user, pk: int) -> PrintRun:
+    """A label print run of a lot in the user's scope; Http404 otherwise."""
+    run = PrintRun.objects.filter(pk=pk, lot__product__in=registry_queries.scope_products(user)) \
+        .select_related("lot__product").first()
+    if run is None:
+        raise Http404(_("Không tìm thấy lượt in nhãn này."))
+    return run
 
 
 def scope_scans(user):

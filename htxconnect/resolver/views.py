@@ -299,13 +299,6 @@ def report(request, gtin: str):
 # --- Staff pages --------------------------------------------------------------------------------------
 
 
-def _lot_or_404(user, pk):
-    lot = queries.get_lot_for(user, pk)
-    if lot is None:
-        raise Http404
-    return lot
-
-
 @requires(COOPERATIVE)
 def lot_list(request):
     lots = queries.scope_lots(request.user).order_by("-production_date", "-id")[:200]
@@ -331,7 +324,7 @@ def lot_create(request):
 
 @requires(COOPERATIVE)
 def lot_detail(request, pk: int):
-    lot = _lot_or_404(request.user, pk)
+    lot = queries.access_lot(request.user, pk)
     data = {"lot": lot, "can_manage": services.can_manage(request.user, lot.product.producer),
             "recall_form": forms.RecallForm(),
             "link_form": forms.LinkForm(), "print_form": forms.PrintForm(),
@@ -345,7 +338,7 @@ def lot_detail(request, pk: int):
 @requires(COOPERATIVE)
 def lot_step(request, pk: int):
     """First the step (one button each), then a form with only that step's fields."""
-    lot = _lot_or_404(request.user, pk)
+    lot = queries.access_lot(request.user, pk)
     step = request.POST.get("step") or request.GET.get("step") or ""
     if step not in steps.STEPS:
         return render(request, "resolver/step_choose.html", {
@@ -368,7 +361,7 @@ def lot_step(request, pk: int):
 
 @requires(COOPERATIVE)
 def lot_recall(request, pk: int):
-    lot = _lot_or_404(request.user, pk)
+    lot = queries.access_lot(request.user, pk)
     services.check_manage(request.user, lot.product.producer)  # members see the lot, managers recall it
     form = forms.RecallForm(request.POST or None, initial={
         "reason": lot.recall_reason, "return_to": lot.recall_return_to, "hotline": lot.recall_hotline})
@@ -389,7 +382,7 @@ def lot_recall(request, pk: int):
 
 @requires(COOPERATIVE)
 def link_add(request, pk: int):
-    lot = _lot_or_404(request.user, pk)
+    lot = queries.access_lot(request.user, pk)
     services.check_manage(request.user, lot.product.producer)  # members see the lot, managers link it
     form = forms.LinkForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -421,7 +414,7 @@ def link_delete(request, pk: int):
 
 @requires(COOPERATIVE)
 def print_create(request, pk: int):
-    lot = _lot_or_404(request.user, pk)
+    lot = queries.access_lot(request.user, pk)
     form = forms.PrintForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         from . import labels
@@ -436,23 +429,15 @@ def print_create(request, pk: int):
     return render(request, "resolver/form.html", {"form": form, "title": _("In nhãn cho lô %(c)s") % {"c": lot.code}})
 
 
-def _run_or_404(user, pk):
-    run = PrintRun.objects.filter(pk=pk, lot__product__in=registry_queries.scope_products(user)) \
-        .select_related("lot__product").first()
-    if run is None:
-        raise Http404
-    return run
-
-
 @requires(COOPERATIVE)
 def print_detail(request, pk: int):
-    run = _run_or_404(request.user, pk)
+    run = queries.access_print_run(request.user, pk)
     return render(request, "resolver/print_detail.html", {"run": run})
 
 
 @requires(COOPERATIVE)
 def print_pdf(request, pk: int):
-    run = _run_or_404(request.user, pk)
+    run = queries.access_print_run(request.user, pk)
     if run.status != PrintRun.Status.DONE or not run.pdf:
         raise Http404
     response = HttpResponse(run.pdf.open("rb").read(), content_type="application/pdf")
@@ -478,7 +463,7 @@ def stats(request):
 
 @requires(COOPERATIVE)
 def lot_export(request, pk: int):
-    lot = _lot_or_404(request.user, pk)
+    lot = queries.access_lot(request.user, pk)
     body = export.lot_record(lot, site=resolver.root(request))
     response = JsonResponse(body, json_dumps_params={"ensure_ascii": False, "indent": 2})
     response["Content-Disposition"] = f'attachment; filename="truy-xuat-{lot.product.gtin}-{lot.code}.json"'
