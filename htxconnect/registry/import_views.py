@@ -109,6 +109,9 @@ def job_errors(request, job_id):
     job = queries.access_import_job(request.user, job_id)
     if not job.get("preview"):
         raise Http404(_("Lượt nhập này chưa có kết quả kiểm tra."))
+    if not corrections.error_count(job["preview"]):
+        messages.info(request, _("Lượt nhập này không có dòng lỗi nào."))
+        return redirect("registry_import:job", job_id=job["id"])
     stem = job["filename"].rsplit(".", 1)[0][:80] or "nhap"
     return _xlsx(corrections.errors_workbook(job["preview"]), f"{stem}-dong-loi.xlsx")
 

@@ -180,6 +180,13 @@ def test_ocop_rows_show_product_stars_producer_and_decision(clients):
     assert summary_cells(html)[1] == ["OCOP", "1", "1", "0", "0", "0", "0"]
 
 
+def test_errors_workbook_of_a_job_without_errors_says_so(clients):
+    url = job_url(upload(clients["officer"], workbook({"organizations": [org("HTX Một", address=ADDRESS)]})))
+    response = clients["officer"].get(url + "errors.xlsx", follow=True)
+    assert response.redirect_chain == [(url, 302)]
+    assert "không có dòng lỗi nào" in response.content.decode()
+
+
 def test_a_new_job_shows_moving_progress_before_the_worker_starts(clients, users):
     job = jobs.create(user_id=users["admin"].pk, filename="x.xlsx", source=_path(workbook(
         {"organizations": [org("HTX Một", address=ADDRESS)]})))

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from urllib.parse import quote
 
-import jsonschema
+import jsonschema_rs
 import pytest
 from django.test import Client, override_settings
 from hypothesis import HealthCheck, given
@@ -81,7 +81,7 @@ def test_default_link_and_explicit_link_type_still_redirect(c, lot):
 
 
 def _validate(body):
-    jsonschema.Draft7Validator(LINKSET_SCHEMA).validate(body)
+    jsonschema_rs.Draft7Validator(LINKSET_SCHEMA).validate(body)
     for context in body["linkset"]:
         assert context["itemDescription"]  # required by the schema for every context object
 
@@ -112,8 +112,8 @@ def test_the_schema_itself_refuses_a_context_object_without_item_description():
     """The check above is not vacuous: GS1's schema does refuse what the lot level used to be."""
     body = {"linkset": [{"anchor": "https://x.vn/01/08931234560010/10/L1",
                          VOC + "pip": [{"href": "https://x.vn/p", "title": "p"}]}]}
-    with pytest.raises(jsonschema.ValidationError):
-        jsonschema.Draft7Validator(LINKSET_SCHEMA).validate(body)
+    with pytest.raises(jsonschema_rs.ValidationError):
+        jsonschema_rs.Draft7Validator(LINKSET_SCHEMA).validate(body)
 
 
 # --- §2.5.8: exactly one default link, with a title and no other attribute -------------------------------
@@ -206,7 +206,7 @@ def test_description_file_uses_the_schemas_property_names(c):
     r = c.get("/.well-known/gs1resolver")
     assert r.status_code == 200
     body = r.json()
-    jsonschema.Draft7Validator(DESCRIPTION_SCHEMA).validate(body)
+    jsonschema_rs.Draft7Validator(DESCRIPTION_SCHEMA).validate(body)
     assert body["jsonLdContextLocation"] == "https://ref.gs1.org/standards/resolver/linkset-context"
     assert body["resolverRoot"] == "http://testserver"
     assert body["supportedPrimaryKeys"] == ["01"]
