@@ -59,7 +59,8 @@ def stack(tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_"))}
     env.update(DJANGO_ENV="production", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS=HOST,
                DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}", STATIC_ROOT=str(tmp / "static"),
-               MEDIA_ROOT=str(tmp / "media"), TRUST_X_REAL_IP="true", TASK_BACKEND="database")
+               MEDIA_ROOT=str(tmp / "media"), TRUST_X_REAL_IP="true", TRUST_X_FORWARDED_PROTO="true",
+               TASK_BACKEND="database")  # behind this nginx, as deploy/htxconnect.env.example sets it
     python = sys.executable
     for args in (["migrate", "--noinput", "-v", "0"], ["collectstatic", "--noinput", "-v", "0"]):
         subprocess.run([python, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
