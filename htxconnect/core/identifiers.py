@@ -68,7 +68,8 @@ def check_digit(body: str) -> str:
 gtin_check_digit = check_digit
 
 
-def _clean(value: str, separators: str) -> str:
+def strip_separators(value: str, separators: str) -> str:
+    """The value without surrounding blanks and without the separators people type in codes."""
     value = (value or "").strip()
     for sep in separators:
         value = value.replace(sep, "")
@@ -82,7 +83,7 @@ def normalize_gtin(value: str) -> str:
     expected digit; it is never corrected silently.
     """
     raw = (value or "").strip()
-    compact = _clean(raw, " -")
+    compact = strip_separators(raw, " -")
     if not compact:
         raise GS1Error(_("Mã GTIN trống."), code="required")
     if not (compact.isdigit() and compact.isascii()):

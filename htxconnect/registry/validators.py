@@ -13,13 +13,6 @@ from stdnum.vn import mst
 from htxconnect.core import identifiers
 
 
-def _clean(value: str, separators: str) -> str:
-    value = (value or "").strip()
-    for sep in separators:
-        value = value.replace(sep, "")
-    return value
-
-
 # --- Tax code (mã số thuế) ----------------------------------------------------------------
 
 
@@ -31,7 +24,7 @@ def normalize_tax_code(value: str) -> str:
     a non-zero sequence, a non-zero branch number, and the check digit (10th digit).
     """
     raw = (value or "").strip()
-    compact = _clean(raw, " .-")
+    compact = identifiers.strip_separators(raw, " .-")
     if not compact:
         raise ValidationError(_("Mã số thuế trống."), code="required")
     if not compact.isdigit():
