@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "htxconnect.core",
     "htxconnect.accounts",
     "htxconnect.registry",
+    "htxconnect.programs",
     "htxconnect.trace",
     "htxconnect.resolver",
     "htxconnect.api",

@@ -1,0 +1,27 @@
+from django.urls import path
+
+from . import views
+
+app_name = "programs"
+
+urlpatterns = [
+    path("", views.program_list, name="program_list"),
+    path("<int:pk>/", views.program_detail, name="program_detail"),
+    path("plans/<int:pk>/copy/", views.plan_copy, name="plan_copy"),
+    path("targets/<int:pk>/", views.target_records, name="target_records"),
+    path("supports/", views.support_list, name="support_list"),
+    path("supports/new/", views.support_create, name="support_create"),
+    path("supports/<int:pk>/", views.support_detail, name="support_detail"),
+    path("policies/", views.policy_list, name="policy_list"),
+    path("policies/<int:pk>/", views.policy_detail, name="policy_detail"),
+    path("applications/", views.application_list, name="application_list"),
+    path("applications/new/", views.application_create, name="application_create"),
+    path("applications/<int:pk>/", views.application_detail, name="application_detail"),
+    path("applications/<int:pk>/transition/", views.application_transition, name="application_transition"),
+    path("applications/<int:pk>/documents/", views.application_document, name="application_document"),
+    path("loans/", views.loan_list, name="loan_list"),
+    path("loans/<int:pk>/", views.loan_detail, name="loan_detail"),
+    path("loans/<int:pk>/repay/", views.loan_repay, name="loan_repay"),
+    path("tasks/", views.task_list, name="task_list"),
+    path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
+]
