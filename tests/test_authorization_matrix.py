@@ -110,6 +110,10 @@ from tests.resolver.matrix import resolver_matrix, resolver_samples  # noqa: E40
 
 MATRIX.update(resolver_matrix())
 
+from tests.programs.matrix import programs_matrix  # noqa: E402
+
+MATRIX.update(programs_matrix())
+
 # --- trace: EPCIS 2.0 repository (machine API: 401 rather than a login redirect) ---
 # Events, captures, queries and subscriptions belong to the user who sent them (coop_manager here);
 # administrators read every event and capture; queries and subscriptions are their owner's alone.

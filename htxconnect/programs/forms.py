@@ -52,9 +52,8 @@ class SupportForm(StyledForm):
         self.fields["organization"].queryset = queries.applicable_organizations(user).order_by("name")
         programs = queries.scope_programs(user)
         self.fields["program"].queryset = programs
-        self.fields["group"].queryset = ContentGroup.objects.filter(program__in=programs.values("pk")).select_related(
-            "program")
-        self.fields["group"].label_from_instance = lambda g: f"{g.program.start_year}–{g.program.end_year} · {g}"
+        self.fields["group"].queryset = group_choices(user)
+        self.fields["group"].label_from_instance = _group_label
 
     def clean(self):
         data = super().clean()
@@ -91,6 +90,21 @@ class TransitionForm(StyledForm):
                                widget=forms.HiddenInput)
     comment = forms.CharField(label=_("Ý kiến"), required=False, max_length=4000,
                               widget=forms.Textarea(attrs={"rows": 2}))
+    group = forms.ModelChoiceField(label=_("Ghi khoản hỗ trợ vào nhóm nội dung"), queryset=None, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = group_choices(user)
+        self.fields["group"].label_from_instance = _group_label
+
+
+def _group_label(group) -> str:
+    return f"{group.program.start_year}–{group.program.end_year} · {group}"
+
+
+def group_choices(user):
+    return (ContentGroup.objects.filter(program__in=queries.scope_programs(user).values("pk"))
+            .select_related("program").order_by("-program__start_year", "program_id", "number"))
 
 
 class DocumentForm(StyledForm):

@@ -295,7 +295,7 @@ def _mail_applicant(application_id: int, step_id: int) -> None:
 
 @transaction.atomic
 def transition_application(*, actor, application_id: int, action: str, comment: str = "",
-                           today: datetime.date | None = None) -> Application:
+                           group: ContentGroup | None = None, today: datetime.date | None = None) -> Application:
     """Move an application along the workflow table, or refuse with a message naming the rule.
 
     The row is locked (SELECT … FOR UPDATE) before the state is checked: two officers approving
@@ -325,11 +325,18 @@ def transition_application(*, actor, application_id: int, action: str, comment: 
         application.due_on = today + datetime.timedelta(days=application.item.review_days)
     if action == "approve" and not application.amount_requested:
         raise ValidationError({"amount_requested": _("Hồ sơ chưa có số tiền đề nghị hỗ trợ: chưa phê duyệt được.")})
+    fields = ["state", "submitted_at", "due_on", "decided_at", "updated_at"]
+    if action == "approve" and group is not None:
+        # The approver files the support under a content group of one of the agency's programs.
+        if actor is not None and not queries.scope_programs(actor).filter(pk=group.program_id).exists():
+            raise ValidationError({"group": _("Nhóm nội dung không thuộc chương trình của cơ quan bạn.")})
+        application.program_id, application.group = group.program_id, group
+        fields += ["program", "group"]
     before = application.state
     application.state = transition.target
     if transition.target in (Application.State.APPROVED, Application.State.REJECTED):
         application.decided_at = timezone.now()
-    application.save(update_fields=["state", "submitted_at", "due_on", "decided_at", "updated_at"])
+    application.save(update_fields=fields)
     step = ApplicationStep.objects.create(
         application=application, action=action, from_state=before, to_state=transition.target, comment=comment,
         actor=actor if getattr(actor, "is_authenticated", False) else None,

@@ -203,6 +203,7 @@ def application_detail(request, pk):
         "overdue": application.state in workflow.PENDING_STATES and application.due_on
         and application.due_on < timezone.localdate(),
         "document_form": forms.DocumentForm(),
+        "groups": forms.group_choices(request.user) if reviewer and application.state == "under_review" else [],
         "support": getattr(application, "support", None) if application.state in ("approved", "completed") else None,
     }
     return render(request, "programs/application_detail.html", context)
@@ -212,13 +213,14 @@ def application_detail(request, pk):
 @require_POST
 def application_transition(request, pk):
     application = queries.access_application(request.user, pk)
-    form = forms.TransitionForm(request.POST)
+    form = forms.TransitionForm(request.POST, user=request.user)
     if not form.is_valid():
         messages.error(request, _("Thao tác không hợp lệ."))
         return redirect("programs:application_detail", pk=pk)
     try:
         services.transition_application(actor=request.user, application_id=application.pk,
-                                        action=form.cleaned_data["action"], comment=form.cleaned_data["comment"])
+                                        action=form.cleaned_data["action"], comment=form.cleaned_data["comment"],
+                                        group=form.cleaned_data["group"])
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

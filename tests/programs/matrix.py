@@ -1,0 +1,132 @@
+"""Authorization-matrix entries of the programs' URLs (merged into tests/test_authorization_matrix.py).
+
+Real objects, created on first use inside the test's transaction: a program of the home agency
+(province 79) with a plan and a target, a support, a loan and an S&T task for a cooperative whose
+manager is `u_coop_manager`, a policy of the home agency and a submitted application under it.
+`u_coop_member` is linked to no organisation, the other agency's staff are outsiders.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+WHO = ["anonymous", "admin", "leader", "officer", "coop_manager", "coop_member", "buyer",
+       "other_officer", "other_leader"]
+
+
+def _answers(**by_who):
+    default = by_who.pop("default")
+    return {who: by_who.get(who, default) for who in WHO}
+
+
+def sample() -> dict:
+    from django.core.files.base import ContentFile
+
+    from htxconnect.accounts.models import Agency, User
+    from htxconnect.programs import services
+    from htxconnect.programs.models import Application
+    from htxconnect.registry import services as registry_services
+    from htxconnect.registry.models import Organization, OrganizationUser
+
+    application = Application.objects.filter(title="Hồ sơ ma trận").first()
+    if application is None:
+        home = Agency.objects.get(province_code="79")
+        coop = Organization.objects.filter(name="HTX Ma Trận Chương Trình").first()
+        if coop is None:
+            coop = registry_services.create_organization(actor=None, name="HTX Ma Trận Chương Trình",
+                                                         province_code="79")
+            OrganizationUser.objects.create(user=User.objects.get(username="u_coop_manager"), organization=coop)
+        program = services.create_program(actor=None, agency=home, name="CT ma trận", start_year=2025, end_year=2026)
+        group = services.add_content_group(actor=None, program=program, number=1, title="Nhóm 1")
+        plan = services.create_plan(actor=None, program=program, year=2025)
+        services.add_target(actor=None, plan=plan, group=group, title="Mã vạch", indicator="orgs_supported",
+                            params={"kinds": ["barcode"]}, value=5, unit="HTX")
+        services.record_support(actor=None, organization=coop, program=program, group=group, kind="barcode",
+                                title="Mã vạch", given_on=datetime.date(2025, 3, 1))
+        services.create_loan(actor=None, agency=home, borrowers=[coop], fund="Quỹ", purpose="Vay ma trận",
+                             principal=1_000_000, approved_on=datetime.date(2025, 1, 1))
+        services.create_science_task(actor=None, agency=home, host=coop, title="Nhiệm vụ ma trận")
+        policy = services.create_policy(actor=None, agency=home, number="1/ma-tran", title="Chính sách ma trận",
+                                        issuer="UBND", issued_on=datetime.date(2025, 1, 1))
+        item = services.add_support_item(actor=None, policy=policy, code="1", name="Nội dung",
+                                         required_documents=["Đơn"])
+        application = services.create_application(
+            actor=None, organization=coop, item=item, title="Hồ sơ ma trận", amount_requested=1_000,
+            documents={"Đơn": ContentFile(b"%PDF-1.4\n%%EOF\n", name="don.pdf")})
+        services.transition_application(actor=None, application_id=application.pk, action="submit")
+    coop = application.organization
+    program = coop.supports.get().program
+    return {"program": program.pk, "plan": program.plans.get().pk, "target": program.plans.get().targets.get().pk,
+            "support": coop.supports.get().pk, "loan": coop.loans.get().pk, "task": coop.hosted_tasks.get().pk,
+            "policy": application.item.policy_id, "item": application.item_id, "application": application.pk}
+
+
+AGENCY_STAFF = _answers(default=403, anonymous="login", admin=200, leader=200, officer=200, other_officer=200,
+                        other_leader=200)
+# A record of the home agency: its staff; the other agency's staff do not learn it exists.
+HOME_STAFF = _answers(default=403, anonymous="login", admin=200, leader=200, officer=200, other_officer=404,
+                      other_leader=404)
+COOP = _answers(default=200, anonymous="login", buyer=403)
+OFFICERS = _answers(default=403, anonymous="login", admin=200, officer=200, other_officer=200)
+# A record of the home agency about the manager's cooperative: staff, and the cooperative's own manager.
+OWN = _answers(default=404, anonymous="login", admin=200, leader=200, officer=200, coop_manager=200, buyer=403)
+OWN_POST = {who: (302 if code == 200 else code) for who, code in OWN.items()}
+API_COOP = _answers(default=200, anonymous=401, buyer=403)
+API_STAFF = _answers(default=403, anonymous=401, admin=200, leader=200, officer=200, other_officer=200,
+                     other_leader=200)
+API_HOME_STAFF = {**API_STAFF, "other_officer": 404, "other_leader": 404}
+API_OWN = {**OWN, "anonymous": 401}
+
+
+def _case(path, expect, method="get", data=None, headers=None):
+    from tests.test_authorization_matrix import Case
+
+    return Case(path, expect, method=method, data=data or {}, headers=headers or {})
+
+
+def programs_matrix() -> dict:
+    s = lambda key: (lambda o: sample()[key])  # noqa: E731
+    return {
+        "programs:program_list": _case("/programs/", AGENCY_STAFF),
+        "programs:program_detail": _case(lambda o: f"/programs/{s('program')(o)}/", HOME_STAFF),
+        # Officers copy (302: done, or refused with a message once the next year exists); leaders approve only.
+        "programs:plan_copy": _case(lambda o: f"/programs/plans/{s('plan')(o)}/copy/",
+                                    _answers(default=403, anonymous="login", admin=302, officer=302,
+                                             other_officer=404), method="post"),
+        "programs:target_records": _case(lambda o: f"/programs/targets/{s('target')(o)}/", HOME_STAFF),
+        "programs:support_list": _case("/programs/supports/", COOP),
+        "programs:support_create": _case("/programs/supports/new/", OFFICERS),
+        "programs:support_detail": _case(lambda o: f"/programs/supports/{s('support')(o)}/", OWN),
+        "programs:policy_list": _case("/programs/policies/", COOP),
+        "programs:policy_detail": _case(lambda o: f"/programs/policies/{s('policy')(o)}/", COOP),
+        # Those with an organisation to apply for: the manager, the home province's staff, administrators.
+        "programs:application_create": _case(lambda o: f"/programs/applications/new/?item={s('item')(o)}",
+                                             _answers(default=403, anonymous="login", admin=200, leader=200,
+                                                      officer=200, coop_manager=200)),
+        "programs:application_list": _case("/programs/applications/", COOP),
+        "programs:application_detail": _case(lambda o: f"/programs/applications/{s('application')(o)}/", OWN),
+        # start_review: the staff move it (or are told it is no longer "submitted"); the manager is told
+        # the state does not allow it. All answered by a redirect to the page with the message.
+        "programs:application_transition": _case(lambda o: f"/programs/applications/{s('application')(o)}/transition/",
+                                                 OWN_POST, method="post", data={"action": "start_review"}),
+        "programs:application_document": _case(lambda o: f"/programs/applications/{s('application')(o)}/documents/",
+                                               OWN_POST, method="post"),
+        "programs:loan_list": _case("/programs/loans/", COOP),
+        "programs:loan_detail": _case(lambda o: f"/programs/loans/{s('loan')(o)}/", OWN),
+        # An empty repayment form: 400 with the field errors for those who may record it.
+        "programs:loan_repay": _case(lambda o: f"/programs/loans/{s('loan')(o)}/repay/",
+                                     _answers(default=403, anonymous="login", admin=400, officer=400,
+                                              other_officer=404), method="post"),
+        "programs:task_list": _case("/programs/tasks/", COOP),
+        "programs:task_detail": _case(lambda o: f"/programs/tasks/{s('task')(o)}/", OWN),
+        "api:list_policies": _case("/api/v1/policies", API_COOP),
+        "api:list_programs": _case("/api/v1/programs", API_STAFF),
+        "api:program_targets": _case(lambda o: f"/api/v1/programs/{s('program')(o)}/targets", API_HOME_STAFF),
+        "api:list_supports": _case("/api/v1/supports", API_COOP),
+        "api:list_applications": _case("/api/v1/applications", API_COOP),
+        # A form-encoded body is not the JSON the endpoint takes: 400 for whoever is signed in (the
+        # rule is checked after parsing); the submit itself is tested in test_api.py.
+        "api:submit_application": _case("/api/v1/applications", _answers(default=400, anonymous=401), method="post",
+                                        data={"title": "x"}),
+        "api:get_application": _case(lambda o: f"/api/v1/applications/{s('application')(o)}", API_OWN),
+    }

@@ -1,0 +1,44 @@
+"""Two officers approving the same application at once: the row lock lets one win, the other is
+refused, one support is created. Needs a database with row locks (PostgreSQL)."""
+
+import threading
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection, connections
+
+from htxconnect.programs import services
+from htxconnect.programs.models import Application, Support
+
+from .conftest import pdf
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_officers_approving_at_once(world, users):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers itself; the row-lock race needs PostgreSQL")
+    application = services.create_application(
+        actor=users["coop_manager"], organization=world["coop"], item=world["item"], title="Đua",
+        amount_requested=1_000_000, documents={"Đơn đề nghị hỗ trợ": pdf()})
+    services.transition_application(actor=users["coop_manager"], application_id=application.pk, action="submit")
+    services.transition_application(actor=users["officer"], application_id=application.pk, action="start_review")
+    barrier, outcomes = threading.Barrier(2), []
+
+    def approve(user):
+        try:
+            barrier.wait()
+            services.transition_application(actor=user, application_id=application.pk, action="approve",
+                                            comment="Đồng ý.")
+            outcomes.append("approved")
+        except ValidationError:
+            outcomes.append("refused")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=approve, args=(users[who],)) for who in ("officer", "leader")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["approved", "refused"]
+    assert Application.objects.get().state == "approved" and Support.objects.count() == 1
