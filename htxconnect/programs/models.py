@@ -208,6 +208,10 @@ class Plan(models.Model):
     def __str__(self):
         return f"{self.program} – {self.year}"
 
+    @property
+    def next_year(self) -> int:
+        return self.year + 1
+
     def clean(self):
         if self.program_id and self.year is not None and not (
                 self.program.start_year <= self.year <= self.program.end_year):
