@@ -15,7 +15,10 @@ DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
 class MoneyField(forms.IntegerField):
-    """Whole đồng; accepts "2.500.000" or "2500000" (dots and spaces as thousands separators)."""
+    """Whole đồng; accepts "2.500.000" or "2500000" (dots and spaces as thousands separators).
+    A text box (not type=number, which refuses the dots people write)."""
+
+    widget = forms.TextInput
 
     def to_python(self, value):
         if isinstance(value, str):
@@ -75,6 +78,9 @@ class ApplicationForm(StyledForm):
         self.item = item
         orgs = queries.applicable_organizations(user).order_by("name")
         self.fields["organization"].queryset = orgs
+        only = list(orgs[:2])
+        if len(only) == 1:  # a cooperative manager with one cooperative: nothing to choose
+            self.fields["organization"].initial = only[0].pk
         for index, name in enumerate(item.required_documents):
             self.fields[f"doc_{index}"] = forms.FileField(label=name, required=False,
                                                           validators=[validate_document_file],

@@ -18,6 +18,7 @@ from tests.conftest import make_user
 from .conftest import DESKTOP, PHONE, no_horizontal_scroll, signed_in_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+SLOW = 60_000  # the shared 2-core test machine can take seconds per request
 
 
 @pytest.fixture
@@ -53,6 +54,7 @@ def test_apply_review_approve(new_page, live_server, world, tmp_path):
     document.write_bytes(b"%PDF-1.4\n% don de nghi\n%%EOF\n")
 
     page = signed_in_page(new_page, live_server, world["manager"], PHONE)
+    page.set_default_timeout(60_000)  # the shared 2-core test machine can be slow on first requests
     page.goto(f"/programs/policies/{world['policy'].pk}/")
     page.get_by_role("link", name="Lập hồ sơ đề nghị").click()
     page.get_by_label("Tên dự án / nội dung đề nghị").fill("Tư vấn hợp đồng liên kết tiêu thụ ổi")
@@ -60,25 +62,26 @@ def test_apply_review_approve(new_page, live_server, world, tmp_path):
     page.get_by_label("Đơn đề nghị hỗ trợ").set_input_files(str(document))
     assert no_horizontal_scroll(page), "trang lập hồ sơ tràn ngang ở 360 px"
     page.get_by_role("button", name="Nộp hồ sơ").click()
-    expect(page.locator("#state")).to_have_text("Đã nộp")
+    expect(page.locator("#state")).to_have_text("Đã nộp", timeout=SLOW)
     assert no_horizontal_scroll(page), "trang hồ sơ tràn ngang ở 360 px"
     url = page.url
 
     officer = signed_in_page(new_page, live_server, world["officer"], DESKTOP)
+    officer.set_default_timeout(60_000)
     officer.goto(url)
-    expect(officer.locator(".eligibility >> visible=true")).to_contain_text("Có 20 thành viên, yêu cầu tối thiểu 7.")
+    expect(officer.locator(".eligibility >> visible=true")).to_contain_text("Có 20 thành viên, yêu cầu tối thiểu 7.", timeout=SLOW)
     officer.get_by_role("button", name="Tiếp nhận, xem xét").click()
-    expect(officer.locator("#state")).to_have_text("Đang xem xét")
+    expect(officer.locator("#state")).to_have_text("Đang xem xét", timeout=SLOW)
     officer.get_by_label("Ý kiến (bắt buộc", exact=False).fill("Đồng ý hỗ trợ.")
     officer.get_by_label("Khi phê duyệt: ghi khoản hỗ trợ vào nhóm nội dung").select_option(label=f"{world['program'].start_year}–{world['program'].end_year} · 2. Tiếp cận chính sách")
-    officer.get_by_role("button", name="Phê duyệt").click()
-    expect(officer.locator("#state")).to_have_text("Đã phê duyệt")
+    officer.get_by_role("button", name="Phê duyệt", exact=True).click()
+    expect(officer.locator("#state")).to_have_text("Đã phê duyệt", timeout=SLOW)
     officer.goto(f"/programs/{world['program'].pk}/")
-    expect(officer.locator(".target-row")).to_contain_text("1 / 2 HTX")
+    expect(officer.locator(".target-row")).to_contain_text("1 / 2 HTX", timeout=SLOW)
     assert not officer.csp_violations
 
     page.goto(url)
-    expect(page.locator("#steps")).to_contain_text("Đồng ý hỗ trợ.")
+    expect(page.locator("#steps")).to_contain_text("Đồng ý hỗ trợ.", timeout=SLOW)
     page.goto(f"/registry/{world['coop'].pk}/?tab=timeline")
-    expect(page.get_by_text("Tư vấn hợp đồng liên kết tiêu thụ ổi", exact=False)).to_be_visible()
+    expect(page.get_by_role("link", name="Tư vấn, hướng dẫn: Tư vấn hợp đồng liên kết tiêu thụ ổi")).to_be_visible(timeout=SLOW)
     assert not page.csp_violations
