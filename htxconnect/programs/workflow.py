@@ -1,4 +1,4 @@
-"""The application workflow as a small explicit table (docs/decisions/0008-application-transitions.md).
+"""The application workflow as a small explicit table (docs/decisions/0010-application-workflow-table.md).
 
     draft ──submit──► submitted ──start_review──► under_review ──approve──► approved ──complete──► completed
       ▲                  ▲                            │ │
