@@ -9,8 +9,8 @@ from datetime import date
 from django.core.paginator import Paginator
 from ninja import Query, Router, Schema
 
-from htxconnect.api.auth import require_rule
-from htxconnect.core.permissions import AGENCY_STAFF, COOPERATIVE
+
+from htxconnect.core.permissions import AGENCY_STAFF, COOPERATIVE, require_rule
 
 from . import queries, services
 
