@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import datetime
 
-WHO = ["anonymous", "admin", "leader", "officer", "coop_manager", "coop_member", "buyer",
-       "other_officer", "other_leader"]
+from tests.world import WHO
 
 
 def _answers(**by_who):
+    """The home agency's teammate answers as its officer; another cooperative's manager as the
+    member linked to no cooperative of the sample (unless said)."""
     default = by_who.pop("default")
+    by_who.setdefault("officer_teammate", by_who.get("officer", default))
+    by_who.setdefault("coop_outsider", by_who.get("coop_member", default))
     return {who: by_who.get(who, default) for who in WHO}
 
 
@@ -102,7 +105,7 @@ def programs_matrix() -> dict:
         # Those with an organisation to apply for: the manager, the home province's staff, administrators.
         "programs:application_create": _case(lambda o: f"/programs/applications/new/?item={s('item')(o)}",
                                              _answers(default=403, anonymous="login", admin=200, leader=200,
-                                                      officer=200, coop_manager=200)),
+                                                      officer=200, coop_manager=200, coop_outsider=200)),
         "programs:application_list": _case("/programs/applications/", COOP),
         "programs:application_detail": _case(lambda o: f"/programs/applications/{s('application')(o)}/", OWN),
         # start_review: the staff move it (or are told it is no longer "submitted"); the manager is told
