@@ -59,7 +59,8 @@ def sample() -> dict:
         services.transition_application(actor=None, application_id=application.pk, action="submit")
     coop = application.organization
     program = coop.supports.get().program
-    return {"program": program.pk, "plan": program.plans.get().pk, "target": program.plans.get().targets.get().pk,
+    first_plan = program.plans.order_by("year").first()  # the copy case adds the next year's plan
+    return {"program": program.pk, "plan": first_plan.pk, "target": first_plan.targets.get().pk,
             "support": coop.supports.get().pk, "loan": coop.loans.get().pk, "task": coop.hosted_tasks.get().pk,
             "policy": application.item.policy_id, "item": application.item_id, "application": application.pk}
 
