@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('accounts', '0002_remove_user_agency_staff_have_agency_and_more'),
+        ('accounts', '0001_initial'),
         ('registry', '0003_document_validators'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
