@@ -171,14 +171,12 @@ def _check(condition, org: Organization, *, item, today: datetime.date, facts: d
 
 def _facts(org: Organization) -> dict:
     """The registry data the conditions read, fetched once (3 queries)."""
-    from .models import Support
-
     sectors = list(org.sectors.all())
     return {
         "sectors": [s.code for s in sectors],
         "sector_names": {s.code: s.name for s in sectors},
         "certifications": list(Certification.objects.filter(organization=org).order_by("-expiry_date", "-issue_date")),
-        "supports": list(Support.objects.filter(organization=org, item__isnull=False).order_by("-given_on")),
+        "supports": list(org.supports.filter(item__isnull=False).order_by("-given_on")),  # reverse FK: no import cycle
     }
 
 

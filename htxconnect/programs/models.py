@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from htxconnect.registry.models import Organization
+
+from .eligibility import check_params
 from htxconnect.registry.validators import validate_document_file
 
 
@@ -127,8 +129,6 @@ class Condition(models.Model):
         return self.label or str(self.get_kind_display())
 
     def clean(self):
-        from .eligibility import check_params
-
         check_params(self.kind, self.params)
 
 
