@@ -26,15 +26,17 @@ SIGNED_IN = set(WHO) - {"anonymous"}
 @dataclass
 class Case:
     """How to call one URL pattern and what each person gets. `path` may be a callable over the
-    samples; `fresh(world, samples)` gives each person their own samples for a POST that destroys
-    its object (deleting, erasing)."""
+    samples, and so may `data` (a body naming sample ids); `content_type` sends `data` as that type
+    (JSON for the API); `fresh(world, samples)` gives each person their own samples for a POST that
+    destroys its object (deleting, erasing)."""
 
     path: Callable[[dict], str] | str
     expect: dict
     method: str = "get"
-    data: dict = field(default_factory=dict)
+    data: dict | Callable = field(default_factory=dict)
     headers: dict = field(default_factory=dict)
     fresh: Callable | None = None
+    content_type: str | None = None
 
 
 def _user_pk(samples, who):
@@ -282,7 +284,9 @@ def test_matrix(name, world, samples, matrix_clients):
     for who in WHO:
         mine = case.fresh(world, samples) if case.fresh else samples
         path = case.path(mine) if callable(case.path) else case.path
-        response = getattr(matrix_clients[who], case.method)(path, data=case.data, headers=case.headers)
+        data = case.data(mine) if callable(case.data) else case.data
+        body = {"content_type": case.content_type} if case.content_type else {}
+        response = getattr(matrix_clients[who], case.method)(path, data=data, headers=case.headers, **body)
         got[who], want[who], paths[who] = _answer(response), case.expect[who], path
     mismatches = {who: (got[who], want[who]) for who in WHO if got[who] != want[who]}
     assert not mismatches, f"{name} {case.method.upper()} {paths['admin']}: (got, expected) {mismatches}"

@@ -8,6 +8,7 @@ from datetime import date
 
 from django.core.paginator import Paginator
 from ninja import Query, Router, Schema
+from ninja.responses import Status
 
 
 from htxconnect.core.permissions import AGENCY_STAFF, COOPERATIVE, require_rule
@@ -199,4 +200,4 @@ def submit_application(request, payload: ApplicationIn):
             actor=user, organization=organization, item=item, title=payload.title,
             amount_requested=payload.amount_requested, total_cost=payload.total_cost, description=payload.description)
         services.transition_application(actor=user, application_id=application.pk, action="submit")
-    return 201, _application(queries.access_application(user, application.pk))
+    return Status(201, _application(queries.access_application(user, application.pk)))

@@ -53,6 +53,8 @@ def sample() -> dict:
                                         issuer="UBND", issued_on=datetime.date(2025, 1, 1))
         item = services.add_support_item(actor=None, policy=policy, code="1", name="Nội dung",
                                          required_documents=["Đơn"])
+        # An item that asks for no documents: the API submits under it in one call.
+        services.add_support_item(actor=None, policy=policy, code="2", name="Nội dung không cần giấy tờ")
         application = services.create_application(
             actor=None, organization=coop, item=item, title="Hồ sơ ma trận", amount_requested=1_000,
             documents={"Đơn": ContentFile(b"%PDF-1.4\n%%EOF\n", name="don.pdf")})
@@ -62,7 +64,8 @@ def sample() -> dict:
     first_plan = program.plans.order_by("year").first()  # the copy case adds the next year's plan
     return {"program": program.pk, "plan": first_plan.pk, "target": first_plan.targets.get().pk,
             "support": coop.supports.get().pk, "loan": coop.loans.get().pk, "task": coop.hosted_tasks.get().pk,
-            "policy": application.item.policy_id, "item": application.item_id, "application": application.pk}
+            "policy": application.item.policy_id, "item": application.item_id, "application": application.pk,
+            "organization": coop.pk, "item_without_documents": application.item.policy.items.get(code="2").pk}
 
 
 AGENCY_STAFF = _answers(default=403, anonymous="login", admin=200, leader=200, officer=200, other_officer=200,
@@ -82,10 +85,10 @@ API_HOME_STAFF = {**API_STAFF, "other_officer": 404, "other_leader": 404}
 API_OWN = {**OWN, "anonymous": 401}
 
 
-def _case(path, expect, method="get", data=None, headers=None):
+def _case(path, expect, method="get", data=None, headers=None, content_type=None):
     from tests.test_authorization_matrix import Case
 
-    return Case(path, expect, method=method, data=data or {}, headers=headers or {})
+    return Case(path, expect, method=method, data=data or {}, headers=headers or {}, content_type=content_type)
 
 
 def programs_matrix() -> dict:
@@ -117,10 +120,11 @@ def programs_matrix() -> dict:
                                                OWN_POST, method="post"),
         "programs:loan_list": _case("/programs/loans/", COOP),
         "programs:loan_detail": _case(lambda o: f"/programs/loans/{s('loan')(o)}/", OWN),
-        # An empty repayment form: 400 with the field errors for those who may record it.
+        # A repayment of 1.000 đ of a 1.000.000 đ loan: recorded by those who may record it.
         "programs:loan_repay": _case(lambda o: f"/programs/loans/{s('loan')(o)}/repay/",
-                                     _answers(default=403, anonymous="login", admin=400, officer=400,
-                                              other_officer=404), method="post"),
+                                     _answers(default=403, anonymous="login", admin=302, officer=302,
+                                              other_officer=404), method="post",
+                                     data={"on": "2025-02-01", "amount": "1.000"}),
         "programs:task_list": _case("/programs/tasks/", COOP),
         "programs:task_detail": _case(lambda o: f"/programs/tasks/{s('task')(o)}/", OWN),
         "api:list_policies": _case("/api/v1/policies", API_COOP),
@@ -128,9 +132,16 @@ def programs_matrix() -> dict:
         "api:program_targets": _case(lambda o: f"/api/v1/programs/{s('program')(o)}/targets", API_HOME_STAFF),
         "api:list_supports": _case("/api/v1/supports", API_COOP),
         "api:list_applications": _case("/api/v1/applications", API_COOP),
-        # A form-encoded body is not the JSON the endpoint takes: 400 for whoever is signed in (the
-        # rule is checked after parsing); the submit itself is tested in test_api.py.
-        "api:submit_application": _case("/api/v1/applications", _answers(default=400, anonymous=401), method="post",
-                                        data={"title": "x"}),
+        # A real submission under the item that asks for no documents: the manager and the home staff
+        # submit for the cooperative; others do not see it (404) or may not apply (403: leaders decide,
+        # they do not apply).
+        "api:submit_application": _case("/api/v1/applications",
+                                        {**API_OWN, "other_officer": 404, "other_leader": 404, "leader": 403,
+                                         **{who: 201 for who in ("admin", "officer", "officer_teammate",
+                                                                 "coop_manager")}},
+                                        method="post", content_type="application/json",
+                                        data=lambda o: {"organization_id": s("organization")(o),
+                                                        "item_id": s("item_without_documents")(o),
+                                                        "title": "Hồ sơ qua API", "amount_requested": 1000}),
         "api:get_application": _case(lambda o: f"/api/v1/applications/{s('application')(o)}", API_OWN),
     }
