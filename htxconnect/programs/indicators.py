@@ -214,6 +214,17 @@ def mark_usage_grants(target: Target):
     return Count("id", filter=_year_q("granted_on", target.plan.year) & Q(ip_right__name=target.params["mark"]))
 
 
+def check_target(target: Target) -> None:
+    """Refuses a target whose indicator is not in the registry or does not take its parameters."""
+    if target.indicator not in INDICATORS:
+        raise ValidationError({"indicator": _("Chỉ số “%(code)s” không có trong danh mục chỉ số.")
+                               % {"code": target.indicator}})
+    try:
+        INDICATORS[target.indicator].check_params(target.params)
+    except ValidationError as error:
+        raise ValidationError({"params": error.messages}) from error
+
+
 def measure(targets: list[Target]) -> dict[int, int]:
     """{target id: actual value}: one aggregate query per source used, whatever the number of targets.
     Targets must come with `plan` loaded and share one program."""

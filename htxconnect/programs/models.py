@@ -242,20 +242,10 @@ class Target(models.Model):
         return self.title
 
     def clean(self):
-        from .indicators import INDICATORS
-
-        errors = {}
-        if self.indicator not in INDICATORS:
-            errors["indicator"] = _("Chỉ số “%(code)s” không có trong danh mục chỉ số.") % {"code": self.indicator}
-        else:
-            try:
-                INDICATORS[self.indicator].check_params(self.params)
-            except ValidationError as error:
-                errors["params"] = error.messages
+        # Whether the indicator exists and takes these parameters is checked by indicators.check_target,
+        # which the services call: the indicator registry reads these models, so they cannot import it.
         if self.plan_id and self.group_id and self.group.program_id != self.plan.program_id:
-            errors["group"] = _("Nhóm nội dung phải thuộc cùng chương trình với kế hoạch.")
-        if errors:
-            raise ValidationError(errors)
+            raise ValidationError({"group": _("Nhóm nội dung phải thuộc cùng chương trình với kế hoạch.")})
 
 
 # --- S&T tasks -----------------------------------------------------------------------------------

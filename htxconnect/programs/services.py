@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from htxconnect.core import audit
 from htxconnect.registry.models import Organization
 
-from . import queries, workflow
+from . import indicators, queries, workflow
 from .loans import position
 from .models import (
     Application, ApplicationDocument, ApplicationStep, Condition, ContentGroup, Disbursement, Loan, Plan, Policy,
@@ -141,8 +141,10 @@ def create_plan(*, actor, program: Program, year: int, note: str = "") -> Plan:
 def add_target(*, actor, plan: Plan, group: ContentGroup, title: str, indicator: str, value: int, unit: str,
                params: dict | None = None, note: str = "") -> Target:
     _check_program(actor, plan.program)
-    target = _save(Target(plan=plan, group=group, title=title, indicator=indicator, value=value, unit=unit,
-                          params=params or {}, note=note))
+    target = Target(plan=plan, group=group, title=title, indicator=indicator, value=value, unit=unit,
+                    params=params or {}, note=note)
+    indicators.check_target(target)
+    target = _save(target)
     _record("target.created", target, actor=actor, agency_id=plan.program.agency_id)
     return target
 
