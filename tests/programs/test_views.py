@@ -72,3 +72,15 @@ def test_cooperative_page_timeline_shows_its_supports(world, clients):
     assert "Phí nhãn hiệu tập thể – 2.500.000 đ" in html and "06/05/2025" in html
     other = clients["other_officer"].get(f"/registry/{world['coop'].pk}/?tab=timeline")
     assert other.status_code == 404
+
+
+@pytest.mark.django_db
+def test_program_page_does_not_show_unrecorded_amounts_as_zero(world, clients):
+    """A support recorded without an amount (the seed articles give none) is not "0 đ" of budget."""
+    services.record_support(actor=None, organization=world["coop"], program=world["program"], kind="barcode",
+                            title="Mã vạch", given_on=datetime.date(2025, 1, 2))
+    html = clients["officer"].get(f"/programs/{world['program'].pk}/").content.decode()
+    assert "chưa ghi" in html and "0 đ" not in html
+    services.record_support(actor=None, organization=world["coop"], program=world["program"], kind="iso",
+                            title="ISO", given_on=datetime.date(2025, 1, 3), amount_state=2_500_000)
+    assert "2.500.000 đ" in clients["officer"].get(f"/programs/{world['program'].pk}/").content.decode()
