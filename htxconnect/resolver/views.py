@@ -38,6 +38,7 @@ CORS = {
     "Access-Control-Expose-Headers": "Link, Location, Content-Language, Vary",
 }
 ALLOWED = "GET, HEAD, OPTIONS"
+LINKSET_NEGOTIATION = ["text/html", "application/linkset+json", "application/json"]
 
 # --- Resolver -------------------------------------------------------------------------------------
 
@@ -54,8 +55,7 @@ def _resolver_headers(response, *, link_header: str = "", vary: bool = True):
 
 def _error(request, status: int, message: str, *, link_header: str = "", context: dict | None = None):
     """400/404 as a small bilingual page for people, JSON for machines."""
-    accept = request.META.get("HTTP_ACCEPT", "")
-    if "json" in accept and "html" not in accept:
+    if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
         response = JsonResponse({"status": status, "title": "Bad Request" if status == 400 else "Not Found",
                                  "detail": message}, status=status, json_dumps_params={"ensure_ascii": False})
     else:
@@ -162,10 +162,10 @@ def _resolve(request, rest: str, query, *, same_as: str = ""):
                       % {"g": parsed.gtin}, link_header=", ".join(links[1:]))
     resolved = resolver.gather(request, parsed, product, lot)
     link_type = query.get("linkType") or query.get("linktype")
-    accept = request.META.get("HTTP_ACCEPT", "")
+    # A person's browser gets the page (text/html first, also for */* or no Accept); a client that
+    # prefers JSON gets the linkset (GS1 Conformant Resolver: linkset on Accept application/linkset+json).
     wants_linkset = resolver.normalise_link_type(link_type or "") in ("all", "linkset") or (
-        not link_type and ("application/linkset+json" in accept or
-                           ("application/json" in accept and "text/html" not in accept)))
+        not link_type and request.get_preferred_type(LINKSET_NEGOTIATION) in LINKSET_NEGOTIATION[1:])
     if wants_linkset:
         body = resolver.linkset(resolved, site)
         response = HttpResponse(json.dumps(body, ensure_ascii=False), content_type="application/linkset+json")

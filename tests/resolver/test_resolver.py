@@ -196,6 +196,29 @@ def test_linkset_by_accept_header(c, product):
     assert 'rel="http://www.w3.org/ns/json-ld#context"' in r["Link"]
 
 
+@pytest.mark.parametrize("accept, wants_linkset", [
+    # RFC 9110 §12.5.1: the highest q-value wins, whatever else the header names.
+    ("application/json;q=0.9, text/html;q=0.1", True),
+    ("text/html, application/linkset+json;q=0.5", False),
+    ("text/html;q=0, application/linkset+json", True),
+    # What browsers send, and a client that sends nothing: the page.
+    ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", False),
+    ("*/*", False),
+])
+def test_linkset_or_page_by_the_accept_header_quality(c, product, accept, wants_linkset):
+    r = c.get(f"/01/{product.gtin}", headers={"Accept": accept})
+    if wants_linkset:
+        _linkset(r)
+    else:
+        assert r.status_code in (302, 303, 307, 308) or r["Content-Type"].startswith("text/html")
+
+
+def test_error_in_json_when_json_is_preferred_by_quality(c):
+    assert "detail" in c.get("/01/abc", headers={"Accept": "text/html;q=0.2, application/json"}).json()
+    assert c.get("/01/abc", headers={"Accept": "text/html, application/json;q=0.2"})["Content-Type"].startswith(
+        "text/html")
+
+
 def test_recall_status_in_linkset(c, lot):
     body = _linkset(c.get(f"/01/{lot.product.gtin}/10/{lot.code}", {"linkType": "linkset"}))
     assert "không bị thu hồi" in body[0]["https://gs1.org/voc/recallStatus"][0]["title"]
