@@ -56,7 +56,8 @@ def lot_record(lot: Lot, *, site: str) -> dict:
              "status": c.status_on(today)} for c in certs
         ],
         "events": [
-            {"time": s.when.isoformat(timespec="seconds"), "business_step": s.step, "description": s.text}
+            {"time": s.when.isoformat(timespec="seconds"), "business_step": s.step, "description": s.text,
+             **({"declared_in_error": s.error_text} if s.in_error else {})}
             for s in (data or {}).get("journey", [])
         ],
     }

@@ -35,6 +35,20 @@ class JourneyStep:
     when: datetime.datetime
     text: str
     step: str
+    # Declared in error by its producer (EPCIS errorDeclaration): shown struck through with why.
+    in_error: bool = False
+    error_text: str = ""
+
+
+def error_sentence(row: EPCISEvent) -> str:
+    """Why a step no longer holds, in plain words (CBV 2.0 error reasons), or "" when it holds."""
+    if row.error_declaration_time is None:
+        return ""
+    if row.error_reason == "did_not_occur":
+        return _("Đã rút lại: bước này không xảy ra.")
+    if row.error_reason == "incorrect_data":
+        return _("Đã đính chính: thông tin của bước này ghi sai.")
+    return _("Đã rút lại: bước này được đơn vị sản xuất khai báo là ghi sai.")
 
 
 def _place(event: dict) -> str:
@@ -129,7 +143,8 @@ def scan_page_data(gtin: str, lot_code: str | None) -> dict | None:
         key = gs1.canonical_epc(gs1.GS1Key("01", gtin, lot=lot.code).digital_link())
         rows = EPCISEvent.objects.filter(public=True, id__in=EPCISEventEPC.objects.filter(epc=key).values("event_id")) \
             .order_by("event_time", "id")
-        journey = [JourneyStep(timezone.localtime(r.event_time), sentence(r), r.biz_step)
+        journey = [JourneyStep(timezone.localtime(r.event_time), sentence(r), r.biz_step,
+                               in_error=r.error_declaration_time is not None, error_text=error_sentence(r))
                    for r in rows[:50] if has_essentials(r)]
     valid_ratings = [r for r in ratings if not r.is_expired_on(today)]
     return {

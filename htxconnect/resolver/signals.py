@@ -6,6 +6,10 @@ from django.dispatch import receiver
 
 from htxconnect.registry.models import Certification, IPRight, IPUsageGrant, OcopRating, Organization, Product, ProductPhoto
 
+from htxconnect.trace import gs1
+from htxconnect.trace.epcis.capture import events_declared_in_error
+from htxconnect.trace.models import EPCISEventEPC
+
 from . import cache as page_cache
 
 
@@ -55,3 +59,15 @@ def _ip_changed(sender, instance, **kwargs):
 @receiver([post_save, post_delete], sender="resolver.Link")
 def _resolver_row_changed(sender, instance, **kwargs):
     _later([instance.product_id])
+
+
+@receiver(events_declared_in_error)
+def _events_declared_in_error(sender, event_pks, **kwargs):
+    """A public step declared in error: the scan pages of its product show it corrected at once."""
+    gtins = set()
+    for epc in EPCISEventEPC.objects.filter(event_id__in=event_pks, event__public=True).values_list("epc", flat=True):
+        key = gs1.gs1_key(epc)
+        if key is not None and key.ai == "01":
+            gtins.add(key.value)
+    for gtin in gtins:
+        page_cache.purge_gtin(gtin)

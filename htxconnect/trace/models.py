@@ -50,7 +50,9 @@ class CaptureJob(models.Model):
 
 
 class EPCISEvent(models.Model):
-    event_id = models.CharField(_("eventID"), max_length=512, unique=True)
+    # Unique per owner, not globally (docs/decisions/0008-epcis-event-id-scope.md): one account can
+    # neither block another's eventID nor learn that it exists.
+    event_id = models.CharField(_("eventID"), max_length=512, db_index=True)
     event_type = models.CharField(_("loại sự kiện"), max_length=255)
     event_time = models.DateTimeField(_("thời điểm sự kiện (UTC)"))
     event_time_zone_offset = models.CharField(max_length=6)
@@ -70,10 +72,19 @@ class EPCISEvent(models.Model):
     # For the registry's Organization once events are linked to one (no FK yet: registry is separate).
     organization_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     public = models.BooleanField(_("công khai"), default=False)
+    # Set when the event is declared in error (EPCIS 2.0 §7.4.1.2): by capturing it again with an
+    # `errorDeclaration`, or by capturing it with one in the first place. The declaration itself is
+    # kept in `event["errorDeclaration"]`; its correctiveEventIDs are indexed as EPC rows (role
+    # "corrective"); `error_capture` is the capture that declared it.
+    error_declaration_time = models.DateTimeField(_("thời điểm khai báo sai"), null=True, blank=True, db_index=True)
+    error_reason = models.CharField(_("lý do khai báo sai"), max_length=512, blank=True)
+    error_capture = models.ForeignKey(CaptureJob, null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="error_declarations")
 
     class Meta:
         verbose_name = _("sự kiện EPCIS")
         verbose_name_plural = _("sự kiện EPCIS")
+        constraints = [models.UniqueConstraint(fields=["owner", "event_id"], name="trace_event_owner_eventid_unique")]
         indexes = [
             models.Index(fields=["record_time", "id"], name="trace_event_page_idx"),
             models.Index(fields=["owner", "record_time", "id"], name="trace_event_owner_page_idx"),
@@ -101,6 +112,8 @@ class EPCISEventEPC(models.Model):
         QUANTITY = "quantity", "quantityList"
         INPUT_QUANTITY = "input_quantity", "inputQuantityList"
         OUTPUT_QUANTITY = "output_quantity", "outputQuantityList"
+        # Not an EPC: an eventID listed in errorDeclaration.correctiveEventIDs (EQ_correctiveEventID).
+        CORRECTIVE = "corrective", "correctiveEventIDs"
 
     event = models.ForeignKey(EPCISEvent, on_delete=models.CASCADE, related_name="epcs")
     epc = models.CharField(max_length=512)

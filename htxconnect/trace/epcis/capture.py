@@ -3,13 +3,13 @@
 `receive_document` is the service behind POST /epcis/capture: it records a CaptureJob, then
 runs `run_capture` at once (small documents) or queues it (large ones). A document is stored
 whole or not at all (GS1-Capture-Error-Behaviour `rollback`, the default); with `proceed` the
-valid events are stored and the job lists the others. An event whose eventID is already stored
-is skipped, so sending a document twice stores its events once.
+valid events are stored and the job lists the others. Sending the same event again (same
+eventID, same canonical form) stores nothing new; the same eventID with a different event is
+an error naming it; with an `errorDeclaration` it declares the stored event in error.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
@@ -37,9 +37,12 @@ log = logging.getLogger(__name__)
 
 # Sent inside the capture's transaction when it stored at least one event: capture_id=<job pk>.
 events_stored = Signal()
+# Sent after commit with `event_pks`: stored events that an error declaration just marked.
+events_declared_in_error = Signal()
 
 VALIDATION = "epcisException:ValidationException"
 IMPLEMENTATION = "epcisException:ImplementationException"
+CONFLICT = "epcisException:ResourceAlreadyExistsException"
 MAX_LENGTH = 512  # of every value copied into an indexed column
 MAX_ERRORS = 200  # listed per capture; the count says how many more there were
 
@@ -74,16 +77,30 @@ def format_time(value: datetime) -> str:
 # --- Event IDs ---------------------------------------------------------------------------------
 
 
-def computed_event_id(event: dict) -> str:
-    """A deterministic eventID for an event sent without one.
+def computed_event_ids(events: list[dict], context) -> list[str]:
+    """The CBV 2.0 event hash ID (`ni:///sha-256;…?ver=CBV2.0`) of events sent without an eventID.
 
-    A `ni:///sha-256;…` hash of the event's canonical JSON (keys sorted, no whitespace, without
-    eventID and recordTime). It is not the CBV 2.0 "event hash ID" pre-hash string algorithm,
-    but it is stable, so the same event sent twice gets the same ID and is stored once.
+    Computed by GS1's reference implementation (trace.epcis.eventhash), so the same event sent
+    twice, however its JSON is spelled, gets the same ID and is stored once. EventHashError when
+    an event cannot be canonicalised.
     """
-    body = {k: v for k, v in event.items() if k not in ("eventID", "recordTime")}
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return f"ni:///sha-256;{hashlib.sha256(text.encode('utf-8')).hexdigest()}?ver=CBV2.0"
+    from .eventhash import event_hashes
+
+    return event_hashes(events, context)
+
+
+_ER_PREFIXES = ("urn:epcglobal:cbv:er:", "https://ref.gs1.org/cbv/ER-", "http://ref.gs1.org/cbv/ER-",
+                "https://gs1.org/voc/ER-", "cbv:ER-")
+
+
+def short_error_reason(value) -> str:
+    """`urn:epcglobal:cbv:er:incorrect_data`, `https://ref.gs1.org/cbv/ER-incorrect_data` → `incorrect_data`;
+    other (user-defined) reasons are kept whole."""
+    value = (value or "").strip() if isinstance(value, str) else ""
+    for prefix in _ER_PREFIXES:
+        if value.startswith(prefix):
+            return value[len(prefix):]
+    return value
 
 
 # --- Reading a document ---------------------------------------------------------------------------
@@ -218,15 +235,37 @@ def _id_of(place) -> str:
     return canonical_epc(place["id"]) if isinstance(place, dict) and isinstance(place.get("id"), str) else ""
 
 
+def _error_columns(event: dict) -> tuple:
+    """(declaration time, short reason) of an event's errorDeclaration, or (None, "")."""
+    declaration = event.get("errorDeclaration")
+    if not isinstance(declaration, dict):
+        return None, ""
+    try:
+        when = parse_time(declaration.get("declarationTime"))
+    except ValueError:
+        when = None  # the schema requires declarationTime; an unreadable one was refused already
+    return when, short_error_reason(declaration.get("reason"))[:MAX_LENGTH]
+
+
+def _corrective_entries(event: dict) -> list:
+    declaration = event.get("errorDeclaration")
+    ids = declaration.get("correctiveEventIDs") if isinstance(declaration, dict) else None
+    if not isinstance(ids, list):
+        return []
+    return [(EPCISEventEPC.Role.CORRECTIVE, v[:MAX_LENGTH]) for v in ids if isinstance(v, str)]
+
+
 def build_rows(events, *, record_time, context, owner, capture, public=False, organization_id=None):
-    """EPCISEvent instances (unsaved) and, per event, its (role, canonical epc) index entries."""
+    """EPCISEvent instances (unsaved) and, per event, its (role, canonical epc) index entries.
+
+    Every event must carry its eventID by now (run_capture computes the missing ones).
+    """
     rows, index = [], []
     for event in events:
         event = dict(event)
         event.pop("recordTime", None)  # the repository sets recordTime (EPCIS 2.0 §8.2.2)
-        if not isinstance(event.get("eventID"), str):
-            event["eventID"] = computed_event_id(event)
         offset = event.get("eventTimeZoneOffset")
+        declared_at, reason = _error_columns(event)
         rows.append(EPCISEvent(
             event_id=event["eventID"],
             event_type=str(event.get("type", "")),
@@ -244,36 +283,134 @@ def build_rows(events, *, record_time, context, owner, capture, public=False, or
             owner=owner,
             organization_id=organization_id,
             public=public,
+            error_declaration_time=declared_at,
+            error_reason=reason,
+            error_capture=capture if declared_at is not None else None,
         ))
         entries = set()
         for role, values in _identifiers(event):
             for value in values:
                 entries.add((role, canonical_epc(value)))
+        entries.update(_corrective_entries(event))
         index.append(sorted(entries))
     return rows, index
 
 
-def _existing_ids(ids: list[str]) -> set[str]:
-    found = set()
-    for start in range(0, len(ids), 2000):
-        found.update(EPCISEvent.objects.filter(event_id__in=ids[start:start + 2000]).values_list("event_id", flat=True))
-    return found
+# --- Same eventID: the same event, its error declaration, or a conflict --------------------------------
+
+_NOT_CONTENT = ("eventID", "recordTime", "errorDeclaration")
 
 
-def store_rows(rows, index) -> tuple[int, int]:
-    """Insert the events not stored yet and their EPC index rows; returns (stored, duplicates).
+def _plain(event: dict) -> str:
+    return json.dumps({k: v for k, v in event.items() if k not in _NOT_CONTENT}, sort_keys=True,
+                      separators=(",", ":"), ensure_ascii=False)
 
-    Runs inside the caller's transaction. Two captures of one eventID at the same moment make
-    one insert fail on the unique index; the caller retries and then sees it as a duplicate.
+
+def same_event(a: dict, a_context, b: dict, b_context) -> bool:
+    """Whether two events are the same event: equal canonical forms (the CBV 2.0 pre-hash string,
+    which leaves out eventID, recordTime and errorDeclaration), not equal raw JSON."""
+    if _plain(a) == _plain(b) and a_context == b_context:
+        return True
+    from .eventhash import EventHashError, prehash_strings
+
+    try:
+        return prehash_strings([a], a_context) == prehash_strings([b], b_context)
+    except EventHashError:
+        return False
+
+
+def _same_declaration(a, b) -> bool:
+    def canonical(d):
+        d = dict(d) if isinstance(d, dict) else {}
+        d["reason"] = short_error_reason(d.get("reason"))
+        try:
+            d["declarationTime"] = format_time(parse_time(d.get("declarationTime")))
+        except ValueError:
+            pass
+        if isinstance(d.get("correctiveEventIDs"), list):
+            d["correctiveEventIDs"] = sorted(d["correctiveEventIDs"], key=str)
+        return json.dumps(d, sort_keys=True, ensure_ascii=False)
+
+    return canonical(a) == canonical(b)
+
+
+@dataclass
+class Plan:
+    """What storing a batch of rows does, decided before anything is written."""
+
+    new_rows: list = field(default_factory=list)
+    new_index: list = field(default_factory=list)
+    declarations: list = field(default_factory=list)  # (stored row, declaring row, its index entries)
+    duplicates: int = 0
+    conflicts: list = field(default_factory=list)  # (position in the batch, eventID, reason key)
+
+
+def plan_rows(rows, index, *, owner) -> Plan:
+    """Sort rows into new events, error declarations of stored events, duplicates and conflicts.
+
+    eventIDs are scoped to their owner (docs/decisions/0008-epcis-event-id-scope.md): only the
+    owner's own events are looked at, so another account's eventID neither blocks nor shows.
     """
-    existing = _existing_ids([r.event_id for r in rows])
-    new_rows, new_index = [], []
-    for row, entries in zip(rows, index):
-        if row.event_id in existing:
+    ids = [r.event_id for r in rows]
+    stored: dict[str, EPCISEvent] = {}
+    for start in range(0, len(ids), 2000):
+        for row in (EPCISEvent.objects.filter(owner=owner, event_id__in=ids[start:start + 2000])
+                    .only("id", "event_id", "event", "context", "error_declaration_time")):
+            stored[row.event_id] = row
+    plan = Plan()
+    for position, (row, entries) in enumerate(zip(rows, index)):
+        previous = stored.get(row.event_id)
+        if previous is None:
+            stored[row.event_id] = row  # the same eventID again in this document (proceed mode)
+            plan.new_rows.append(row)
+            plan.new_index.append(entries)
             continue
-        existing.add(row.event_id)  # the same eventID twice in one document (proceed mode)
-        new_rows.append(row)
-        new_index.append(entries)
+        if not same_event(previous.event, previous.context, row.event, row.context):
+            plan.conflicts.append((position, row.event_id, "different"))
+            continue
+        declaration = row.event.get("errorDeclaration")
+        if declaration is None:
+            plan.duplicates += 1  # the same event again (or the original after its declaration)
+        elif "errorDeclaration" not in previous.event:
+            if previous.pk is None:  # declared within the same document: store the declared form
+                previous.event = row.event
+                previous.error_declaration_time, previous.error_reason = row.error_declaration_time, row.error_reason
+                previous.error_capture = row.error_capture
+                plan.new_index[plan.new_rows.index(previous)] = sorted(set(plan.new_index[plan.new_rows.index(previous)])
+                                                                       | set(_corrective_entries(row.event)))
+            else:
+                plan.declarations.append((previous, row, _corrective_entries(row.event)))
+                previous.event = row.event  # a second identical declaration in the batch is a duplicate
+        elif _same_declaration(previous.event["errorDeclaration"], declaration):
+            plan.duplicates += 1
+        else:
+            plan.conflicts.append((position, row.event_id, "declared"))
+    return plan
+
+
+def conflict_problem(event_id: str, reason: str, path: tuple) -> dict:
+    if reason == "declared":
+        detail = _("eventID %(id)s đã được khai báo sai (errorDeclaration) với nội dung khác; sự kiện này không "
+                   "được lưu. The event was already declared in error with a different declaration.") % {"id": event_id}
+    else:
+        detail = _("eventID %(id)s đã được bạn dùng cho một sự kiện khác; sự kiện này không được lưu. Để sửa sự kiện "
+                   "đã lưu, gửi lại đúng sự kiện đó kèm errorDeclaration rồi gửi sự kiện sửa với eventID mới. "
+                   "The eventID is already used by a different event.") % {"id": event_id}
+    body = problem(_("eventID trùng với sự kiện khác (eventID conflict)"), detail, path=json_path(path),
+                   type_=CONFLICT, status=409)
+    body["eventID"] = event_id
+    return body
+
+
+def store_rows(rows, index, *, owner, plan: Plan | None = None) -> tuple[int, int]:
+    """Insert the new events, record error declarations; returns (stored, duplicates).
+
+    Runs inside the caller's transaction. Conflicting rows are left out (the caller reports
+    them). Two captures of one eventID at the same moment make one insert fail on the unique
+    index; the caller retries and then sees it as a duplicate.
+    """
+    plan = plan if plan is not None else plan_rows(rows, index, owner=owner)
+    new_rows, new_index = plan.new_rows, plan.new_index
     if new_rows and connection.vendor == "postgresql":
         _copy_rows(new_rows, new_index)
     else:
@@ -282,12 +419,23 @@ def store_rows(rows, index) -> tuple[int, int]:
                     for row, entries in zip(new_rows, new_index) for role, epc in entries]
         EPCISEventEPC.objects.bulk_create(epc_rows, batch_size=2000)
     store_fields(new_rows)
-    return len(new_rows), len(rows) - len(new_rows)
+    if plan.declarations:
+        declared = [previous.pk for previous, _row, _entries in plan.declarations]
+        # Pages showing these events (the public scan page) must stop showing them as true.
+        transaction.on_commit(lambda: events_declared_in_error.send(sender=EPCISEvent, event_pks=declared))
+    for previous, row, entries in plan.declarations:
+        # The original stays as it was captured, now carrying the declaration (EPCIS 2.0 §7.4.1.2).
+        EPCISEvent.objects.filter(pk=previous.pk).update(
+            event=row.event, error_declaration_time=row.error_declaration_time, error_reason=row.error_reason,
+            error_capture=row.capture)
+        EPCISEventEPC.objects.bulk_create([EPCISEventEPC(event_id=previous.pk, role=role, epc=value)
+                                           for role, value in entries])
+    return len(new_rows) + len(plan.declarations), plan.duplicates
 
 
 _EVENT_COLUMNS = ("id", "event_id", "event_type", "event_time", "event_time_zone_offset", "record_time", "action",
                   "biz_step", "disposition", "read_point", "biz_location", "event", "context", "capture_id",
-                  "owner_id", "organization_id", "public")
+                  "owner_id", "organization_id", "public", "error_declaration_time", "error_reason", "error_capture_id")
 
 
 def _copy_rows(rows, index) -> None:
@@ -310,7 +458,8 @@ def _copy_rows(rows, index) -> None:
                                 row.record_time, row.action, row.biz_step, row.disposition, row.read_point,
                                 row.biz_location, dumps(row.event, ensure_ascii=False),
                                 dumps(row.context, ensure_ascii=False), row.capture_id, row.owner_id,
-                                row.organization_id, row.public))
+                                row.organization_id, row.public, row.error_declaration_time, row.error_reason,
+                                row.error_capture_id))
         with raw.copy(f"COPY {epc_table} (event_id, role, epc) FROM STDIN") as copy:
             for pk, entries in zip(ids, index):
                 for role, epc in entries:
@@ -336,45 +485,94 @@ def _finish(job: CaptureJob, *, status: str, errors: list | None = None) -> Capt
     return job
 
 
+def _assign_event_ids(events: list, positions: list, context, checked: Checked) -> None:
+    """Give events sent without an eventID their CBV 2.0 event hash; a failure is that event's error."""
+    from .eventhash import EventHashError
+
+    missing = [k for k, event in enumerate(events) if isinstance(event, dict) and not isinstance(event.get("eventID"), str)
+               and positions[k] not in checked.bad_events]
+    if not missing:
+        return
+    try:
+        hashes = computed_event_ids([events[k] for k in missing], context)
+    except EventHashError:
+        hashes = []
+        for k in missing:
+            try:
+                hashes.append(computed_event_ids([events[k]], context)[0])
+            except EventHashError as exc:
+                hashes.append(None)
+                checked.add(_("Không tính được eventID (event hash failed)"),
+                            _("Sự kiện không có eventID và không tính được mã băm sự kiện CBV 2.0 (%(error)s); hãy gửi "
+                              "kèm eventID.") % {"error": str(exc)[:200]}, checked.events_path + (positions[k],),
+                            positions[k])
+    for k, value in zip(missing, hashes):
+        if value is not None:
+            events[k] = {**events[k], "eventID": value}
+
+
+class _Refused(Exception):
+    """Leaves the capture transaction without storing anything (rollback on conflicts)."""
+
+
 def run_capture(job: CaptureJob, document, *, user, public: bool = False, organization_id: int | None = None) -> CaptureJob:
     """Check and store `document` for `user`, recording the outcome on `job`.
 
     `public` marks the stored events public (the scan page may show them); `organization_id`
     attaches them to a registry Organization. Streaming subscriptions are notified after commit.
+    An event whose eventID the user already stored is: nothing new when it is the same event
+    (compared in canonical form), an error declaration when it is the same event carrying an
+    `errorDeclaration`, and otherwise a per-event error naming the eventID (never a silent skip).
     """
     checked = check_document(document)
     job.event_count = len(checked.events)
-    events = checked.events
+    context = document.get("@context", []) if isinstance(document, dict) else []
+    events = list(checked.events)
+    positions = list(range(len(events)))
+    if not checked.errors or job.error_behaviour != CaptureJob.ErrorBehaviour.ROLLBACK:
+        _assign_event_ids(events, positions, context, checked)
     if checked.errors:
         if (job.error_behaviour == CaptureJob.ErrorBehaviour.ROLLBACK or not checked.events
                 or checked.document_errors):
             return _finish(job, status=CaptureJob.Status.FAILED, errors=checked.errors)
-        events = [e for i, e in enumerate(events) if i not in checked.bad_events]
-    context = document.get("@context", []) if isinstance(document, dict) else []
+        kept = [k for k in positions if k not in checked.bad_events]
+        events, positions = [events[k] for k in kept], kept
+    errors = list(checked.errors)
     try:
         for attempt in range(2):
             try:
                 with transaction.atomic():
                     rows, index = build_rows(events, record_time=timezone.now(), context=context, owner=user,
                                              capture=job, public=public, organization_id=organization_id)
-                    stored, duplicates = store_rows(rows, index)
+                    plan = plan_rows(rows, index, owner=user)
+                    errors = list(checked.errors) + [
+                        conflict_problem(event_id, reason, checked.events_path + (positions[k], "eventID"))
+                        for k, event_id, reason in plan.conflicts]
+                    if plan.conflicts and job.error_behaviour == CaptureJob.ErrorBehaviour.ROLLBACK:
+                        raise _Refused
+                    stored, duplicates = store_rows(rows, index, owner=user, plan=plan)
                     store_master_data(document, owner=user)
                     if stored:
                         # Subscriptions listen (connected in TraceConfig.ready()): capture stays
                         # below them and never imports them.
                         events_stored.send(sender=CaptureJob, capture_id=job.pk)
                     job.stored_count, job.duplicate_count = stored, duplicates
-                    status = CaptureJob.Status.FAILED if checked.errors else CaptureJob.Status.SUCCESS
-                    _finish(job, status=status, errors=checked.errors)
+                    status = CaptureJob.Status.FAILED if errors else CaptureJob.Status.SUCCESS
+                    _finish(job, status=status, errors=errors)
                     audit.record("trace.epcis.captured", obj=job, actor=user, object_repr=f"EPCIS capture {job.id}",
                                  changes={"events": [None, stored], "duplicates": [None, duplicates],
-                                          "rejected": [None, len(checked.bad_events)],
+                                          "rejected": [None, len(checked.bad_events) + len(plan.conflicts)],
+                                          **({"declared_in_error": [None, [d[0].event_id for d in plan.declarations]]}
+                                             if plan.declarations else {}),
                                           **({"public": [None, True]} if public else {}),
                                           **({"organization_id": [None, organization_id]} if organization_id else {})})
                 break
             except IntegrityError:
                 if attempt:
                     raise
+    except _Refused:
+        job.stored_count = job.duplicate_count = 0
+        return _finish(job, status=CaptureJob.Status.FAILED, errors=errors)
     except Exception as exc:  # never leave a job running: record the failure, store nothing
         log.exception("EPCIS capture %s failed", job.id)
         job.stored_count = job.duplicate_count = 0

@@ -56,9 +56,12 @@ SENSOR_EQ = {f"EQ_{name}": name for name in ("type", "deviceID", "dataProcessing
 SENSOR_TIMES = {f"{op}_{name}": (name, COMPARISONS[op]) for op in ("GE", "LT")
                 for name in ("startTime", "endTime", "time")}
 PAGING = {"perPage", "nextPageToken"}
+# Error declarations (EPCIS 2.0 §8.2.7.1) over the columns capture fills (trace.epcis.capture).
+ERROR_DECLARATION_PARAMS = ("EXISTS_errorDeclaration", "GE_errorDeclarationTime", "LT_errorDeclarationTime",
+                            "EQ_errorReason", "EQ_correctiveEventID")
 ORDERING = {"orderBy", "orderDirection", "eventCountLimit", "maxEventCount"}
 FIXED = {"eventType", "EQ_action", "EQ_bizStep", "EQ_disposition", "EQ_readPoint", "EQ_bizLocation", "WD_readPoint",
-         "WD_bizLocation", "EQ_eventID", "EQ_transformationID", "EXISTS_errorDeclaration", "EQ_errorReason",
+         "WD_bizLocation", "EQ_eventID", "EQ_transformationID", *ERROR_DECLARATION_PARAMS,
          "EQ_persistentDisposition_set", "EQ_persistentDisposition_unset", "EXISTS_sensorElementList",
          *TIME_PARAMS, *MATCH_ROLES, *SENSOR_EQ, *SENSOR_TIMES, *PAGING, *ORDERING,
          *(f"{op}_quantity" for op in COMPARISONS)}
@@ -192,6 +195,25 @@ def check_names(params) -> None:
                                       % {"name": name})
 
 
+def _error_declaration_filters(queryset, get):
+    """Filter by the error declarations events carry (columns and CORRECTIVE index rows capture fills)."""
+    from .capture import short_error_reason
+
+    if get("EXISTS_errorDeclaration") is not None:
+        queryset = queryset.filter(error_declaration_time__isnull=False)
+    for name, lookup in (("GE_errorDeclarationTime", "gte"), ("LT_errorDeclarationTime", "lt")):
+        if get(name) is not None:
+            queryset = queryset.filter(**{f"error_declaration_time__{lookup}": _time(name, get(name))})
+    if get("EQ_errorReason") is not None:
+        reasons = [short_error_reason(v) for v in _values("EQ_errorReason", get("EQ_errorReason"))]
+        queryset = queryset.filter(error_reason__in=reasons)
+    if get("EQ_correctiveEventID") is not None:
+        ids = _values("EQ_correctiveEventID", get("EQ_correctiveEventID"))
+        declaring = EPCISEventEPC.objects.filter(role=R.CORRECTIVE, epc__in=ids)
+        queryset = queryset.filter(id__in=declaring.values("event_id"))
+    return queryset
+
+
 def _filters(queryset, params, *, owners):
     get = params.get
     if get("eventType") is not None:
@@ -227,15 +249,7 @@ def _filters(queryset, params, *, owners):
     # Rare filters read the stored JSON (no index): fine for the volumes they are used on.
     if get("EQ_transformationID") is not None:
         queryset = queryset.filter(event__transformationID__in=_values("EQ_transformationID", get("EQ_transformationID")))
-    if get("EXISTS_errorDeclaration") is not None:
-        queryset = queryset.filter(event__has_key="errorDeclaration")
-    if get("EQ_errorReason") is not None:
-        reasons = []
-        for value in _values("EQ_errorReason", get("EQ_errorReason")):
-            short = value.rsplit("ER-", 1)[-1] if value.startswith(("https://ref.gs1.org/cbv/ER-", "cbv:ER-")) else value
-            short = short.removeprefix("urn:epcglobal:cbv:er:")
-            reasons += [short, f"urn:epcglobal:cbv:er:{short}", f"https://ref.gs1.org/cbv/ER-{short}"]
-        queryset = queryset.filter(event__errorDeclaration__reason__in=reasons)
+    queryset = _error_declaration_filters(queryset, get)
     if get("EXISTS_sensorElementList") is not None:
         queryset = queryset.filter(event__has_key="sensorElementList")
     for name, roles in MATCH_ROLES.items():

@@ -363,6 +363,12 @@ def _capture_single_event(request, user, media):
         if isinstance(error.get("path"), str):
             error["path"] = error["path"].replace("$.epcisBody.eventList[0]", "$", 1).replace(
                 "$.@context", "$[\"@context\"]")
+    conflicts = [e for e in job.errors if e.get("status") == 409]
+    if conflicts:  # the user's own eventID with a different event (other accounts' IDs never conflict)
+        return problem_response(409, "epcisException:ResourceAlreadyExistsException",
+                                _("eventID trùng với sự kiện khác (eventID conflict)"), conflicts[0]["detail"],
+                                errors=job.errors,
+                                headers={"Location": "/epcis/events/" + quote(conflicts[0]["eventID"], safe="")})
     if job.status == CaptureJob.Status.FAILED:
         return problem_response(400, "epcisException:ValidationException",
                                 _("Sự kiện EPCIS bị từ chối (event rejected)"),
@@ -388,7 +394,8 @@ def _unmerge_slashes(value: str) -> str:
 @epcis_endpoint("GET")
 def event_detail(request, user, media, event_id):
     event_id = _unmerge_slashes(event_id)
-    rows, _next = page(visible_events(user).filter(event_id=event_id), 1)
+    # eventIDs are unique per owner: an account that sees several owners' events may get several.
+    rows, _next = page(visible_events(user).filter(event_id=event_id), max_per_page())
     if not rows:
         return _not_found(_("Không có sự kiện eventID “%(id)s” mà bạn được xem.") % {"id": event_id})
     return json_response(query_document(rows), content_type=media)
@@ -424,7 +431,8 @@ def event_type_events(request, user, media, event_type):
 
 
 def _events_naming(user, epc: str):
-    matching = EPCISEventEPC.objects.filter(epc=canonical_epc(_unmerge_slashes(epc)))
+    matching = EPCISEventEPC.objects.filter(epc=canonical_epc(_unmerge_slashes(epc))).exclude(
+        role=EPCISEventEPC.Role.CORRECTIVE)
     return visible_events(user).filter(id__in=matching.values("event_id"))
 
 
