@@ -9,13 +9,14 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export HOST PORT
 
-.PHONY: help install assets system-deps demo demo-data manage test test-fast bench lock check-deploy clean
+.PHONY: help install assets system-deps demo demo-data manage test test-fast bench conformance lock check-deploy clean
 
 help:
 	@echo "make demo   — cài đặt, nạp dữ liệu mẫu và chạy máy chủ tại http://$(HOST):$(PORT)/"
 	@echo "make test   — cài những gì bộ kiểm thử cần và chạy toàn bộ kiểm thử"
 	@echo "make bench  — chạy các phép đo hiệu năng trong bench/"
 	@echo "make manage ARGS=\"…\" — chạy một lệnh manage.py với bản chạy thử (vd. ARGS=\"create_admin\")"
+	@echo "make conformance — chạy dài schemathesis với mô tả REST chính thức của GS1 EPCIS, gom lỗi theo loại"
 
 # The virtual environment, rebuilt when the lock file changes.
 $(VENV)/.installed: pyproject.toml requirements.lock
@@ -58,6 +59,11 @@ test: install assets system-deps
 bench: install assets
 	@scripts/install_bench_deps.sh
 	DJANGO_ENV=test $(PY) bench/run.py $(BENCH_ARGS)
+
+# The long schemathesis run over every operation of GS1's EPCIS binding (stateful links), failures grouped.
+conformance: install
+	EPCIS_SCHEMATHESIS=conformance DJANGO_ENV=test $(PY) -m pytest tests/trace/test_epcis_live.py \
+	  -k schemathesis -p no:logging -s -q
 
 # Regenerate the lock file after changing dependencies in pyproject.toml.
 lock: install

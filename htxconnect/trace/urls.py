@@ -23,5 +23,13 @@ urlpatterns = [
     path("epcis/queries/<str:query_name>/subscriptions", epcis.subscriptions, name="epcis_subscriptions"),
     path("epcis/queries/<str:query_name>/subscriptions/<str:subscription_id>", epcis.subscription_detail,
          name="epcis_subscription"),
+    path("epcis/epcs", epcis.epcs, name="epcis_epcs"),
+    *[route for resource, (listing, item, item_events) in epcis.VOCABULARY_VIEWS.items() for route in (
+        path(f"epcis/{resource}", listing, name=f"epcis_{resource}"),
+        path(f"epcis/{resource}/<path:value>/events", item_events, name=f"epcis_{resource}_events"),
+        path(f"epcis/{resource}/<path:value>", item, name=f"epcis_{resource}_item"),
+    )],
+    path("epcis/", epcis.root, name="epcis_root"),
+    path("epcis", epcis.root),
     re_path(r"^epcis(?:/(?P<rest>[\s\S]*))?\Z", epcis.not_found, name="epcis_not_found"),
 ]

@@ -62,8 +62,16 @@ def event_document_items(rows) -> tuple[list, list]:
     return context, events
 
 
-def query_document(rows, *, query_name: str = "SimpleEventQuery") -> dict:
+def query_document(rows, *, query_name: str = "SimpleEventQuery", epc_format: str = "Never_Translates",
+                   extensions: dict | None = None) -> dict:
+    """An EPCISQueryDocument of rows; identifiers in `epc_format` (GS1-EPC-Format), the client's
+    GS1-Extensions prefixes added to the @context."""
+    from .formats import event_in_format
+
     context, events = event_document_items(rows)
+    events = [event_in_format(e, epc_format) for e in events]
+    if extensions:
+        context = with_extensions(context, extensions)
     return {
         "@context": context,
         "type": "EPCISQueryDocument",
@@ -73,8 +81,19 @@ def query_document(rows, *, query_name: str = "SimpleEventQuery") -> dict:
     }
 
 
-def collection(members) -> dict:
-    return {"@context": CONTEXT_URL, "type": "Collection", "member": list(members)}
+def with_extensions(context, extensions: dict) -> list:
+    """The @context plus the client's GS1-Extensions prefixes (the document's own win on a clash)."""
+    context = list(context) if isinstance(context, list) else [context]
+    defined = {k for item in context if isinstance(item, dict) for k in item}
+    extra = {k: v for k, v in extensions.items() if k not in defined}
+    return context + [extra] if extra else context
+
+
+def collection(members, *, extensions: dict | None = None) -> dict:
+    context = with_extensions([CONTEXT_URL], extensions) if extensions else CONTEXT_URL
+    if isinstance(context, list) and len(context) == 1:
+        context = context[0]
+    return {"@context": context, "type": "Collection", "member": list(members)}
 
 
 def capture_job_document(job) -> dict:

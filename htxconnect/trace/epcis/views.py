@@ -118,6 +118,52 @@ def _csrf_failure(request):
     return middleware.process_view(request, None, (), {})
 
 
+_VERSION = re.compile(r"^\d+(\.\d+)*$")
+
+
+def _version(text: str) -> tuple:
+    parts = [int(p) for p in text.split(".")]
+    return tuple(parts + [0] * (3 - len(parts)))
+
+
+def _check_gs1_headers(request):
+    """Version ranges the server cannot satisfy and malformed GS1-* headers (406); None if fine.
+
+    Also reads GS1-EPC-Format and GS1-Extensions onto the request for the view.
+    """
+    for name, ours in (("GS1-EPCIS-Min", EPCIS_VERSION), ("GS1-EPCIS-Max", EPCIS_VERSION),
+                       ("GS1-CBV-Min", CBV_VERSION), ("GS1-CBV-Max", CBV_VERSION)):
+        value = request.headers.get(name)
+        if value is None:
+            continue
+        value = value.strip()
+        if not _VERSION.match(value) or len(value) > 40:
+            return _header_refused(_("%(name)s = “%(value)s” phải là số phiên bản như 2.0.0.")
+                                   % {"name": name, "value": value[:100]})
+        wanted, have = _version(value), _version(ours)
+        if (name.endswith("Min") and wanted > have) or (name.endswith("Max") and wanted < have):
+            return problem_response(
+                406, "epcisException:NotAcceptableException",
+                _("Phiên bản không được hỗ trợ (conflicting request and response headers)"),
+                _("Máy chủ dùng EPCIS %(epcis)s và CBV %(cbv)s; yêu cầu %(name)s = %(value)s không thể đáp ứng.")
+                % {"epcis": EPCIS_VERSION, "cbv": CBV_VERSION, "name": name, "value": value})
+    from .formats import HeaderError, epc_format_of, extensions_of
+
+    try:
+        request.epcis_epc_format = epc_format_of(request)
+        request.epcis_extensions = extensions_of(request)
+    except HeaderError as exc:
+        return _header_refused(str(exc))
+    return None
+
+
+def _header_refused(detail: str):
+    # A GS1-* header the server cannot read cannot be satisfied either: the binding's answer for
+    # request headers the server cannot honour is 406 (every operation documents it; few document 400).
+    return problem_response(406, "epcisException:NotAcceptableException",
+                            _("Tiêu đề GS1 không hợp lệ (conflicting request and response headers)"), detail)
+
+
 def epcis_endpoint(*methods: str):
     """Wrap a view of the binding: OPTIONS discovery, 405, authentication, CSRF, 406, 400 for queries.
 
@@ -155,14 +201,23 @@ def epcis_endpoint(*methods: str):
                 return problem_response(406, "epcisException:NotAcceptableException",
                                         _("Không có định dạng phù hợp (not acceptable)"),
                                         _("Máy chủ trả về application/json hoặc application/ld+json."))
+            refused = _check_gs1_headers(request)
+            if refused is not None:
+                return refused
             try:
-                return view(request, user, media, *args, **kwargs)
+                response = view(request, user, media, *args, **kwargs)
             except QueryTooLargeError as exc:
                 return problem_response(413, "epcisException:QueryTooLargeException",
                                         _("Kết quả truy vấn quá lớn (query too large)"), str(exc))
             except QueryParameterError as exc:
                 return problem_response(400, "epcisException:QueryParameterException",
                                         _("Tham số truy vấn không hợp lệ (invalid query parameter)"), str(exc))
+            if response.status_code < 300:
+                if request.headers.get("GS1-EPC-Format"):
+                    response["GS1-EPC-Format"] = request.epcis_epc_format
+                if request.epcis_extensions:
+                    response["GS1-Extensions"] = ", ".join(f"{k}={v}" for k, v in request.epcis_extensions.items())
+            return response
 
         wrapped.permission = SIGNED_IN
         return csrf_exempt(wrapped)
@@ -331,7 +386,11 @@ def _events_answer(request, media, queryset, user=None):
     headers = {}
     if next_key is not None:
         headers["Link"] = _next_link(request, make_page_token(*next_key))
-    return json_response(query_document(rows), content_type=media, headers=headers)
+    return json_response(_query_document(request, rows), content_type=media, headers=headers)
+
+
+def _query_document(request, rows, **kwargs):
+    return query_document(rows, epc_format=request.epcis_epc_format, extensions=request.epcis_extensions, **kwargs)
 
 
 @epcis_endpoint("GET", "POST")
@@ -398,7 +457,7 @@ def event_detail(request, user, media, event_id):
     rows, _next = page(visible_events(user).filter(event_id=event_id), max_per_page())
     if not rows:
         return _not_found(_("Không có sự kiện eventID “%(id)s” mà bạn được xem.") % {"id": event_id})
-    return json_response(query_document(rows), content_type=media)
+    return json_response(_query_document(request, rows), content_type=media)
 
 
 @epcis_endpoint("GET")
@@ -570,7 +629,7 @@ def query_events(request, user, media, query_name):
     headers = {}
     if next_key is not None:
         headers["Link"] = _next_link(request, make_page_token(*next_key))
-    return json_response(query_document(rows, query_name=query.name), content_type=media, headers=headers)
+    return json_response(_query_document(request, rows, query_name=query.name), content_type=media, headers=headers)
 
 
 def _subscription_body(subscription, *, full: bool = False) -> dict:
@@ -626,3 +685,137 @@ def subscription_detail(request, user, media, query_name, subscription_id):
         delete_subscription(user=user, subscription=subscription)
         return _gs1_headers(HttpResponse(status=204))
     return json_response(_subscription_body(subscription, full=True), content_type=media)
+
+
+# --- Top-level resources (GET /, /epcs, /bizSteps, /bizLocations, /readPoints, /dispositions) ----------------
+
+TOP_LEVEL = ["queries", "capture", "events", "eventTypes", "epcs", "readPoints", "bizLocations", "dispositions",
+             "bizSteps"]
+_MEMBERS_SALT = "htxconnect.trace.epcis.members"
+
+
+@epcis_endpoint("GET")
+def root(request, user, media):
+    return json_response(collection(TOP_LEVEL), content_type=media)
+
+
+def _members_page(request):
+    """(per_page, last member of the previous page or None) of a collection request."""
+    _only_paging(request)
+    raw = request.GET.get("perPage", "100").strip()
+    if not raw.isdigit() or not 1 <= int(raw) <= max_per_page():
+        raise QueryParameterError(_("perPage phải là số nguyên từ 1 đến %(max)d.") % {"max": max_per_page()})
+    after = None
+    if request.GET.get("nextPageToken") is not None:
+        try:
+            after = signing.loads(request.GET["nextPageToken"], salt=_MEMBERS_SALT)
+        except signing.BadSignature:
+            raise QueryParameterError(_("nextPageToken không hợp lệ hoặc đã bị sửa (invalid nextPageToken).")) from None
+    return int(raw), after
+
+
+def _members_answer(request, media, members: list, per_page: int, *, translate: bool = False):
+    """A Collection of one page of members (sorted, distinct); `Link: rel="next"` while more remain."""
+    headers = {}
+    if len(members) > per_page:
+        members = members[:per_page]
+        headers["Link"] = _next_link(request, signing.dumps(members[-1], salt=_MEMBERS_SALT))
+    shown = members
+    if translate:
+        from .formats import convert_identifier
+
+        shown = [convert_identifier(m, request.epcis_epc_format) for m in members]
+    from .formats import compact
+
+    shown = [compact(m, request.epcis_extensions) for m in shown]
+    return json_response(collection(shown, extensions=request.epcis_extensions), content_type=media,
+                         headers=headers)
+
+
+def _distinct_members(request, media, values, column: str):
+    """One page of the distinct non-empty values of `column` (a values_list query), in order."""
+    per_page, after = _members_page(request)
+    values = values.exclude(**{column: ""})
+    if after is not None:
+        values = values.filter(**{f"{column}__gt": after})
+    members = list(values.distinct().order_by(column)[:per_page + 1])
+    return _members_answer(request, media, members, per_page, translate=True)
+
+
+@epcis_endpoint("GET")
+def epcs(request, user, media):
+    values = (EPCISEventEPC.objects.filter(event__in=visible_events(user))
+              .exclude(role=EPCISEventEPC.Role.CORRECTIVE).values_list("epc", flat=True))
+    return _distinct_members(request, media, values, "epc")
+
+
+def _expanded(request, value: str) -> str:
+    """A path value the client may have written with one of its GS1-Extensions prefixes."""
+    value = _unmerge_slashes(value)
+    prefix, sep, rest = value.partition(":")
+    if sep and prefix in getattr(request, "epcis_extensions", {}):
+        return request.epcis_extensions[prefix] + rest
+    return value
+
+
+# Each vocabulary resource: (the column, how a path value is normalised, the CBV names or None).
+def _vocabularies():
+    from .vocab import BIZ_STEPS, DISPOSITIONS, normalize_biz_step, normalize_disposition
+
+    return {
+        "bizSteps": ("biz_step", normalize_biz_step, BIZ_STEPS),
+        "dispositions": ("disposition", normalize_disposition, DISPOSITIONS),
+        "readPoints": ("read_point", canonical_epc, None),
+        "bizLocations": ("biz_location", canonical_epc, None),
+    }
+
+
+def _vocabulary_list(resource):
+    @epcis_endpoint("GET")
+    def view(request, user, media):
+        column, _normalise, known = _vocabularies()[resource]
+        values = visible_events(user).values_list(column, flat=True)
+        if known is None:
+            return _distinct_members(request, media, values, column)
+        per_page, after = _members_page(request)
+        used = set(values.exclude(**{column: ""}).exclude(**{f"{column}__in": list(known)}).distinct()[:10000])
+        members = sorted(set(known) | used)
+        if after is not None:
+            members = [m for m in members if m > after]
+        return _members_answer(request, media, members[:per_page + 1], per_page)
+
+    view.__name__ = f"epcis_{resource}"
+    return view
+
+
+def _vocabulary_events(resource, user, request, value):
+    column, normalise, _known = _vocabularies()[resource]
+    return visible_events(user).filter(**{column: normalise(_expanded(request, value))})
+
+
+def _vocabulary_item(resource):
+    @epcis_endpoint("GET")
+    def view(request, user, media, value):
+        _only_paging(request)
+        _column, normalise, known = _vocabularies()[resource]
+        if not (known is not None and normalise(_expanded(request, value)) in known) \
+                and not _vocabulary_events(resource, user, request, value).exists():
+            return _not_found(_("Không có “%(value)s” trong %(resource)s mà bạn được xem.")
+                              % {"value": value, "resource": resource})
+        return json_response(collection(["events"]), content_type=media)
+
+    view.__name__ = f"epcis_{resource}_item"
+    return view
+
+
+def _vocabulary_item_events(resource):
+    @epcis_endpoint("GET")
+    def view(request, user, media, value):
+        return _events_answer(request, media, _vocabulary_events(resource, user, request, value))
+
+    view.__name__ = f"epcis_{resource}_events"
+    return view
+
+
+VOCABULARY_VIEWS = {resource: (_vocabulary_list(resource), _vocabulary_item(resource), _vocabulary_item_events(resource))
+                    for resource in ("bizSteps", "dispositions", "readPoints", "bizLocations")}
