@@ -6,7 +6,7 @@ from django.dispatch import receiver
 
 from htxconnect.registry.models import Certification, IPRight, IPUsageGrant, OcopRating, Organization, Product, ProductPhoto
 
-from htxconnect.trace import gs1
+from htxconnect.core import identifiers as gs1
 from htxconnect.trace.epcis.capture import events_declared_in_error
 from htxconnect.trace.models import EPCISEventEPC
 

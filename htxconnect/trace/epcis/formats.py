@@ -13,7 +13,7 @@ import re
 
 from django.utils.translation import gettext as _
 
-from htxconnect.trace import gs1
+from htxconnect.core import identifiers as gs1
 
 EPC_FORMATS = ("No_Preference", "Always_GS1_Digital_Link", "Always_EPC_URN", "Never_Translates")
 AS_CAPTURED = ("No_Preference", "Never_Translates")
