@@ -30,6 +30,5 @@ urlpatterns = [
         path(f"epcis/{resource}/<path:value>", item, name=f"epcis_{resource}_item"),
     )],
     path("epcis/", epcis.root, name="epcis_root"),
-    path("epcis", epcis.root),
     re_path(r"^epcis(?:/(?P<rest>[\s\S]*))?\Z", epcis.not_found, name="epcis_not_found"),
 ]
