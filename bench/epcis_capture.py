@@ -89,7 +89,7 @@ def bench_capture(api: Client, headers: dict, user, docs: int, size: int) -> Non
     start = time.perf_counter()
     for rows, index in prepared:
         with transaction.atomic():
-            store_rows(rows, index)
+            store_rows(rows, index, owner=user)
     plain_s = time.perf_counter() - start
     # And Django's own bulk_create of the same rows, for comparison.
     prepared = []
@@ -131,7 +131,7 @@ def fill(user, n: int) -> None:
         for k, row in enumerate(rows):
             row.record_time = base + timedelta(seconds=(made + k) // 500)
         with transaction.atomic():
-            store_rows(rows, index)
+            store_rows(rows, index, owner=user)
         made += len(rows)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
