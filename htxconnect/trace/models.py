@@ -50,7 +50,7 @@ class CaptureJob(models.Model):
 
 
 class EPCISEvent(models.Model):
-    # Unique per owner, not globally (docs/decisions/0010-epcis-event-id-scope.md): one account can
+    # Unique per owner, not globally (docs/decisions/0011-epcis-event-id-scope.md): one account can
     # neither block another's eventID nor learn that it exists.
     event_id = models.CharField(_("eventID"), max_length=512, db_index=True)
     event_type = models.CharField(_("loại sự kiện"), max_length=255)

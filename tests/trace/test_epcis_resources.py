@@ -174,7 +174,7 @@ def test_malformed_gs1_extensions_are_refused(api):
     assert response.status_code == 406 and "GS1-Extensions" in json.loads(response.content)["detail"]
 
 
-# --- XML is not offered (docs/decisions/0012-epcis-xml-not-yet.md) ------------------------------------------
+# --- XML is not offered (docs/decisions/0013-epcis-xml-not-yet.md) ------------------------------------------
 
 
 def test_xml_capture_is_415_and_xml_only_answers_406_as_problem_json(api):

@@ -348,7 +348,7 @@ class Plan:
 def plan_rows(rows, index, *, owner) -> Plan:
     """Sort rows into new events, error declarations of stored events, duplicates and conflicts.
 
-    eventIDs are scoped to their owner (docs/decisions/0010-epcis-event-id-scope.md): only the
+    eventIDs are scoped to their owner (docs/decisions/0011-epcis-event-id-scope.md): only the
     owner's own events are looked at, so another account's eventID neither blocks nor shows.
     """
     ids = [r.event_id for r in rows]

@@ -1,6 +1,6 @@
 """The CBV 2.0 event hash (`ni:///sha-256;…?ver=CBV2.0`) through GS1's reference implementation.
 
-`epcis-event-hash-generator` (docs/decisions/0011-epcis-event-hash.md) computes the canonical
+`epcis-event-hash-generator` (docs/decisions/0012-epcis-event-hash.md) computes the canonical
 "pre-hash string" of an event (CBV 2.0 §8.9): fixed field order, identifiers as canonical GS1
 Digital Link URIs, CBV values as web URIs, times in UTC to the millisecond, extension fields
 with their namespace IRIs; eventID, recordTime and errorDeclaration are left out. The same
