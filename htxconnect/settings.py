@@ -55,7 +55,6 @@ SITE_URL = env.str("SITE_URL", default="")
 TRUST_X_REAL_IP = env.bool("TRUST_X_REAL_IP", default=False)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -243,7 +243,7 @@ def fresh_device(world, samples) -> dict:
 # Each app adds the builder of its samples here (see tests/world.py), with the keys it provides.
 # Samples are built on first use, so a case only pays for the objects its path names.
 SAMPLES = [
-    ({"org", "product", "certification", "ip", "ocop", "person"}, lambda world, samples: registry_samples(world)),
+    ({"org", "product", "certification", "ip", "ocop", "person", "grant", "membership"}, lambda world, samples: registry_samples(world)),
     ({"gtin", "lot", "lot_code", "run", "link"}, resolver_samples),
     ({"capture", "event", "epc", "query", "subscription"}, trace_samples),
     ({"people", "device"}, accounts_samples),

@@ -5,13 +5,18 @@ from __future__ import annotations
 import json
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from htxconnect.core.identifiers import display_gtin
 
 from . import queries, units
-from .models import Certification, IPRight, IPUsageGrant, Membership, OcopRating, Organization, Person, Product, Sector
+from .models import (
+    Certification, IPRight, IPUsageGrant, Membership, OcopRating, Organization, OrganizationUser, Person, Product,
+    Sector,
+)
 from .validators import normalize_gtin, normalize_tax_code, validate_photo_file
 
 DATE_WIDGET = {"widget": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})}
@@ -243,3 +248,41 @@ class VerifyForm(BootstrapMixin, forms.Form):
 
 def pretty_json(data) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+class LinkUserForm(BootstrapMixin, forms.Form):
+    """An officer lets an existing account act for a cooperative (its manager keeps the profile)."""
+
+    account = forms.CharField(label=_("Tên đăng nhập hoặc e-mail"), max_length=254)
+    role = forms.ChoiceField(label=_("Vai trò"), choices=OrganizationUser.Role.choices,
+                             initial=OrganizationUser.Role.MANAGER)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style()
+
+    def clean_account(self):
+        value = self.cleaned_data["account"].strip()
+        users = list(get_user_model().objects.filter(Q(username__iexact=value) | Q(email__iexact=value))[:2])
+        if not users:
+            raise forms.ValidationError(_("Không có tài khoản nào có tên đăng nhập hoặc e-mail “%(v)s”. "
+                                          "Quản trị viên tạo tài khoản trước, rồi gắn vào đây.") % {"v": value})
+        if len(users) > 1:
+            raise forms.ValidationError(_("“%(v)s” khớp nhiều tài khoản; hãy nhập tên đăng nhập.") % {"v": value})
+        return users[0]
+
+
+class EndMembershipForm(BootstrapMixin, forms.Form):
+    end_date = forms.DateField(label=_("Ngày thôi"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style()
+
+
+class UnverifyForm(BootstrapMixin, forms.Form):
+    reason = forms.CharField(label=_("Lý do bỏ xác minh"), max_length=300)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style()

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from htxconnect.core import audit
-from htxconnect.core.roles import AGENCY_ROLES
+from htxconnect.core.roles import AGENCY_ROLES, COOPERATIVE_ROLES
 
 from . import queries, units
 from .models import (
@@ -223,19 +223,15 @@ def update_organization(*, actor, organization: Organization, sectors=None, **fi
 
 
 @transaction.atomic
-def change_organization_status(*, actor, organization: Organization, status: str,
-                               on: datetime.date | None = None) -> Organization:
-    _check_edit(actor, organization)
-    return _save_changed(organization, "registry.organization.status_changed", actor=actor,
-                         fields={"status": status, "status_changed_on": on or timezone.localdate()})
-
-
-@transaction.atomic
 def link_user_to_organization(*, actor, user, organization: Organization,
                               role: str = OrganizationUser.Role.MANAGER) -> OrganizationUser:
     """Let a user act for an organisation (a cooperative manager keeps its profile)."""
     if actor is not None and not (queries.is_registry_staff(actor) and queries.can_edit_organization(actor, organization)):
         raise PermissionDenied(_("Chỉ cán bộ quản lý địa bàn được gán người dùng cho tổ chức."))
+    if user.role not in COOPERATIVE_ROLES:
+        raise ValidationError(_("Chỉ tài khoản HTX (cán bộ quản lý hoặc thành viên HTX) được gắn với tổ chức; "
+                                "tài khoản “%(name)s” có vai trò “%(role)s”.")
+                              % {"name": user.get_username(), "role": user.get_role_display()})
     link, created = OrganizationUser.objects.update_or_create(user=user, organization=organization, defaults={"role": role})
     queries.forget_managed_organizations(user)
     audit.record("registry.organization.user_linked", obj=organization, actor=actor, agency_id=_audit_agency(actor),
@@ -350,18 +346,6 @@ def update_person(*, actor, person: Person, **fields) -> Person:
         audit.record("registry.person.updated", obj=person, actor=actor, agency_id=_audit_agency(actor),
                      changes=changes)
     return person
-
-
-@transaction.atomic
-def add_membership(*, actor, person: Person, organization: Organization, role: str,
-                   start_date=None, end_date=None) -> Membership:
-    _check_edit(actor, organization)
-    membership = Membership(person=person, organization=organization, role=role, start_date=start_date, end_date=end_date)
-    membership.full_clean()
-    membership.save()
-    audit.record("registry.membership.created", obj=membership, actor=actor, agency_id=_audit_agency(actor),
-                 changes=audit.created(membership))
-    return membership
 
 
 @transaction.atomic

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import ProtectedError
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -14,7 +16,8 @@ from htxconnect.core.permissions import AGENCY_STAFF, COOPERATIVE, OFFICER_OR_AD
 
 from . import forms, queries, services, units
 from .models import (
-    Certification, CertificationStatus, IPRight, Membership, OcopRating, Organization, Person, Product, Sector,
+    Certification, CertificationStatus, IPRight, IPUsageGrant, Membership, OcopRating, Organization, Person, Product,
+    ProductPhoto, Sector,
 )
 
 
@@ -423,3 +426,162 @@ def public_detail(request, pk):
         raise Http404(_("Không có tổ chức này trong danh bạ công khai."))
     ocop = [r for p in org.products.all() for r in p.ocop_ratings.all()]
     return render(request, "registry/public_detail.html", {"org": org, "ocop_ratings": ocop})
+
+
+# --- removing and undoing: each a confirmation page (GET) and one service call (POST) -------------
+
+
+def _confirm(request, *, title, message, back_url, button, danger=True, form=None):
+    return render(request, "registry/confirm.html", {"title": title, "message": message, "back_url": back_url,
+                                                     "button": button, "danger": danger, "form": form})
+
+
+def _tab_url(org, tab):
+    return reverse("registry:organization_detail", args=[org.pk]) + f"?tab={tab}"
+
+
+@requires(COOPERATIVE)
+def product_delete(request, pk):
+    product = get_object_or_404(queries.scope_products(request.user).select_related("producer"), pk=pk)
+    _require_edit(request.user, product.producer)
+    back = _tab_url(product.producer, "products")
+    if request.method == "POST":
+        try:
+            services.delete_product(actor=request.user, product=product)
+        except ProtectedError:
+            # Lots carry printed codes that shoppers still scan: the product must stay behind them.
+            messages.error(request, _("Không xóa được “%(name)s”: sản phẩm đã có lô truy xuất với mã in trên bao bì. "
+                                      "Hãy sửa thông tin sản phẩm thay vì xóa.") % {"name": product.name})
+        else:
+            messages.success(request, _("Đã xóa sản phẩm “%(name)s”.") % {"name": product.name})
+        return redirect(back)
+    return _confirm(request, title=_("Xóa sản phẩm %(name)s?") % {"name": product.name}, back_url=back,
+                    message=_("Sản phẩm, ảnh và xếp hạng OCOP của nó sẽ bị xóa khỏi sổ đăng ký. "
+                              "Việc xóa được ghi vào nhật ký thay đổi."), button=_("Xóa sản phẩm"))
+
+
+@requires(COOPERATIVE)
+@require_POST
+def product_photo_delete(request, pk):
+    photo = get_object_or_404(ProductPhoto.objects.select_related("product__producer"), pk=pk,
+                              product__in=queries.scope_products(request.user))
+    _require_edit(request.user, photo.product.producer)
+    services.delete_product_photo(actor=request.user, photo=photo)
+    messages.success(request, _("Đã xóa ảnh của “%(name)s”.") % {"name": photo.product.name})
+    return redirect(_tab_url(photo.product.producer, "products"))
+
+
+@requires(COOPERATIVE)
+def certification_delete(request, pk):
+    cert = get_object_or_404(Certification.objects.select_related("organization"), pk=pk,
+                             organization__in=queries.scope_organizations(request.user))
+    _require_edit(request.user, cert.organization)
+    back = _tab_url(cert.organization, "certifications")
+    if request.method == "POST":
+        services.delete_certification(actor=request.user, certification=cert)
+        messages.success(request, _("Đã xóa chứng nhận “%(c)s”.") % {"c": cert})
+        return redirect(back)
+    return _confirm(request, title=_("Xóa chứng nhận %(c)s?") % {"c": cert}, back_url=back,
+                    message=_("Chỉ xóa khi nhập nhầm. Chứng nhận hết hạn thì giữ lại: nó vẫn là lịch sử của HTX."),
+                    button=_("Xóa chứng nhận"))
+
+
+@requires(AGENCY_STAFF)
+def ip_grant_revoke(request, pk):
+    grant = get_object_or_404(IPUsageGrant.objects.select_related("ip_right__owner", "grantee"), pk=pk)
+    if not queries.can_view_organization(request.user, grant.ip_right.owner):
+        raise Http404()
+    _require_edit(request.user, grant.ip_right.owner)
+    back = _tab_url(grant.ip_right.owner, "ip")
+    if request.method == "POST":
+        services.revoke_ip_usage(actor=request.user, grant=grant)
+        messages.success(request, _("Đã thu hồi quyền sử dụng của %(org)s.") % {"org": grant.grantee.name})
+        return redirect(back)
+    return _confirm(request, back_url=back, button=_("Thu hồi quyền sử dụng"),
+                    title=_("Thu hồi quyền sử dụng “%(mark)s” của %(org)s?") % {"mark": grant.ip_right.name,
+                                                                               "org": grant.grantee.name},
+                    message=_("Đơn vị này sẽ không còn được ghi là được phép dùng nhãn hiệu trên sản phẩm."))
+
+
+@requires(COOPERATIVE)
+def membership_end(request, pk):
+    membership = get_object_or_404(Membership.objects.select_related("person", "organization"), pk=pk,
+                                   organization__in=queries.scope_organizations(request.user))
+    if not queries.can_see_personal_data(request.user, membership.organization):
+        raise Http404()
+    _require_edit(request.user, membership.organization)
+    back = _tab_url(membership.organization, "people")
+    form = forms.EndMembershipForm(request.POST or None, initial={"end_date": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.end_membership(actor=request.user, membership=membership, end_date=form.cleaned_data["end_date"])
+        except ValidationError as error:
+            forms.apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Đã ghi nhận %(name)s thôi giữ vai trò %(role)s.")
+                             % {"name": membership.person.full_name, "role": membership.get_role_display()})
+            return redirect(back)
+    return _confirm(request, back_url=back, form=form, danger=False, button=_("Ghi nhận"),
+                    title=_("%(name)s thôi giữ vai trò %(role)s") % {"name": membership.person.full_name,
+                                                                     "role": membership.get_role_display()},
+                    message=_("Người này vẫn ở trong danh sách với ngày thôi; dữ liệu cá nhân không bị xóa."))
+
+
+@requires(AGENCY_STAFF)
+def unverify(request, kind, pk):
+    model = VERIFIABLE.get(kind)
+    if model is None:
+        raise Http404()
+    obj = get_object_or_404(model, pk=pk)
+    org = services._organization_of(obj)
+    if not queries.can_view_organization(request.user, org):
+        raise Http404()
+    if not queries.can_verify(request.user, org):
+        raise PermissionDenied(_("Chỉ cán bộ quản lý địa bàn được bỏ xác minh."))
+    back = reverse("registry:organization_detail", args=[org.pk])
+    form = forms.UnverifyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.unverify_record(actor=request.user, obj=obj, reason=form.cleaned_data["reason"])
+        messages.success(request, _("Đã bỏ xác minh “%(obj)s”; hồ sơ trở lại “Tự khai báo”.") % {"obj": obj})
+        return redirect(back)
+    return _confirm(request, back_url=back, form=form, button=_("Bỏ xác minh"),
+                    title=_("Bỏ xác minh “%(obj)s”?") % {"obj": obj},
+                    message=_("Dùng khi phát hiện thông tin đã xác minh không còn đúng. Lý do được ghi vào nhật ký."))
+
+
+# --- accounts acting for an organisation ------------------------------------------------------------
+
+
+@requires(AGENCY_STAFF)
+def organization_users(request, pk):
+    """Who may sign in and act for this cooperative; officers of its province link and unlink accounts."""
+    org = queries.access_organization(request.user, pk)
+    if not queries.can_verify(request.user, org):
+        raise PermissionDenied(_("Chỉ cán bộ quản lý địa bàn được gán tài khoản cho tổ chức."))
+    form = forms.LinkUserForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.cleaned_data["account"]
+        try:
+            services.link_user_to_organization(actor=request.user, user=user, organization=org,
+                                               role=form.cleaned_data["role"])
+        except ValidationError as error:
+            forms.apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Tài khoản %(u)s đã được gắn với %(org)s.") % {"u": user.get_username(),
+                                                                                      "org": org.name})
+            return redirect("registry:organization_users", pk=org.pk)
+    links = org.user_links.select_related("user").order_by("role", "user__username")
+    return render(request, "registry/organization_users.html", {"org": org, "form": form, "links": links})
+
+
+@requires(AGENCY_STAFF)
+@require_POST
+def organization_user_unlink(request, pk, link_pk):
+    org = queries.access_organization(request.user, pk)
+    if not queries.can_verify(request.user, org):
+        raise PermissionDenied(_("Chỉ cán bộ quản lý địa bàn được gỡ tài khoản khỏi tổ chức."))
+    link = get_object_or_404(org.user_links.select_related("user"), pk=link_pk)
+    services.unlink_user_from_organization(actor=request.user, user=link.user, organization=org)
+    messages.success(request, _("Đã gỡ tài khoản %(u)s khỏi %(org)s.") % {"u": link.user.get_username(),
+                                                                         "org": org.name})
+    return redirect("registry:organization_users", pk=org.pk)

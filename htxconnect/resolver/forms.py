@@ -47,6 +47,14 @@ class LotForm(Bootstrap, forms.Form):
         self._style()
 
 
+class LotEditForm(LotForm):
+    """The lot's corrections: everything but the product and the code, which labels carry."""
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        del self.fields["product"], self.fields["code"]
+
+
 class StepForm(Bootstrap, forms.Form):
     """One step of a lot's journey. Built for the chosen step: only that step's fields
     (steps.STEP_FIELDS), its essentials required, prefilled from the lot."""

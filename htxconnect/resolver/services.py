@@ -140,7 +140,9 @@ def _check_lot_code(code: str) -> None:
 
 @transaction.atomic
 def update_lot(*, actor, lot: Lot, **fields) -> Lot:
-    check_record(actor, lot.product.producer)
+    """Correct a lot's dates, quantity, place or visibility; its product and code are printed on labels
+    and stay. Dates shoppers read are the manager's to change, not every member's."""
+    check_manage(actor, lot.product.producer)
     before = audit.snapshot(lot)
     for name in ("production_date", "expiry_date", "quantity", "origin", "is_public"):
         if name in fields:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("trace/lots/", views.lot_list, name="lot_list"),
     path("trace/lots/new/", views.lot_create, name="lot_create"),
     path("trace/lots/<int:pk>/", views.lot_detail, name="lot_detail"),
+    path("trace/lots/<int:pk>/edit/", views.lot_edit, name="lot_edit"),
     path("trace/lots/<int:pk>/step/", views.lot_step, name="lot_step"),
     path("trace/lots/<int:pk>/recall/", views.lot_recall, name="lot_recall"),
     path("trace/lots/<int:pk>/links/new/", views.link_add, name="link_add"),

@@ -323,6 +323,25 @@ def lot_create(request):
 
 
 @requires(COOPERATIVE)
+def lot_edit(request, pk: int):
+    lot = queries.access_lot(request.user, pk)
+    services.check_manage(request.user, lot.product.producer)
+    fields = ("production_date", "expiry_date", "quantity", "origin", "is_public")
+    form = forms.LotEditForm(request.POST or None, user=request.user,
+                             initial={name: getattr(lot, name) for name in fields})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_lot(actor=request.user, lot=lot,
+                                **{name: form.cleaned_data[name] for name in form.changed_data})
+        except ValidationError as exc:
+            forms.add_errors(form, exc)
+        else:
+            messages.success(request, _("Đã sửa lô %(c)s.") % {"c": lot.code})
+            return redirect("resolver:lot_detail", pk=lot.pk)
+    return render(request, "resolver/form.html", {"form": form, "title": _("Sửa lô %(c)s") % {"c": lot.code}})
+
+
+@requires(COOPERATIVE)
 def lot_detail(request, pk: int):
     lot = queries.access_lot(request.user, pk)
     data = {"lot": lot, "can_manage": services.can_manage(request.user, lot.product.producer),

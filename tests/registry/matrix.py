@@ -25,8 +25,9 @@ def registry_samples(world) -> dict:
     person = services.add_person(actor=admin, organization=org, full_name="Người Mẫu")
     # The outsider cooperative's own product: what `coop_outsider` owns, nobody else in the trio.
     services.create_product(actor=admin, producer=world.other_org, name="Xoài")
+    grant = services.grant_ip_usage(actor=admin, ip_right=ip, grantee=org)
     return {"org": org.pk, "product": product.pk, "certification": certification.pk, "ip": ip.pk,
-            "ocop": ocop.pk, "person": person.pk}
+            "ocop": ocop.pk, "person": person.pk, "grant": grant.pk, "membership": person.memberships.get().pk}
 
 
 # Seeing an organisation's pages: home staff, admins, its manager and its member; others 404.
@@ -81,6 +82,20 @@ def registry_matrix() -> dict:
                                        method="post", fresh=fresh_person),
         "registry:person_consent": _case(lambda s: f"/registry/people/{s['person']}/consent/", STAFF_OWN_POST,
                                          method="post", data={"action": "give"}),
+        # Removing and undoing: the confirmation page answers as the POST does (same checks).
+        "registry:product_delete": _case(lambda s: f"/registry/products/{s['product']}/delete/", EDIT),
+        "registry:product_photo_delete": _case(lambda s: f"/registry/photos/{s['photo']}/delete/",
+                                               answers(staff=302, coop_owner=302, coop_teammate=403),
+                                               method="post", fresh=fresh_photo),
+        "registry:certification_delete": _case(lambda s: f"/registry/certifications/{s['certification']}/delete/",
+                                               EDIT),
+        "registry:ip_grant_revoke": _case(lambda s: f"/registry/ip/grants/{s['grant']}/revoke/", STAFF_OWN),
+        "registry:membership_end": _case(lambda s: f"/registry/memberships/{s['membership']}/end/",
+                                         answers(staff=200, coop_owner=200, coop_teammate=404)),
+        "registry:unverify": _case(lambda s: f"/registry/verify/organization/{s['org']}/undo/", STAFF_OWN),
+        "registry:organization_users": _case(lambda s: f"/registry/{s['org']}/users/", STAFF_OWN),
+        "registry:organization_user_unlink": _case(lambda s: f"/registry/{s['org']}/users/{s['user_link']}/unlink/",
+                                                   STAFF_OWN_POST, method="post", fresh=fresh_user_link),
         "registry:public_list": _case("/registry/public/", EVERYONE),
         "registry:public_detail": _case(lambda s: f"/registry/public/{s['org']}/", EVERYONE),
         "api:list_organisations": _case("/api/v1/organisations", API_COOP),
@@ -93,3 +108,33 @@ def fresh_person(world, samples) -> dict:
 
     person = services.add_person(actor=world.people["admin"], organization=world.org, full_name="Người Sẽ Xóa")
     return samples.fresh(person=person.pk)
+
+
+def fresh_photo(world, samples) -> dict:
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from htxconnect.registry import services
+    from htxconnect.registry.models import Product
+
+    buffer = BytesIO()
+    Image.new("RGB", (4, 4), "green").save(buffer, "PNG")
+    photo = services.add_product_photo(actor=world.people["admin"], product=Product.objects.get(pk=samples["product"]),
+                                       image=SimpleUploadedFile("oi.png", buffer.getvalue(), "image/png"))
+    return samples.fresh(photo=photo.pk)
+
+
+def fresh_user_link(world, samples) -> dict:
+    """A cooperative account linked to the sample organisation, for each person to unlink."""
+    import uuid
+
+    from htxconnect.core.roles import Role
+    from htxconnect.registry import services
+    from tests.conftest import make_user
+
+    user = make_user(f"u_link_{uuid.uuid4().hex[:8]}", Role.COOP_MEMBER)
+    link = services.link_user_to_organization(actor=world.people["admin"], user=user, organization=world.org,
+                                              role="member")
+    return samples.fresh(user_link=link.pk)

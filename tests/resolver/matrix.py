@@ -67,6 +67,7 @@ def resolver_matrix() -> dict:
         "resolver:lot_detail": _case(lambda s: f"/trace/lots/{s['lot']}/", VIEW),
         "resolver:lot_step": _case(lambda s: f"/trace/lots/{s['lot']}/step/", RECORD),
         "resolver:lot_recall": _case(lambda s: f"/trace/lots/{s['lot']}/recall/", EDIT),
+        "resolver:lot_edit": _case(lambda s: f"/trace/lots/{s['lot']}/edit/", EDIT),
         "resolver:link_add": _case(lambda s: f"/trace/lots/{s['lot']}/links/new/", EDIT),
         "resolver:print_create": _case(lambda s: f"/trace/lots/{s['lot']}/labels/new/", RECORD),
         "resolver:lot_export": _case(lambda s: f"/trace/lots/{s['lot']}/export.json", VIEW),
