@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "htxconnect.accounts",
     "htxconnect.registry",
     "htxconnect.programs",
+    "htxconnect.events",
     "htxconnect.trace",
     "htxconnect.resolver",
     "htxconnect.api",

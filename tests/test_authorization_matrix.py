@@ -116,6 +116,10 @@ from tests.programs.matrix import programs_matrix  # noqa: E402
 
 MATRIX.update(programs_matrix())
 
+from tests.events.matrix import events_matrix, events_samples  # noqa: E402
+
+MATRIX.update(events_matrix())
+
 # --- trace: EPCIS 2.0 repository (machine API: 401 rather than a login redirect) ---
 # Events, captures, queries and subscriptions belong to the user who sent them (coop_manager here);
 # administrators read every event and capture; queries and subscriptions are their owner's alone.
@@ -249,6 +253,7 @@ SAMPLES = [
     ({"people", "device"}, accounts_samples),
     ({"import_job"}, lambda world, samples: fresh_import_job(world, samples)),
     ({"checked_import_job"}, checked_import_job),
+    ({"published_event", "draft_event", "registration", "ticket"}, events_samples),
 ]
 
 

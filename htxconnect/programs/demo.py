@@ -177,10 +177,8 @@ def load_an_giang() -> dict:
     for name, title in AG_COLLECTIVE_MARKS:
         _support(program, _org(name), SupportKind.COLLECTIVE_MARK_FEE, title, D(2020, 7, 9), AG_UNDATED,
                  group=ip_group, amount_state=2_500_000, agency=dost)
-    centre = _org("Trung tâm Ứng dụng tiến bộ khoa học và công nghệ tỉnh An Giang")
-    for topic in AG_SESSIONS:
-        _support(program, centre, SupportKind.SUPPLY_DEMAND, f"Buổi kết nối cung cầu: {topic}", D(2020, 7, 9),
-                 AG_UNDATED + " Tổ chức tại Trung tâm.", group=program.groups.get(number=2), agency=dost)
+    # The 03 supply–demand sessions (AG_SESSIONS) are events: the events app's demo records them and
+    # the "supply_demand_sessions" indicator counts them there.
 
     policy = Policy.objects.filter(agency=dost, number="71/2019/QĐ-UBND").first()
     if policy is None:

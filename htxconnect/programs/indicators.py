@@ -5,6 +5,11 @@ Indicators read one "source" (supports of the program, loans of the program, usa
 mark). `measure(targets)` runs ONE aggregate query per source, with one filtered aggregate per
 target, so a program page costs the same number of queries whatever the number of targets.
 `records(target)` lists the records behind the number (the page each figure links to).
+
+Apps above programs (events) add their own sources and indicators without programs importing
+them: `register_source(name, base, records)` then `@indicator(code, …, source=name)` in their
+AppConfig.ready(). Registering a code again replaces it: the events app makes attendance the
+source of "training_person_times" and its events the source of "supply_demand_sessions".
 """
 
 from __future__ import annotations
@@ -81,6 +86,13 @@ SOURCES: dict[str, Callable[[int], QuerySet]] = {
 }
 
 INDICATORS: dict[str, Indicator] = {}
+
+
+def register_source(name: str, base: Callable[[int], QuerySet], records: Callable[[Target], list[Record]]) -> None:
+    """Add a source of records: base(program id) → the queryset indicators over it aggregate, and
+    records(target) → the rows behind a figure."""
+    SOURCES[name] = base
+    RECORDS[name] = records
 
 
 def indicator(code: str, label, unit, source: str, check_params=_check_kinds):

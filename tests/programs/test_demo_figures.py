@@ -15,6 +15,7 @@ from htxconnect.registry.models import IPUsageGrant
 @pytest.fixture
 def seeded(db, settings, tmp_path):
     from htxconnect.accounts import demo as accounts_demo
+    from htxconnect.events import demo as events_demo
     from htxconnect.registry import demo as registry_demo
 
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -22,6 +23,7 @@ def seeded(db, settings, tmp_path):
     accounts_demo.load(out)
     registry_demo.load_seed(out)
     demo.load(out)
+    events_demo.load(out)  # the supply–demand sessions and the trainings are events
     return {p.name: p for p in Program.objects.all()}
 
 
@@ -75,7 +77,8 @@ def check_an_giang_2019_2020_plan(seeded):
     fees = queries.supports_of_kind(program, "collective_mark_fee")
     assert sorted((s.organization.name, s.amount_state) for s in fees) == [
         ("HTX Nông sản An toàn Kiến An - Chợ Mới", 2_500_000), ("HTX Sản xuất GAP Bình Phước Xuân", 2_500_000)]
-    assert two_digits(kinds(program)["supply_demand"].records) == "03"
+    assert "supply_demand" not in kinds(program)  # sessions are events now, not supports
+    assert two_digits(program.events.filter(kind="supply_demand").count()) == "03"
     workshops = Target.objects.select_related("plan").get(plan__program=program, indicator="supply_demand_sessions")
     assert (workshops.plan.year, workshops.value, workshops.unit) == (2020, 4, "buổi")
     assert indicators.measure([workshops])[workshops.pk] == 3
@@ -91,12 +94,38 @@ def check_decision_71_review_of_binh_thanh(seeded):
     assert evaluation.status == eligibility.ELIGIBLE and len(evaluation.results) == 3
 
 
+def check_events_from_the_seeds(seeded):
+    """An Giang's 2019 workshop (90 delegates, about 50 from businesses and cooperatives), its 03
+    supply–demand sessions with their topics, and Bình Dương's 150 person-times target met in one
+    year and missed in another, all counted from attendance."""
+    from htxconnect.events import demo as events_demo
+    from htxconnect.events import queries as event_queries
+    from htxconnect.events.models import Event
+
+    workshop = Event.objects.get(title=events_demo.AG_WORKSHOP)
+    counts = event_queries.event_counts(workshop)
+    assert (workshop.starts_on.year, counts.confirmed, counts.person_times) == (2019, 90, 90)
+    assert workshop.registrations.filter(organization_name__startswith="Doanh nghiệp/HTX").count() == 50
+    assert "khoảng 50" in workshop.note and "không nêu" in workshop.note
+    ag = seeded[demo.AG_NAME]
+    assert sorted(e.description for e in ag.events.filter(kind="supply_demand")) == sorted(
+        f"Chủ đề: {t}." for t in demo.AG_SESSIONS)
+    bd = seeded[demo.BD_2021_NAME]
+    targets = {t.plan.year: t for t in Target.objects.filter(plan__program=bd, indicator="training_person_times")
+               .select_related("plan")}
+    values = {year: indicators.measure([t])[t.pk] for year, t in targets.items()}
+    assert values[2024] >= 150 > values[2025] > 0
+    unique = indicators.INDICATORS["attendance_unique_people"]
+    assert values[2024] == 160 and sum(r.value for r in unique.records(targets[2024])) < 160 + 1
+
+
 def test_seed_figures(seeded):
     """One load of the demo (it is slow), every section checked."""
     check_binh_duong_2016_2020_results(seeded)
     check_binh_duong_2021_2025_program(seeded)
     check_an_giang_2019_2020_plan(seeded)
     check_decision_71_review_of_binh_thanh(seeded)
+    check_events_from_the_seeds(seeded)
 
 
 def test_demo_is_idempotent(seeded):

@@ -31,7 +31,9 @@ def actual(t):
 def test_registry_has_a_documented_rule_for_each_indicator():
     assert set(indicators.INDICATORS) == {"orgs_supported", "supports_count", "support_amount_state",
                                           "training_person_times", "supply_demand_sessions", "loan_amount",
-                                          "loan_borrowers", "mark_usage_grants"}
+                                          "loan_borrowers", "mark_usage_grants",
+                                          # registered by the events app (attendance as the source)
+                                          "attendance_person_times", "attendance_unique_people"}
     assert all(len(i.doc) > 60 for i in indicators.INDICATORS.values())
 
 
@@ -62,22 +64,16 @@ def test_supports_count_and_state_amount(world):
 
 
 @pytest.mark.django_db
-def test_training_counts_person_times(world):
+def test_training_and_sessions_are_counted_by_the_events_app_not_from_supports(world):
+    """The events app registers both indicators over its attendance and its events
+    (tests/events/test_indicators.py); a support's participant count is no longer a second source."""
     t = target(world, "training_person_times", value=150, group=2)
+    sessions = target(world, "supply_demand_sessions", value=4)
     support(world, "training", participants=60)
-    support(world, "training", participants=45)  # same cooperative's members again: person-times add up
-    support(world, "training")  # no count recorded: adds nothing
-    support(world, "ecommerce", participants=99)
-    assert actual(t) == 105
-    assert sum(r.value for r in indicators.INDICATORS["training_person_times"].records(t)) == 105
-
-
-@pytest.mark.django_db
-def test_supply_demand_sessions(world):
-    t = target(world, "supply_demand_sessions", value=4)
-    for _ in range(3):
-        support(world, "supply_demand")
-    assert actual(t) == 3
+    support(world, "supply_demand")
+    assert (actual(t), actual(sessions)) == (0, 0)
+    assert (indicators.INDICATORS["training_person_times"].source,
+            indicators.INDICATORS["supply_demand_sessions"].source) == ("attendances", "events")
 
 
 @pytest.mark.django_db
@@ -162,6 +158,8 @@ def test_program_page_query_count_does_not_depend_on_targets(world, clients, dja
     target(world, "loan_amount")
     target(world, "loan_borrowers")  # one target of each source: at most one aggregate query per source
     target(world, "mark_usage_grants", params={"mark": "An Giang"})
+    target(world, "training_person_times", group=2)
+    target(world, "supply_demand_sessions")
     support(world, "barcode")
     client = clients["officer"]
     url = f"/programs/{world['program'].pk}/"
@@ -171,6 +169,7 @@ def test_program_page_query_count_does_not_depend_on_targets(world, clients, dja
     for i in range(30):
         target(world, "orgs_supported", params={"kinds": ["iso"]}, group=i % 3)
         target(world, "training_person_times", group=2, plan=plan_2026)
+        target(world, "supply_demand_sessions", plan=plan_2026)
         target(world, "loan_borrowers", plan=plan_2026)
         target(world, "mark_usage_grants", params={"mark": f"M{i}"}, plan=plan_2026)
     with CaptureQueriesContext(connection) as many:

@@ -1,0 +1,30 @@
+"""Audit action types of the events app: events, registrations, check-ins, supply–demand meetings.
+
+Written in the format of the audit registry (core.audit.action); until that registry is on main,
+`action` falls back to the plain dotted code so the services already name their actions here.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+try:
+    from htxconnect.core.audit import action
+except ImportError:  # the audit registry has not landed yet: the code itself is the action
+    def action(code: str, label) -> str:  # noqa: ARG001 - same signature as core.audit.action
+        return code
+
+EVENT_CREATED = action("events.event.created", _("Tạo sự kiện"))
+EVENT_UPDATED = action("events.event.updated", _("Sửa sự kiện"))
+EVENT_PUBLISHED = action("events.event.published", _("Công bố sự kiện"))
+EVENT_CLOSED = action("events.event.closed", _("Kết thúc sự kiện"))
+EVENT_CANCELLED = action("events.event.cancelled", _("Hủy sự kiện"))
+SESSION_ADDED = action("events.session.added", _("Thêm buổi của sự kiện"))
+MATERIAL_ADDED = action("events.material.added", _("Thêm tài liệu sự kiện"))
+REGISTRATION_CREATED = action("events.registration.created", _("Đăng ký tham dự"))
+REGISTRATION_WAITLISTED = action("events.registration.waitlisted", _("Đăng ký vào danh sách chờ"))
+REGISTRATION_PROMOTED = action("events.registration.promoted", _("Chuyển từ danh sách chờ sang chính thức"))
+REGISTRATION_CANCELLED = action("events.registration.cancelled", _("Hủy đăng ký tham dự"))
+REGISTRATIONS_IMPORTED = action("events.registration.imported", _("Nhập danh sách đăng ký từ Excel"))
+TICKET_REISSUED = action("events.registration.ticket_reissued", _("Cấp lại vé"))
+CHECKED_IN = action("events.attendance.checked_in", _("Điểm danh"))
+CHECKIN_CONFLICT = action("events.attendance.conflict", _("Điểm danh trùng từ thiết bị khác"))
+MEETING_RECORDED = action("events.meeting.recorded", _("Ghi nhận kết nối cung cầu"))
