@@ -13,6 +13,7 @@ cp node_modules/bootstrap-icons/font/bootstrap-icons.min.css "$out/bootstrap-ico
 cp node_modules/bootstrap-icons/font/fonts/bootstrap-icons.woff2 node_modules/bootstrap-icons/font/fonts/bootstrap-icons.woff "$out/bootstrap-icons/fonts/"
 cp node_modules/htmx.org/dist/htmx.min.js "$out/htmx/"
 # Check-in page (events): camera QR reading (ES module + its worker) and the offline queue in IndexedDB.
-cp node_modules/qr-scanner/qr-scanner.min.js node_modules/qr-scanner/qr-scanner-worker.min.js "$out/qr-scanner/"
+cp node_modules/qr-scanner/qr-scanner.min.js node_modules/qr-scanner/qr-scanner.min.js.map node_modules/qr-scanner/qr-scanner-worker.min.js \
+   node_modules/qr-scanner/qr-scanner-worker.min.js.map "$out/qr-scanner/"
 cp node_modules/idb-keyval/dist/index.js "$out/idb-keyval/idb-keyval.js"
 echo "Front-end assets copied to $out"

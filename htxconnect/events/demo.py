@@ -141,7 +141,7 @@ def load_upcoming() -> list[Event]:
         "Tập huấn thương mại điện tử và livestream bán nông sản (dữ liệu trình diễn)", agency=dost,
         kind=EventKind.COURSE, program=program, group=program.groups.get(number=3), starts_on=start,
         ends_on=start + datetime.timedelta(days=1), province_code="79", ward_code="25813",
-        venue="Hội trường Liên minh HTX, phường Bến Cát", capacity=40,
+        venue="Hội trường Liên minh HTX", capacity=40,
         audience="Cán bộ, thành viên HTX", description="Hai buổi: chụp ảnh, viết nội dung; bán hàng trực tuyến, livestream.",
         note="Sự kiện trình diễn để thử đăng ký, vé QR và điểm danh.")
     if created:
