@@ -71,7 +71,7 @@ lock: install
 
 check-deploy: install
 	DJANGO_ENV=production SECRET_KEY=check-deploy-$$(head -c 32 /dev/urandom | base64 | tr -dc a-zA-Z0-9) \
-	  ALLOWED_HOSTS=htx.example.vn $(PY) manage.py check --deploy --fail-level WARNING
+	  ALLOWED_HOSTS=htx.example.vn REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} $(PY) manage.py check --deploy --fail-level WARNING
 
 clean:
 	rm -rf $(VENV) var htxconnect/static/vendor node_modules db.sqlite3*

@@ -26,7 +26,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -35,6 +35,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from htxconnect.core.permissions import ADMIN, LEADER_OR_ADMIN, SIGNED_IN, is_staff_role, public, requires
+from htxconnect.core.redirects import safe_next
 from htxconnect.core.request_context import client_ip_from
 
 from . import forms, queries, services, throttle
@@ -55,11 +56,7 @@ MARKER_MAX_AGE = 30 * 24 * 3600
 
 
 def _safe_next(request, default: str = "") -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
-        return target
-    return default or reverse(settings.LOGIN_REDIRECT_URL)
+    return safe_next(request, default or reverse(settings.LOGIN_REDIRECT_URL))
 
 
 def _with_next(url_name: str, next_url: str) -> str:

@@ -5,7 +5,7 @@ import logging
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
@@ -14,6 +14,7 @@ from django.views.i18n import set_language as django_set_language
 from . import queries
 from .forms import AuditFilterForm
 from .permissions import LEADER_OR_ADMIN, PUBLIC, public, requires, sees_all_agencies  # noqa: F401
+from .redirects import is_safe_target
 
 security_log = logging.getLogger("htxconnect.security")
 
@@ -90,9 +91,8 @@ def server_error(request):
 def csrf_failure(request, reason=""):
     security_log.warning("CSRF failure: path=%s reason=%s", request.path, reason)
     referer = request.headers.get("Referer", "")
-    safe = url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure())
-    return render(request, "errors/403_csrf.html", {"back_url": referer if safe else ""}, status=403)
+    back_url = referer if is_safe_target(request, referer) else ""
+    return render(request, "errors/403_csrf.html", {"back_url": back_url}, status=403)
 
 
 def _plain_response(body, status):

@@ -9,9 +9,10 @@ import io
 
 from django.db.models import Prefetch
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
+
+from htxconnect.core.spreadsheet import text_cell
 
 from .importer import columns as C
 from .models import Certification, Organization, Product, Sector
@@ -29,7 +30,7 @@ def _header(ws, sheet: C.Sheet) -> None:
     cells = []
     for index, column in enumerate(sheet.columns, start=1):
         ws.column_dimensions[get_column_letter(index)].width = column.width
-        cell = WriteOnlyCell(ws, value=column.title)
+        cell = text_cell(ws, column.title)
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
         cells.append(cell)
     ws.append(cells)
@@ -49,11 +50,13 @@ def _cells(ws, sheet: C.Sheet, values: dict) -> list:
             value = "; ".join(value)
         elif column.kind == C.MONTHS:
             value = ",".join(str(m) for m in value)
-        cell = WriteOnlyCell(ws, value=value)
+        # Text is written as text, never as a formula (core.spreadsheet: formula injection).
         if isinstance(value, datetime.date):
-            cell.number_format = "DD/MM/YYYY"
+            cell = text_cell(ws, value, number_format="DD/MM/YYYY")
         elif isinstance(value, str):
-            cell.number_format = "@"
+            cell = text_cell(ws, value, number_format="@")
+        else:
+            cell = text_cell(ws, value)
         row.append(cell)
     return row
 

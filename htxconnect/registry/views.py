@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from htxconnect.core.permissions import AGENCY_STAFF, COOPERATIVE, OFFICER_OR_ADMIN, public, requires
+from htxconnect.core.redirects import redirect_next
 
 from . import forms, queries, services, units
 from .models import (
@@ -303,7 +304,7 @@ def verify(request, kind, pk):
             messages.success(request, _("Đã xác minh “%(obj)s”.") % {"obj": obj})
     else:
         messages.error(request, _("Ghi rõ tài liệu dùng để xác minh (số, ngày, cơ quan cấp)."))
-    return redirect(request.POST.get("next") or reverse("registry:organization_detail", args=[org.pk]))
+    return redirect_next(request, reverse("registry:organization_detail", args=[org.pk]))
 
 
 # --- people and personal data -------------------------------------------------------------------

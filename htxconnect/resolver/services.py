@@ -172,6 +172,7 @@ def recall_lot(*, actor, lot: Lot, reason: str, return_to: str = "", hotline: st
             % {"v": hotline}
     if errors:
         raise ValidationError(errors)
+    # Locked for the same reason as in cancel_recall: the transition is decided on the current row.
     lot = Lot.objects.select_for_update().get(pk=lot.pk)
     before = audit.snapshot(lot)
     lot.recalled_at = lot.recalled_at or timezone.now()
@@ -187,6 +188,12 @@ def recall_lot(*, actor, lot: Lot, reason: str, return_to: str = "", hotline: st
 @transaction.atomic
 def cancel_recall(*, actor, lot: Lot) -> Lot:
     check_manage(actor, lot.product.producer)
+    # Lock the row and decide on its current state, not on the caller's copy: two officers
+    # cancelling at once, or a cancel racing a new recall, must not both act on a stale
+    # "recalled" and log a cancellation that did not happen (or undo a recall just made).
+    lot = Lot.objects.select_for_update().select_related("product").get(pk=lot.pk)
+    if lot.recalled_at is None:
+        return lot  # already cancelled: nothing changes, nothing is logged
     before = audit.snapshot(lot)
     lot.recalled_at = None
     lot.recall_reason = lot.recall_return_to = lot.recall_hotline = ""

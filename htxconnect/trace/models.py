@@ -38,6 +38,8 @@ class CaptureJob(models.Model):
     document = models.JSONField(null=True, blank=True)
     # Capture options a queued job must remember: {"public": bool, "organization_id": int|None}.
     options = models.JSONField(default=dict, blank=True)
+    # When a worker claimed the queued job (see capture.claim_queued_capture); null until then.
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

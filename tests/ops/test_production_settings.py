@@ -21,10 +21,19 @@ def run_production(args, tmp_path, **extra_env):
 
 
 def test_check_deploy_prints_no_warning(tmp_path):
-    result = run_production(["check", "--deploy", "--fail-level", "WARNING"], tmp_path)
+    # A shared cache is required in production (htx.E001); the check does not connect to it.
+    result = run_production(["check", "--deploy", "--fail-level", "WARNING"], tmp_path,
+                            REDIS_URL="redis://127.0.0.1:6379/0")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
     assert "WARNING" not in result.stdout + result.stderr
+
+
+def test_check_deploy_fails_with_a_per_process_cache(tmp_path):
+    """Without REDIS_URL the cache is local memory: throttling and purges per process → error."""
+    result = run_production(["check", "--deploy"], tmp_path)
+    assert result.returncode != 0
+    assert "htx.E001" in result.stderr and "login throttling" in result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):

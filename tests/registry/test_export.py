@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime
 import io
+import zipfile
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from htxconnect.registry import services
 from htxconnect.registry.importer import analysis, commit as commit_mod, pipeline
@@ -134,3 +135,50 @@ def test_export_round_trip_into_an_empty_registry_recreates_it(clients, registry
     assert Organization.objects.get(name="HTX Ổi Thanh Kiên").address_as_written == ""
     assert Product.objects.get(name="Bưởi da xanh").gtin == "0" + GTIN_OK
     assert Certification.objects.get().product.name == "Bưởi da xanh"
+
+
+FORMULA_NAME = '=HYPERLINK("https://evil.example/","Xem")'
+
+
+def test_exported_text_that_looks_like_a_formula_is_written_as_text(clients, users, tmp_path):
+    """OWASP CSV injection: =, +, -, @ starting a value never become a formula in the export, and
+    the export imports back with the same text (the importer reads the text as text)."""
+    org = services.create_organization(actor=None, name=FORMULA_NAME, province_code="79", street="-1 Ấp Đông")
+    services.create_product(actor=None, producer=org, name="@SUM(1+1)", description="=1+2", category="fruit")
+    content = clients["admin"].get(ORGS + "?include=all").content
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        sheets = [archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
+    assert sheets and all("<f>" not in xml and "<f " not in xml for xml in sheets)
+    wb = load_workbook(io.BytesIO(content))
+    cells = {c.value: c for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+    for text in (FORMULA_NAME, "@SUM(1+1)", "=1+2"):
+        assert cells[text].data_type == "s" and cells[text].quotePrefix, text
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(content)
+    preview = pipeline.preview_file(path, actor=users["admin"])
+    assert analysis.all_errors(preview) == []
+    commit_mod.commit(preview, actor=users["admin"])
+    assert Organization.objects.filter(name=FORMULA_NAME).count() == 1
+    product = Product.objects.get(producer__name=FORMULA_NAME)
+    assert product.name == "@SUM(1+1)" and product.description == "=1+2"
+
+
+def test_importer_reads_formula_like_text_as_text(users, tmp_path):
+    """A text cell "=1+2" (typed with a leading apostrophe in Excel) is a value, not a formula."""
+    from htxconnect.core.spreadsheet import set_text
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = C.ORGANIZATIONS.title
+    for i, title in enumerate(c.title for c in C.ORGANIZATIONS.columns):
+        ws.cell(row=1, column=i + 1, value=title)
+    name_col = [c.key for c in C.ORGANIZATIONS.columns].index("name") + 1
+    province_col = [c.key for c in C.ORGANIZATIONS.columns].index("province_code") + 1
+    set_text(ws, 2, name_col, "=1+2")
+    set_text(ws, 2, province_col, "79")
+    path = tmp_path / "text.xlsx"
+    wb.save(path)
+    preview = pipeline.preview_file(path, actor=users["admin"])
+    assert analysis.all_errors(preview) == []
+    commit_mod.commit(preview, actor=users["admin"])
+    assert Organization.objects.get(name="=1+2").province_code == "79"

@@ -148,3 +148,29 @@ def test_create_lot_and_recall_and_links_through_pages(clients, product):
 def test_prefix_demo_flag(coop):
     row = services.register_company_prefix(actor=None, organization=coop, prefix="893999909", is_demo=True)
     assert str(row) == "893999909 (demo)" and CompanyPrefix.objects.get().is_demo
+
+
+def test_cancel_recall_acts_on_the_locked_row_once(lot, users):
+    """Two officers cancel the same recall from pages loaded before either acted: the second
+    cancel sees the current row (locked), changes nothing and logs nothing."""
+    services.recall_lot(actor=users["officer"], lot=lot, reason="Nhiễm khuẩn")
+    lot.refresh_from_db()
+    first_copy, second_copy = Lot.objects.get(pk=lot.pk), Lot.objects.get(pk=lot.pk)
+    services.cancel_recall(actor=users["officer"], lot=first_copy)
+    result = services.cancel_recall(actor=users["coop_manager"], lot=second_copy)
+    assert result.recalled_at is None
+    assert AuditEntry.objects.filter(action="resolver.lot.recall_cancelled").count() == 1
+
+
+def test_cancel_recall_locks_the_row(lot, users):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    services.recall_lot(actor=users["officer"], lot=lot, reason="Nhiễm khuẩn")
+    with CaptureQueriesContext(connection) as ctx:
+        services.cancel_recall(actor=users["officer"], lot=lot)
+    selects = [q["sql"] for q in ctx.captured_queries if '"resolver_lot"' in q["sql"] and "SELECT" in q["sql"]]
+    if connection.features.has_select_for_update:  # PostgreSQL; SQLite locks the whole database instead
+        assert any("FOR UPDATE" in sql for sql in selects)
+    else:
+        assert selects  # the current row is read again inside the transaction

@@ -11,6 +11,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from htxconnect.core.spreadsheet import set_text
+
 from ..models import Sector
 from . import columns as C
 
@@ -43,7 +45,7 @@ def _lists_sheet(wb) -> dict[str, str]:
                 continue
             ws.cell(row=1, column=col, value=column.header).font = Font(bold=True)
             for i, (_code, label) in enumerate(column.choices, start=2):
-                ws.cell(row=i, column=col, value=label)
+                set_text(ws, i, col, label)
             letter = get_column_letter(col)
             ranges[column.key] = f"{quote_sheetname(C.LISTS_TITLE)}!${letter}$2:${letter}${len(column.choices) + 1}"
             ws.column_dimensions[letter].width = 30
@@ -51,8 +53,8 @@ def _lists_sheet(wb) -> dict[str, str]:
     ws.cell(row=1, column=col, value="Lĩnh vực (tên)").font = Font(bold=True)
     ws.cell(row=1, column=col + 1, value="Lĩnh vực (mã)").font = Font(bold=True)
     for i, sector in enumerate(Sector.objects.all(), start=2):
-        ws.cell(row=i, column=col, value=sector.name)
-        ws.cell(row=i, column=col + 1, value=sector.code)
+        set_text(ws, i, col, sector.name)
+        set_text(ws, i, col + 1, sector.code)
     ws.column_dimensions[get_column_letter(col)].width = 30
     ws.column_dimensions[get_column_letter(col + 1)].width = 20
     return ranges
@@ -114,7 +116,7 @@ def _instructions(ws) -> None:
             lines.append((column.header, "Có" if column.required else "", help_text, column.example))
     for r, values in enumerate(lines, start=1):
         for c, value in enumerate(values, start=1):
-            cell = ws.cell(row=r, column=c, value=value)
+            cell = set_text(ws, r, c, value)  # an example such as "+84…" stays text
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         if values[0].startswith("Trang “") or values[0] in ("Cột", "Cách dùng") or r == 1:
             ws.cell(row=r, column=1).font = Font(bold=True, size=14 if r == 1 else 11)

@@ -607,11 +607,23 @@ def receive_document(document, *, user, error_behaviour: str = CaptureJob.ErrorB
     return run_capture(job, document, user=user, public=public, organization_id=organization_id)
 
 
+def claim_queued_capture(job_id: str) -> bool:
+    """Claim a waiting job for this worker; False when another worker (or a retry) has it.
+
+    The task can be delivered twice (a retry, two workers on one queue): the conditional update
+    is the claim. Only the worker whose UPDATE changed the row runs the job, so a document is
+    never stored twice. A worker that dies after claiming leaves the job "running" with its
+    claim time, for an operator to see, rather than letting a second worker guess it is dead."""
+    claimed = CaptureJob.objects.filter(pk=job_id, status=CaptureJob.Status.RUNNING, claimed_at__isnull=True,
+                                        document__isnull=False).update(claimed_at=timezone.now())
+    return claimed == 1
+
+
 def run_queued_capture(job_id: str) -> CaptureJob | None:
     """The task's body: claim the waiting job (once) and run it."""
-    job = CaptureJob.objects.select_related("created_by").filter(pk=job_id).first()
-    if job is None or job.status != CaptureJob.Status.RUNNING or job.document is None:
-        return job
+    if not claim_queued_capture(job_id):
+        return CaptureJob.objects.filter(pk=job_id).first()
+    job = CaptureJob.objects.select_related("created_by").get(pk=job_id)
     options = job.options or {}
     return run_capture(job, job.document, user=job.created_by, public=bool(options.get("public")),
                        organization_id=options.get("organization_id"))
