@@ -262,8 +262,7 @@ EPCIS_WEBHOOK_ALLOW_PRIVATE = env.bool("EPCIS_WEBHOOK_ALLOW_PRIVATE", default=Fa
 GS1_COMPANY_PREFIXES = env.list("GS1_COMPANY_PREFIXES", default=[])
 REGISTRY_IMPORT_MAX_BYTES = env.int("REGISTRY_IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
 EPCIS_WEBHOOK_RETRY_DELAYS = env.list("EPCIS_WEBHOOK_RETRY_DELAYS", cast=float, default=[10, 60, 300, 1800])
-# Public scan page: shared-cache lifetime (nginx), Django page-cache bound, scans buffered per flush.
+# Public scan page: shared-cache lifetime (nginx), Django page-cache bound.
 # 3 s of s-maxage: a change is visible through nginx within 5 s even counting the background refresh.
 SCAN_PAGE_S_MAXAGE = env.int("SCAN_PAGE_S_MAXAGE", default=3)
 SCAN_PAGE_CACHE_SECONDS = env.int("SCAN_PAGE_CACHE_SECONDS", default=300)
-SCAN_FLUSH_EVERY = env.int("SCAN_FLUSH_EVERY", default=50)

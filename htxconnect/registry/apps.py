@@ -11,3 +11,9 @@ class RegistryConfig(AppConfig):
         from .dashboard import registry_home_cards
 
         register_home_cards(registry_home_cards)
+
+        from htxconnect.core import periodic
+
+        from .tasks import run_expiry_reminders
+
+        periodic.register("expiry_reminders", run_expiry_reminders, period="day")

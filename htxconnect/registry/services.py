@@ -428,19 +428,28 @@ def erase_person(*, actor, person: Person) -> Person:
 
 
 @transaction.atomic
-def create_product(*, actor, producer: Organization, **fields) -> Product:
+def create_product(*, actor, producer: Organization, photo=None, **fields) -> Product:
+    """A new product, with its first photo when `photo` is given: one transaction, so a photo
+    that fails its check leaves no product behind."""
     _check_edit(actor, producer)
     product = Product(producer=producer)
     _apply(product, fields)
-    return _save_new(product, "registry.product.created", actor=actor)
+    product = _save_new(product, "registry.product.created", actor=actor)
+    if photo:
+        add_product_photo(actor=actor, product=product, image=photo)
+    return product
 
 
 @transaction.atomic
-def update_product(*, actor, product: Product, **fields) -> Product:
+def update_product(*, actor, product: Product, photo=None, **fields) -> Product:
+    """Change a product and add `photo` to it in one transaction (all or nothing)."""
     _check_edit(actor, product.producer)
     if "producer" in fields and fields["producer"] != product.producer:
         _check_edit(actor, fields["producer"])
-    return _save_changed(product, "registry.product.updated", actor=actor, fields=fields)
+    product = _save_changed(product, "registry.product.updated", actor=actor, fields=fields)
+    if photo:
+        add_product_photo(actor=actor, product=product, image=photo)
+    return product
 
 
 @transaction.atomic
@@ -564,12 +573,16 @@ def update_ocop_rating(*, actor, rating: OcopRating, **fields) -> OcopRating:
 # --- Reminders ---------------------------------------------------------------------------------------
 
 
+# durable: the claim must be committed before the mail goes out. Inside a caller's transaction
+# a later rollback would undo the claim of a reminder already sent, and it would be sent again.
+@transaction.atomic(durable=True)
 def mark_expiry_reminder_sent(*, certification_ids: list[int], on: datetime.date) -> int:
     """Claim the reminders atomically so two workers never send the same one twice."""
     return Certification.objects.filter(pk__in=certification_ids, expiry_reminder_sent_on__isnull=True).update(
         expiry_reminder_sent_on=on)
 
 
+@transaction.atomic(durable=True)  # see mark_expiry_reminder_sent
 def mark_ocop_reminder_sent(*, rating_ids: list[int], on: datetime.date) -> int:
     """Claim OCOP re-rating reminders atomically (see `mark_expiry_reminder_sent`)."""
     return OcopRating.objects.filter(pk__in=rating_ids, reminder_sent_on__isnull=True).update(reminder_sent_on=on)

@@ -138,12 +138,6 @@ def _child_form(request, *, org, form, create, back_tab, title):
                       org=org)
 
 
-def _product_data(cleaned):
-    data = dict(cleaned)
-    photo = data.pop("photo", None)
-    return data, photo
-
-
 @requires(COOPERATIVE)
 def product_create(request, pk):
     org = queries.access_organization(request.user, pk)
@@ -151,11 +145,7 @@ def product_create(request, pk):
     form = forms.ProductForm(request.POST or None, request.FILES or None)
 
     def create(cleaned):
-        data, photo = _product_data(cleaned)
-        product = services.create_product(actor=request.user, producer=org, **data)
-        if photo:
-            services.add_product_photo(actor=request.user, product=product, image=photo)
-        return product
+        return services.create_product(actor=request.user, producer=org, **cleaned)  # photo included
 
     return _child_form(request, org=org, form=form, create=create, back_tab="products", title=_("Thêm sản phẩm"))
 
@@ -168,12 +158,8 @@ def product_edit(request, pk):
     form = forms.ProductForm(request.POST or None, request.FILES or None, instance=Product.objects.get(pk=pk))
 
     def update(cleaned):
-        data, photo = _product_data(cleaned)
-        data = {k: v for k, v in data.items() if k in form.changed_data}
-        result = services.update_product(actor=request.user, product=product, **data)
-        if photo:
-            services.add_product_photo(actor=request.user, product=result, image=photo)
-        return result
+        data = {k: v for k, v in cleaned.items() if k in form.changed_data and k != "photo"}
+        return services.update_product(actor=request.user, product=product, photo=cleaned.get("photo"), **data)
 
     return _child_form(request, org=org, form=form, create=update, back_tab="products",
                        title=_("Sửa sản phẩm %(name)s") % {"name": product.name})

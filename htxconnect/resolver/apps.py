@@ -13,3 +13,9 @@ class ResolverConfig(AppConfig):
         from .dashboard import resolver_home_cards
 
         register_home_cards(resolver_home_cards)
+
+        from htxconnect.core import periodic
+
+        from .scans import check_new_scans
+
+        periodic.register("check_new_scans", check_new_scans, period="minute")

@@ -2,7 +2,7 @@
 products in the user's scope over the last 30 days, with the suspicious ones, linking to the
 statistics page. Officers and leaders see their agency's province, administrators everything,
 a cooperative manager or member their own organisations (registry scope). One query, after
-writing the buffered scans (cheap when the buffer is empty)."""
+flagging the scans not checked yet (cheap when there are none)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def resolver_home_cards(user) -> list[HomeCard]:
     if user is None or not user.is_authenticated or user.role not in (STAFF_ROLES | COOPERATIVE_ROLES):
         return []
     try:
-        scans.flush_scans()
+        scans.check_new_scans()
     except Exception:  # noqa: BLE001 — the home page never fails for statistics
         pass
     since = timezone.localdate() - datetime.timedelta(days=CARD_DAYS - 1)

@@ -182,6 +182,8 @@ class ScanEvent(models.Model):
     agent_family = models.CharField(max_length=30, blank=True)
     # Why the scan looks wrong: "never_printed", "far_apart" (same serial, other place, short time).
     flags = models.JSONField(default=list, blank=True)
+    # False until scans.check_new_scans has set the flags (the scan itself is one INSERT).
+    flags_checked = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("lượt quét mã")
@@ -190,6 +192,7 @@ class ScanEvent(models.Model):
             models.Index(fields=["product", "day"], name="resolver_scan_product_day"),
             models.Index(fields=["lot", "day"], name="resolver_scan_lot_day"),
             models.Index(fields=["product", "serial", "scanned_at"], name="resolver_scan_serial"),
+            models.Index(fields=["scanned_at"], condition=Q(flags_checked=False), name="resolver_scan_unchecked"),
         ]
 
     def __str__(self):

@@ -1,4 +1,4 @@
-"""Scan statistics: record a scan without blocking the answer, flush in bulk, flag the odd ones.
+"""Scan statistics: record each scan with one INSERT, flag the odd ones afterwards in batches.
 
 No raw IP is ever stored: the address is cut to its network (/24 for IPv4, /48 for IPv6) and
 hashed with the secret key and the day, so one device's scans of one day can be told apart
@@ -11,18 +11,19 @@ from __future__ import annotations
 import datetime
 import hashlib
 import ipaddress
+import logging
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.db.models import Count
 from django.utils import timezone
 from django_tasks import task
 
 from htxconnect.core.request_context import client_ip_from
 
-from . import cache as buffer
-from htxconnect.registry.models import Product
+from .models import PrintRun, ScanEvent
 
-from .models import Lot, PrintRun, ScanEvent
+log = logging.getLogger(__name__)
 
 FAR_APART_HOURS = 6
 
@@ -66,24 +67,21 @@ def place_from(request) -> tuple[str, str]:
 
 
 def record_scan(request, *, product_id: int, lot_id: int | None, serial: str = "") -> None:
-    """Buffer one scan (a cache write); every SCAN_FLUSH_EVERY scans enqueue the flush task."""
+    """Write one scan: a single INSERT, durable once the request ends.
+
+    Scans are data, so they go to the database, never to a cache (a local-memory cache is per
+    process and Redis may evict). The suspicious-scan flags need reads of other scans and print
+    runs, so they are left to `check_new_scans` (the periodic job and the statistics pages)."""
     now = timezone.now()
     country, province = place_from(request)
-    data = {
-        "product_id": product_id, "lot_id": lot_id, "serial": (serial or "")[:20], "at": now.isoformat(),
-        "ip": ip_hash(request, timezone.localdate(now)), "country": country, "province": province,
-        "language": (request.META.get("HTTP_ACCEPT_LANGUAGE") or "")[:2].lower(),
-        "agent": agent_family(request.META.get("HTTP_USER_AGENT", "")),
-    }
     try:
-        seq = buffer.push_scan(data)
-    except Exception:  # statistics never break a scan
-        return
-    if seq % buffer.flush_every() == 0:
-        try:
-            flush_scans_task.enqueue()
-        except Exception:
-            pass
+        ScanEvent.objects.create(
+            product_id=product_id, lot_id=lot_id, serial=(serial or "")[:20], scanned_at=now,
+            day=timezone.localtime(now).date(), ip_hash=ip_hash(request, timezone.localdate(now)),
+            country=country, province=province, language=(request.META.get("HTTP_ACCEPT_LANGUAGE") or "")[:2].lower(),
+            agent_family=agent_family(request.META.get("HTTP_USER_AGENT", "")))
+    except DatabaseError:  # the scan itself must still answer; the loss is logged, not silent
+        log.exception("scan of product %s not recorded", product_id)
 
 
 def _flags(row: ScanEvent, printed: dict, recent: dict) -> list[str]:
@@ -101,26 +99,15 @@ def _flags(row: ScanEvent, printed: dict, recent: dict) -> list[str]:
     return flags
 
 
-def flush_scans() -> int:
-    """Write the buffered scans to the database (bulk), with their suspicious flags."""
-    items = buffer.take_buffered()
-    if not items:
+def check_new_scans(limit: int = 5000) -> int:
+    """Flag the scans recorded since the last check (never_printed, far_apart); returns how many.
+
+    Safe to run from several places at once (the periodic job, a statistics page): each batch
+    is decided on the rows as stored, and a row already checked is never checked again."""
+    batch = list(ScanEvent.objects.filter(flags_checked=False).order_by("scanned_at", "id")[:limit])
+    if not batch:
         return 0
-    # A product or lot deleted between the scan and this flush: its scans go with it.
-    products = set(Product.objects.filter(pk__in={i["product_id"] for i in items}).values_list("pk", flat=True))
-    lots = set(Lot.objects.filter(pk__in={i["lot_id"] for i in items if i["lot_id"]}).values_list("pk", flat=True))
-    rows = []
-    for item in items:
-        if item["product_id"] not in products:
-            continue
-        if item["lot_id"] and item["lot_id"] not in lots:
-            item = {**item, "lot_id": None}
-        at = datetime.datetime.fromisoformat(item["at"])
-        rows.append(ScanEvent(product_id=item["product_id"], lot_id=item["lot_id"], serial=item["serial"],
-                              scanned_at=at, day=timezone.localtime(at).date(), ip_hash=item["ip"],
-                              country=item["country"], province=item["province"], language=item["language"],
-                              agent_family=item["agent"]))
-    serial_rows = [r for r in rows if r.serial]
+    serial_rows = [r for r in batch if r.serial]
     if serial_rows:
         products = {r.product_id for r in serial_rows}
         printed: dict = {}
@@ -129,14 +116,17 @@ def flush_scans() -> int:
             printed.setdefault(pid, []).append((lo, hi))
         earliest = min(r.scanned_at for r in serial_rows) - datetime.timedelta(hours=FAR_APART_HOURS)
         recent: dict = {}
+        # Scans already checked are the history; those of this batch are added in time order.
         for pid, serial, at, country, province in ScanEvent.objects.filter(
-                product_id__in=products, serial__in={r.serial for r in serial_rows}, scanned_at__gte=earliest) \
-                .values_list("product_id", "serial", "scanned_at", "country", "province"):
+                product_id__in=products, serial__in={r.serial for r in serial_rows}, scanned_at__gte=earliest,
+                flags_checked=True).values_list("product_id", "serial", "scanned_at", "country", "province"):
             recent.setdefault((pid, serial), []).append((at, (country, province)))
-        for row in sorted(serial_rows, key=lambda r: r.scanned_at):
+        for row in serial_rows:
             row.flags = _flags(row, printed, recent)
-    ScanEvent.objects.bulk_create(rows, batch_size=1000)
-    return len(rows)
+    for row in batch:
+        row.flags_checked = True
+    ScanEvent.objects.bulk_update(batch, ["flags", "flags_checked"], batch_size=1000)
+    return len(batch)
 
 
 def daily_counts(queryset, days: int = 30):
@@ -148,7 +138,7 @@ def daily_counts(queryset, days: int = 30):
 
 
 @task()
-def flush_scans_task() -> int:
-    """Defined beside flush_scans so that record_scan can queue it without an import cycle."""
-    return flush_scans()
+def check_new_scans_task() -> int:
+    """Defined beside check_new_scans (tasks are kept beside their services)."""
+    return check_new_scans()
 

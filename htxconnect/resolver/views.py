@@ -466,7 +466,7 @@ def print_pdf(request, pk: int):
 
 @requires(COOPERATIVE)
 def stats(request):
-    scans.flush_scans()
+    scans.check_new_scans()
     scope = queries.scope_scans(request.user)
     days = scans.daily_counts(scope)
     peak = max([n for _d, n in days] + [1])

@@ -11,3 +11,9 @@ class TraceConfig(AppConfig):
         from .epcis.subscriptions import after_capture
 
         events_stored.connect(after_capture, dispatch_uid="htxconnect.trace.subscriptions")
+
+        from htxconnect.core import periodic
+
+        from .epcis.subscriptions import run_scheduled_subscriptions
+
+        periodic.register("scheduled_subscriptions", run_scheduled_subscriptions, period="minute")

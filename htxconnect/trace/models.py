@@ -188,12 +188,18 @@ class EPCISSubscription(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_notified_at = models.DateTimeField(null=True, blank=True)
     failed_deliveries = models.PositiveIntegerField(default=0)
+    # Scheduled subscriptions (stream=False): the binding's `schedule` object as received, the
+    # next time it is due, and minRecordTime (events recorded after it are reported next).
+    schedule = models.JSONField(null=True, blank=True)
+    next_run_at = models.DateTimeField(null=True, blank=True)
+    min_record_time = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at"]
         verbose_name = _("đăng ký nhận sự kiện EPCIS")
         verbose_name_plural = _("đăng ký nhận sự kiện EPCIS")
-        indexes = [models.Index(fields=["stream"], name="trace_subscription_stream_idx")]
+        indexes = [models.Index(fields=["stream"], name="trace_subscription_stream_idx"),
+                   models.Index(fields=["next_run_at"], name="trace_subscription_due_idx")]
 
     def __str__(self):
         return f"{self.query.name} → {self.dest}"

@@ -82,6 +82,26 @@ def test_backup_timer_runs_backup_script():
     assert unit("htxconnect-backup.timer")["Timer"]["OnCalendar"]
 
 
+def test_expiry_reminders_run_daily_from_a_timer():
+    service = unit("htxconnect-reminders.service")["Service"]
+    assert service["ExecStart"].endswith("manage.py send_expiry_reminders")
+    assert service["Type"] == "oneshot" and service["EnvironmentFile"] == "/etc/htxconnect/env"
+    timer = unit("htxconnect-reminders.timer")["Timer"]
+    assert timer["OnCalendar"] == "*-*-* 07:00:00" and timer["Persistent"] == "true"
+
+
+def test_periodic_jobs_run_every_minute_from_a_timer():
+    assert unit("htxconnect-periodic.service")["Service"]["ExecStart"].endswith(
+        "manage.py run_periodic --once --period minute")
+    assert unit("htxconnect-periodic.timer")["Timer"]["OnCalendar"] == "*-*-* *:*:00"
+
+
+def test_demo_runs_the_periodic_jobs_beside_the_worker():
+    script = (ROOT / "scripts" / "run_demo.sh").read_text()
+    assert "manage.py db_worker" in script and "manage.py run_periodic >" in script
+    assert "kill $worker $periodic" in script
+
+
 def test_systemd_units_verify(tmp_path):
     require_commands("systemd-analyze", how="apt-get install systemd")
     for path in (DEPLOY / "systemd").iterdir():

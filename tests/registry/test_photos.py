@@ -74,3 +74,47 @@ def test_service_refuses_a_non_image_too(orgs):
                                    image=SimpleUploadedFile("anh.png", b"not an image", content_type="image/png"))
     assert "ảnh" in str(error.value)
     assert not ProductPhoto.objects.exists()
+
+
+def _photo_storage_fails(monkeypatch):
+    """The photo passes the form's check but cannot be stored (disk full, storage down)."""
+    from django.core.exceptions import ValidationError
+
+    def fail(**kwargs):
+        raise ValidationError({"photo": "Không lưu được ảnh (ổ đĩa đầy)."})
+
+    monkeypatch.setattr(services, "add_product_photo", fail)
+
+
+def test_product_and_photo_are_saved_in_one_transaction(orgs, clients, monkeypatch):
+    _photo_storage_fails(monkeypatch)
+    url = reverse("registry:product_create", args=[orgs["oi"].pk])
+    photo = SimpleUploadedFile("oi.png", png_bytes(), content_type="image/png")
+    response = clients["coop_manager"].post(url, product_data(name="Ổi một lần", photo=photo))
+    assert response.status_code == 200 and "ổ đĩa đầy" in response.content.decode()
+    assert not Product.objects.filter(name="Ổi một lần").exists()  # no product without its photo
+    from htxconnect.core.models import AuditEntry
+
+    assert not AuditEntry.objects.filter(action="registry.product.created").exists()
+
+
+def test_product_edit_and_photo_are_all_or_nothing(orgs, clients, monkeypatch):
+    product = services.create_product(actor=None, producer=orgs["oi"], name="Ổi nữ hoàng")
+    _photo_storage_fails(monkeypatch)
+    photo = SimpleUploadedFile("anh.png", png_bytes(), content_type="image/png")
+    response = clients["officer"].post(reverse("registry:product_edit", args=[product.pk]),
+                                       product_data(name="Ổi đổi tên", photo=photo))
+    assert response.status_code == 200
+    product.refresh_from_db()
+    assert product.name == "Ổi nữ hoàng"
+
+
+def test_reminder_claims_refuse_to_run_inside_another_transaction():
+    """A claim nested in a caller's transaction could be rolled back after the mail went out."""
+    import datetime
+
+    from django.db import transaction
+
+    with pytest.raises(RuntimeError):
+        with transaction.atomic(durable=True):
+            services.mark_expiry_reminder_sent(certification_ids=[], on=datetime.date(2026, 1, 1))

@@ -80,14 +80,3 @@ def certified(coop, product):
     rating = registry_services.create_ocop_rating(actor=None, product=product, stars=4, decision_number="QĐ 12/2026",
                                                   decision_date=today - datetime.timedelta(days=30), level="province")
     return valid, expired, rating
-
-
-@pytest.fixture(autouse=True)
-def _drain_scan_buffer():
-    """Scans buffered in the (process-wide) cache by a test must not be flushed by a later test
-    of another app (the home page card flushes them, which would change its query count)."""
-    yield
-    from htxconnect.resolver import cache as buffer
-
-    while buffer.take_buffered():
-        pass

@@ -82,13 +82,14 @@ def test_suspicious_scans_flagged(lot):
     _scan(lot, "5", "KH")  # the same serial, another country, minutes later
     _scan(lot, "999", "VN")  # never printed
     _scan(lot, "", "VN")
-    assert scans.flush_scans() == 4
+    assert ScanEvent.objects.count() == 4  # each scan is in the database at once
+    assert scans.check_new_scans() == 4
     flags = {(s.serial, s.country): s.flags for s in ScanEvent.objects.all()}
     assert flags[("5", "VN")] == []
     assert flags[("5", "KH")] == ["far_apart"]
     assert flags[("999", "VN")] == ["never_printed"]
     assert flags[("", "VN")] == []
-    assert scans.flush_scans() == 0  # nothing twice
+    assert scans.check_new_scans() == 0  # nothing twice
 
 
 def test_stats_page_scoped(clients, lot):
@@ -174,3 +175,42 @@ def test_cancel_recall_locks_the_row(lot, users):
         assert any("FOR UPDATE" in sql for sql in selects)
     else:
         assert selects  # the current row is read again inside the transaction
+
+
+def test_a_scan_survives_the_cache_being_emptied(lot):
+    """Scans are data: an eviction, a restart or another process's cache loses none of them."""
+    from django.core.cache import cache
+
+    _scan(lot, "", "VN")
+    cache.clear()
+    assert scans.check_new_scans() == 1
+    assert ScanEvent.objects.get().country == "VN"
+
+
+def test_recording_a_scan_is_one_insert(lot):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        _scan(lot, "7", "VN")
+    assert len(ctx.captured_queries) == 1 and ctx.captured_queries[0]["sql"].startswith("INSERT")
+
+
+def test_a_failed_insert_does_not_break_the_scan_and_is_logged(lot, monkeypatch, caplog):
+    from django.db import DatabaseError
+
+    def broken(*args, **kwargs):
+        raise DatabaseError("disk full")
+
+    monkeypatch.setattr(ScanEvent.objects, "create", broken)
+    _scan(lot, "", "VN")  # no exception reaches the resolver
+    assert "not recorded" in caplog.text
+
+
+def test_flags_use_scans_checked_in_an_earlier_run(lot):
+    services.create_print_run(actor=None, lot=lot, layout="a4_3x8", count=24, with_serials=True)
+    _scan(lot, "5", "VN")
+    assert scans.check_new_scans() == 1
+    _scan(lot, "5", "KH")  # checked in a later run: the earlier scan is its history
+    assert scans.check_new_scans() == 1
+    assert ScanEvent.objects.get(country="KH").flags == ["far_apart"]

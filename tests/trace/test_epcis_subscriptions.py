@@ -157,7 +157,6 @@ def test_subscription_is_created_shown_listed_and_deleted_without_revealing_the_
 
 
 @pytest.mark.parametrize("fields, words", [
-    ({"schedule": {"hour": "1", "minute": "5"}, "stream": None}, "lịch"),
     ({"stream": False}, "stream"),
     ({"dest": "ftp://example.com/x"}, "dest"),
     ({"dest": "not a url"}, "dest"),

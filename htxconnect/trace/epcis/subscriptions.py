@@ -7,21 +7,25 @@ transaction commits, `notify_task` is enqueued (transaction.on_commit), finds th
 new events match, and each delivery POSTs an EPCISQueryDocument to the webhook with a
 `GS1-Signature: sha256=<hex HMAC-SHA256 of the body, keyed with signatureToken>` header, retried
 with backoff. Webhooks to private, loopback or link-local addresses are refused (SSRF) unless
-settings.EPCIS_WEBHOOK_ALLOW_PRIVATE. Scheduled (cron-like) subscriptions are not implemented.
+settings.EPCIS_WEBHOOK_ALLOW_PRIVATE.
+
+A scheduled subscription (`schedule`, see schedule.py) is run by the periodic job
+`run_scheduled_subscriptions` (every minute, core.periodic): each due subscription is claimed
+with a conditional update of its next run time, then the events recorded since its
+minRecordTime are delivered (or an empty document when reportIfEmpty).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import ipaddress
 import json
 import logging
 import re
 import socket
 import time
-import urllib.error
-import urllib.request
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -37,6 +41,7 @@ from htxconnect.core import audit
 from htxconnect.trace.models import EPCISEvent, EPCISQuery, EPCISSubscription
 from htxconnect.trace.queries import master_data_owners, visible_events
 
+from . import schedule as query_schedule
 from .capture import parse_time
 from .documents import query_document
 from .query import QueryParameterError, apply_query, page
@@ -129,15 +134,58 @@ def allow_private() -> bool:
     return settings.EPCIS_WEBHOOK_ALLOW_PRIVATE
 
 
+# IPv6 ranges that carry an IPv4 address in their last 32 bits: NAT64 (RFC 6052, RFC 8215) and
+# the deprecated IPv4-compatible form. Mapped (::ffff:0:0/96), 6to4 and Teredo have accessors.
+_EMBEDDING_IPV4 = [ipaddress.ip_network(n) for n in ("64:ff9b::/96", "64:ff9b:1::/48", "::/96")]
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if ip.ipv4_mapped:
+        return ip.ipv4_mapped
+    if ip.sixtofour:
+        return ip.sixtofour
+    if ip.teredo:
+        return ip.teredo[1]
+    if any(ip in network for network in _EMBEDDING_IPV4):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 def _is_private(address: str) -> bool:
     ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner = _embedded_ipv4(ip)
+        if inner is not None and (not inner.is_global or inner.is_multicast):
+            return True
     return not ip.is_global or ip.is_multicast
 
 
+def _ipv4_literal(host: str) -> str | None:
+    """The dotted-quad an IPv4 host in any form the C resolver accepts stands for, else None.
+
+    `2130706433`, `0x7f000001`, `0177.0.0.1` and `127.1` are all 127.0.0.1 to getaddrinfo and
+    to most HTTP clients; they are compared as what they mean, not as written."""
+    if not re.fullmatch(r"[0-9a-fA-FxX.]+", host) or not re.search(r"[0-9]", host):
+        return None
+    try:
+        return socket.inet_ntoa(socket.inet_aton(host))
+    except OSError:
+        return None
+
+
+_REFUSED_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
+
+
+def _refuse_internal(host: str):
+    raise SubscriptionError(_("Không gửi webhook tới địa chỉ nội bộ (%(host)s).") % {"host": host})
+
+
 def check_destination(dest, *, resolve: bool) -> str:
-    """The webhook URL if acceptable; SubscriptionError otherwise (syntax, scheme, SSRF)."""
+    """The webhook URL if acceptable; SubscriptionError otherwise (syntax, scheme, SSRF).
+
+    IP literals in every spelling (decimal, octal, hex, short, IPv4 inside IPv6) and local names
+    are refused here, when the subscription is created; names are resolved at each delivery
+    (`resolve=True`), where the checked address is the one connected to (`pinned_address`)."""
     if not isinstance(dest, str) or len(dest) > 2000:
         raise SubscriptionError(_("“dest” phải là một URL http(s) (tối đa 2000 ký tự)."))
     try:
@@ -147,34 +195,67 @@ def check_destination(dest, *, resolve: bool) -> str:
         raise SubscriptionError(_("“dest” không phải là URL hợp lệ.")) from None
     if parts.scheme not in ("http", "https") or not host or parts.username or parts.password:
         raise SubscriptionError(_("“dest” phải là URL http:// hoặc https:// có tên máy, không kèm mật khẩu."))
+    if any(c.isspace() for c in dest):
+        raise SubscriptionError(_("“dest” không phải là URL hợp lệ."))
     if allow_private():
         return dest
-    if host.lower() in ("localhost", "localhost.localdomain") or host.lower().endswith(".localhost"):
-        raise SubscriptionError(_("Không gửi webhook tới địa chỉ nội bộ (%(host)s).") % {"host": host})
+    name = host.lower().rstrip(".")  # "localhost." is localhost
+    if not name or name in _REFUSED_NAMES or name.endswith((".localhost", ".local", ".internal")):
+        _refuse_internal(host)
+    literal = _ipv4_literal(name)
+    if literal is not None:
+        if literal != name or _is_private(literal):
+            _refuse_internal(host)  # a non-canonical IPv4 spelling is never a real webhook
+        return dest
     try:
-        private_literal = _is_private(host)
+        private_literal = _is_private(name)
     except ValueError:
         private_literal = None  # a name, not an IP literal
     if private_literal:
-        raise SubscriptionError(_("Không gửi webhook tới địa chỉ nội bộ (%(host)s).") % {"host": host})
+        _refuse_internal(host)
     if private_literal is None and resolve:
-        try:
-            infos = socket.getaddrinfo(host, port or (443 if parts.scheme == "https" else 80), proto=socket.IPPROTO_TCP)
-        except OSError:
-            raise SubscriptionError(_("Không phân giải được tên máy %(host)s.") % {"host": host}) from None
-        if any(_is_private(info[4][0].split("%")[0]) for info in infos):
-            raise SubscriptionError(_("Không gửi webhook tới địa chỉ nội bộ (%(host)s).") % {"host": host})
+        pinned_address(dest)
     return dest
+
+
+def pinned_address(dest: str) -> str:
+    """Resolve the webhook's host once and return the address to connect to; SubscriptionError
+    when any address of the name is internal. Connecting to this very address (not resolving the
+    name again) is what keeps DNS rebinding out: the name cannot change between check and use."""
+    parts = urlsplit(dest)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        infos = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
+    except OSError:
+        raise SubscriptionError(_("Không phân giải được tên máy %(host)s.") % {"host": parts.hostname}) from None
+    addresses = [info[4][0].split("%")[0] for info in infos]
+    if not addresses:
+        raise SubscriptionError(_("Không phân giải được tên máy %(host)s.") % {"host": parts.hostname})
+    if not allow_private() and any(_is_private(a) for a in addresses):
+        _refuse_internal(parts.hostname)
+    return addresses[0]
 
 
 def create_subscription(*, user, query: EPCISQuery, body) -> EPCISSubscription:
     if not isinstance(body, dict):
         raise SubscriptionError(_("Thân yêu cầu phải là một đối tượng JSON."))
-    if "schedule" in body:
-        raise SubscriptionError(_("Chưa hỗ trợ đăng ký theo lịch (scheduled subscriptions are not supported); "
-                                  "dùng \"stream\": true."))
-    if body.get("stream") is not True:
-        raise SubscriptionError(_("Cần \"stream\": true (nhận sự kiện ngay khi được ghi nhận)."))
+    schedule = body.get("schedule")
+    stream = body.get("stream")
+    if schedule is not None and stream is True:
+        raise SubscriptionError(_("Chỉ chọn một: \"stream\": true hoặc \"schedule\" (lịch), không cả hai."))
+    if schedule is None and stream is not True:
+        raise SubscriptionError(_("Cần \"stream\": true (nhận sự kiện ngay khi được ghi nhận) hoặc \"schedule\" "
+                                  "(lịch, ví dụ {\"hour\": \"1\", \"minute\": \"5\"})."))
+    if stream not in (None, True, False):
+        raise SubscriptionError(_("“stream” phải là true hoặc false."))
+    next_run_at = None
+    if schedule is not None:
+        try:
+            next_run_at = query_schedule.next_time(schedule, timezone.now())
+        except query_schedule.ScheduleError as exc:
+            raise SubscriptionError(str(exc)) from None
+        if next_run_at is None:
+            raise SubscriptionError(_("Lịch “schedule” không có thời điểm nào (ví dụ ngày 30 tháng 2)."))
     token = body.get("signatureToken", "")
     if not isinstance(token, str) or len(token) > 500:
         raise SubscriptionError(_("“signatureToken” phải là chuỗi tối đa 500 ký tự."))
@@ -189,8 +270,11 @@ def create_subscription(*, user, query: EPCISQuery, body) -> EPCISSubscription:
             raise SubscriptionError(_("“initialRecordTime” phải là thời điểm RFC 3339 có múi giờ.")) from None
     dest = check_destination(body.get("dest"), resolve=False)  # resolved again at each delivery
     with transaction.atomic():
+        # minRecordTime starts at initialRecordTime, "if omitted, the current time" (the binding).
         subscription = EPCISSubscription(query=query, dest=dest, signature_token=token,
-                                         report_if_empty=report_if_empty, stream=True, initial_record_time=initial)
+                                         report_if_empty=report_if_empty, stream=schedule is None,
+                                         initial_record_time=initial, schedule=schedule, next_run_at=next_run_at,
+                                         min_record_time=(initial or timezone.now()) if schedule is not None else None)
         subscription.full_clean(exclude=["dest"])  # URLField's validator refuses single-label hosts
         subscription.save()
         audit.record("trace.epcis.subscribed", obj=subscription, actor=user,
@@ -203,6 +287,44 @@ def delete_subscription(*, user, subscription: EPCISSubscription) -> None:
         audit.record("trace.epcis.unsubscribed", obj=subscription, actor=user,
                      object_repr=f"EPCIS subscription {subscription.pk}")
         subscription.delete()
+
+
+# --- Scheduled subscriptions -------------------------------------------------------------------------------------
+
+
+def claim_due(subscription: EPCISSubscription, now) -> bool:
+    """Move the subscription's next run on; True for the one runner whose update did it.
+
+    The periodic job can overlap itself (a slow run, two machines): the conditional update on
+    the next run time read before is the claim, so a due run is delivered once."""
+    following = query_schedule.next_run(subscription.schedule, now)
+    claimed = EPCISSubscription.objects.filter(pk=subscription.pk, next_run_at=subscription.next_run_at) \
+        .update(next_run_at=following, min_record_time=now)
+    return claimed == 1
+
+
+def run_scheduled_subscriptions(now=None) -> int:
+    """Deliver every scheduled subscription that is due; returns the number of deliveries queued."""
+    now = now or timezone.now()
+    queued = 0
+    due = EPCISSubscription.objects.filter(stream=False, next_run_at__lte=now, query__owner__is_active=True) \
+        .select_related("query", "query__owner").order_by("next_run_at")
+    for subscription in due:
+        since = subscription.min_record_time
+        if not claim_due(subscription, now):
+            continue
+        try:
+            queryset, _per_page, _after = run_query(subscription.query)
+        except QueryParameterError:
+            continue
+        if since is not None:
+            queryset = queryset.filter(record_time__gt=since)
+        ids = list(queryset.filter(record_time__lte=now).order_by("record_time", "id")
+                   .values_list("id", flat=True)[:10000])
+        if ids or subscription.report_if_empty:
+            deliver_task.enqueue(str(subscription.pk), ids, 0)
+            queued += 1
+    return queued
 
 
 # --- Delivery ----------------------------------------------------------------------------------------------------
@@ -219,7 +341,7 @@ def signature(body: bytes, token: str) -> str:
 def after_capture(sender=None, *, capture_id, **kwargs) -> None:
     """Receiver of capture.events_stored (connected in TraceConfig.ready()), called inside the
     capture transaction: schedule notification once it commits (if anyone listens)."""
-    if EPCISSubscription.objects.filter(stream=True).exists():
+    if EPCISSubscription.objects.filter(stream=True, query__owner__is_active=True).exists():
         transaction.on_commit(lambda: notify_task.enqueue(str(capture_id)))
 
 
@@ -227,7 +349,9 @@ def matching_deliveries(capture_id) -> list[tuple[str, list[int]]]:
     """(subscription id, [event pk, …]) for each stream subscription the capture's events match."""
     deliveries = []
     captured = EPCISEvent.objects.filter(capture_id=capture_id)
-    for subscription in EPCISSubscription.objects.filter(stream=True).select_related("query", "query__owner"):
+    # A deactivated account's subscriptions stop: its queries no longer run.
+    for subscription in EPCISSubscription.objects.filter(stream=True, query__owner__is_active=True) \
+            .select_related("query", "query__owner"):
         try:
             queryset, _per_page, _after = run_query(subscription.query)
         except QueryParameterError:
@@ -248,33 +372,50 @@ def payload(subscription: EPCISSubscription, event_ids: list[int]) -> bytes:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None  # a redirect could lead to an internal address: treated as a failure
+def _post(dest: str, address: str, body: bytes, headers: dict, timeout: float = 15) -> int:
+    """POST to `dest` over a connection to `address` (already checked); returns the status.
 
-
-_OPENER = urllib.request.build_opener(_NoRedirect)
+    The Host header and the TLS server name (certificate check) stay the URL's host. Redirects
+    are not followed: one could lead to an internal address, so it counts as a failure."""
+    parts = urlsplit(dest)
+    https = parts.scheme == "https"
+    port = parts.port or (443 if https else 80)
+    connection_class = http.client.HTTPSConnection if https else http.client.HTTPConnection
+    connection = connection_class(parts.hostname, port, timeout=timeout)
+    connection._create_connection = lambda _address, *args, **kwargs: socket.create_connection(
+        (address, port), *args, **kwargs)
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    try:
+        connection.request("POST", path, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read(65536)
+        return response.status
+    finally:
+        connection.close()
 
 
 def deliver(subscription_id: str, event_ids: list[int], body: bytes | None = None) -> tuple[bool, bytes | None]:
     """POST the events to the webhook once: (answered 2xx, the body sent, reused by retries)."""
-    subscription = EPCISSubscription.objects.select_related("query").filter(pk=subscription_id).first()
+    subscription = EPCISSubscription.objects.select_related("query", "query__owner").filter(pk=subscription_id).first()
     if subscription is None:
         return True, body  # unsubscribed meanwhile: nothing to do
+    if not subscription.query.owner.is_active:
+        return True, body  # the account was deactivated since the delivery was queued: nothing is sent
     body = body if body is not None else payload(subscription, event_ids)
     headers = {"Content-Type": "application/ld+json", "GS1-EPCIS-Version": "2.0.0", "GS1-CBV-Version": "2.0.0",
                "User-Agent": "htxconnect-epcis-webhook/1"}
     if subscription.signature_token:
         headers["GS1-Signature"] = signature(body, subscription.signature_token)
     try:
-        check_destination(subscription.dest, resolve=True)
-        request = urllib.request.Request(subscription.dest, data=body, headers=headers, method="POST")
-        with _OPENER.open(request, timeout=15) as response:
-            ok = 200 <= response.status < 300
+        check_destination(subscription.dest, resolve=False)
+        status = _post(subscription.dest, pinned_address(subscription.dest), body, headers)
+        ok = 200 <= status < 300
     except SubscriptionError as exc:
         log.warning("EPCIS webhook %s refused: %s", subscription.pk, exc)
         ok = False
-    except (urllib.error.URLError, OSError, ValueError) as exc:
+    except (http.client.HTTPException, OSError, ValueError) as exc:
         log.warning("EPCIS webhook %s failed: %s", subscription.pk, exc)
         ok = False
     if ok:

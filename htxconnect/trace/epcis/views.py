@@ -634,7 +634,13 @@ def query_events(request, user, media, query_name):
 
 def _subscription_body(subscription, *, full: bool = False) -> dict:
     body = {"subscriptionID": str(subscription.pk), "dest": subscription.dest,
-            "createdAt": format_time(subscription.created_at), "stream": True}
+            "createdAt": format_time(subscription.created_at)}
+    if subscription.stream:
+        body["stream"] = True
+    else:
+        body["schedule"] = subscription.schedule
+        if subscription.min_record_time is not None:
+            body["minRecordTime"] = format_time(subscription.min_record_time)
     if subscription.last_notified_at is not None:
         body["lastNotifiedAt"] = format_time(subscription.last_notified_at)
     if subscription.initial_record_time is not None:
