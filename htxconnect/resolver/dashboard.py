@@ -1,8 +1,8 @@
 """The resolver's card on the home page (registered from ResolverConfig.ready()): scans of the
 products in the user's scope over the last 30 days, with the suspicious ones, linking to the
 statistics page. Officers and leaders see their agency's province, administrators everything,
-a cooperative manager or member their own organisations (registry scope). One query, after
-flagging the scans not checked yet (cheap when there are none)."""
+a cooperative manager or member their own organisations (registry scope). One query; the
+suspicious flags of the newest scans are set by the every-minute job (run_periodic)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from htxconnect.core.queries import HomeCard
 from htxconnect.core.roles import COOPERATIVE_ROLES, STAFF_ROLES
 
-from . import queries, scans
+from . import queries
 
 CARD_DAYS = 30
 
@@ -24,10 +24,6 @@ CARD_DAYS = 30
 def resolver_home_cards(user) -> list[HomeCard]:
     if user is None or not user.is_authenticated or user.role not in (STAFF_ROLES | COOPERATIVE_ROLES):
         return []
-    try:
-        scans.check_new_scans()
-    except Exception:  # noqa: BLE001 — the home page never fails for statistics
-        pass
     since = timezone.localdate() - datetime.timedelta(days=CARD_DAYS - 1)
     figures = queries.scope_scans(user).filter(day__gte=since).aggregate(
         n=Count("id"), odd=Count("id", filter=~Q(flags=[])))
