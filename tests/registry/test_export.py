@@ -182,3 +182,18 @@ def test_importer_reads_formula_like_text_as_text(users, tmp_path):
     assert analysis.all_errors(preview) == []
     commit_mod.commit(preview, actor=users["admin"])
     assert Organization.objects.get(name="=1+2").province_code == "79"
+
+
+def test_rows_with_errors_workbook_keeps_formula_like_text_as_text(users, tmp_path):
+    """The workbook of rows to fix holds what the user typed: =, +, -, @ stay text there too."""
+    from htxconnect.registry.importer.corrections import errors_workbook
+    from tests.registry.fixtures.workbooks import org, workbook
+
+    path = tmp_path / "bad.xlsx"
+    path.write_bytes(workbook({"organizations": [org("@SUM(1+1)", tax_code="0312687870"),
+                                                 org("+84 HTX", tax_code="0312687870")]}))
+    preview = pipeline.preview_file(path, actor=users["admin"])
+    wb = load_workbook(io.BytesIO(errors_workbook(preview)))
+    cells = {c.value: c for row in wb["Tổ chức"].iter_rows(min_row=2) for c in row if isinstance(c.value, str)}
+    for text in ("@SUM(1+1)", "+84 HTX"):
+        assert cells[text].data_type == "s" and cells[text].quotePrefix, text

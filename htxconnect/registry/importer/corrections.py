@@ -9,6 +9,8 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from htxconnect.core.spreadsheet import set_text
+
 from . import columns as C
 from .rows import Preview, row_errors
 from .template import style_header
@@ -17,10 +19,8 @@ ERROR_FILL = PatternFill("solid", fgColor="FDECEA")
 
 
 def text_cell(ws, row: int, column: int, value: str):
-    """A cell that is text whatever it starts with: openpyxl would store "=…" as a formula."""
-    cell = ws.cell(row=row, column=column, value=value)
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"
+    """A cell that is text whatever it starts with (=, +, -, @, tab, CR: core.spreadsheet)."""
+    cell = set_text(ws, row, column, value)
     cell.number_format = "@"
     return cell
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('resolver', '0001_initial'),
+        ('resolver', '0002_recall_instructions_related_image'),
     ]
 
     operations = [

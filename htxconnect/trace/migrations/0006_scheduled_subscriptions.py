@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('trace', '0003_capturejob_claimed_at'),
+        ('trace', '0005_capturejob_claimed_at'),
     ]
 
     operations = [

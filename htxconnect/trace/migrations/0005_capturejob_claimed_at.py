@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('trace', '0002_queries_subscriptions'),
+        ('trace', '0004_epcis_event_id_scope_error_declarations'),
     ]
 
     operations = [
