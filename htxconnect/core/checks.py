@@ -20,7 +20,7 @@ PER_PROCESS_CACHES = {
 
 @register(Tags.caches, deploy=True)
 def check_shared_cache(app_configs=None, **kwargs):
-    if getattr(settings, "DJANGO_ENV", "production") in ("demo", "test"):
+    if settings.DJANGO_ENV in ("demo", "test"):
         return []
     backend = settings.CACHES.get("default", {}).get("BACKEND", "")
     if backend not in PER_PROCESS_CACHES:
