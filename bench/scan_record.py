@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from scan_page import _pg_server  # bench/ is the script's directory when it runs
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -72,14 +74,6 @@ def child(requests: int, rounds: int) -> None:
     print(f"  redirect, recording off     : {wo:8.0f} µs  (all {' '.join(f'{x:.0f}' for x in without_scan)})")
     print(f"  ratio (recording off / on)  : {wo / w:8.2f}")
     print(f"  record_scan alone           : {alone:8.0f} µs per scan; scans in the database now: {stored}")
-
-
-def _pg_server() -> str:
-    url = os.environ.get("DATABASE_URL", "") or "postgres://postgres@127.0.0.1:5432/postgres"
-    if not url.startswith("postgres"):
-        return ""
-    ok = subprocess.run(["psql", url, "-qAtc", "select 1"], capture_output=True, text=True)
-    return url if ok.returncode == 0 else ""
 
 
 def main(argv=None) -> int:
