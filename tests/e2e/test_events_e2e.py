@@ -98,7 +98,12 @@ def test_offline_check_in_records_each_person_once(new_page, live_server, world)
                                   ("Võ Minh Châu", "0900000003")]]
     page = checkin_page(new_page, live_server, world)
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()  # now under the service worker, which keeps the page, its scripts and the roster
+    expect(page.locator("#checkin[data-ready='1']")).to_be_attached()
     page.context.set_offline(True)
+    page.reload()  # the signal is gone: the page still opens, with the roster this device keeps
+    expect(page.locator("#checkin[data-ready='1']")).to_be_attached()
+    expect(page.locator("#checkin-total")).to_have_text("3")
     expect(page.locator("#checkin-net")).to_have_text("Ngoại tuyến")
     for r in people:
         scan(page, tickets.ticket_token(r))

@@ -167,3 +167,17 @@ def test_cancelling_from_the_ticket_page_promotes_the_waiting_list(ev):
     Client().post(f"/events/t/{tickets.ticket_token(first)}/", {"action": "cancel"})
     second.refresh_from_db()
     assert second.status == "confirmed"
+
+
+def test_cooperative_timeline_shows_its_members_events_and_meetings(ev, future):
+    from htxconnect.events import services
+    from htxconnect.registry import services as registry_services
+
+    register(future, person("A", "0900000001", organization=ev.coop), now=None)
+    buyer = registry_services.create_organization(actor=None, name="Công ty Phân phối Xanh", kind="enterprise",
+                                                  province_code="79")
+    services.record_meeting(actor=None, event=future, cooperative=ev.coop, buyer=buyer, outcome="samples")
+    body = signed_in_client(ev.users["coop_manager"]).get(
+        f"/registry/{ev.coop.pk}/?tab=timeline").content.decode()
+    assert "Lớp sắp tới: 1 người đăng ký, 0 người dự" in body
+    assert "Công ty Phân phối Xanh" in body and "Gửi mẫu" in body
