@@ -24,6 +24,7 @@ REGISTRATION_WAITLISTED = action("events.registration.waitlisted", _("Đăng ký
 REGISTRATION_PROMOTED = action("events.registration.promoted", _("Chuyển từ danh sách chờ sang chính thức"))
 REGISTRATION_CANCELLED = action("events.registration.cancelled", _("Hủy đăng ký tham dự"))
 REGISTRATIONS_IMPORTED = action("events.registration.imported", _("Nhập danh sách đăng ký từ Excel"))
+REGISTRATION_ERASED = action("events.registration.erased", _("Xóa dữ liệu cá nhân của người đăng ký"))
 TICKET_REISSUED = action("events.registration.ticket_reissued", _("Cấp lại vé"))
 CHECKED_IN = action("events.attendance.checked_in", _("Điểm danh"))
 CHECKIN_CONFLICT = action("events.attendance.conflict", _("Điểm danh trùng từ thiết bị khác"))

@@ -377,6 +377,25 @@ def reissue_ticket(*, actor, registration_id: int) -> Registration:
     return registration
 
 
+@transaction.atomic
+def erase_registration(*, actor, registration_id: int) -> Registration:
+    """Erase a registrant's personal data at their request (Law 91/2025/QH15): name, phone and
+    e-mail go, the ticket is voided; the attendance stays counted (as one anonymous person)."""
+    registration = Registration.objects.select_for_update().select_related("event").get(pk=registration_id)
+    _require_manager(actor, registration.event)
+    registration.full_name = _("(đã xóa dữ liệu cá nhân)")
+    registration.phone = registration.email = registration.organization_name = ""
+    registration.person = None
+    registration.ticket_nonce = tickets.new_nonce()
+    registration.consent_withdrawn_at = registration.consent_withdrawn_at or timezone.now()
+    registration.save()
+    # person_key was the phone or e-mail: keep the person countable once without them.
+    Registration.objects.filter(pk=registration.pk).update(person_key=f"x:{registration.pk}")
+    _record(actions.REGISTRATION_ERASED, registration, actor=actor, agency_id=registration.event.agency_id,
+            changes={"personal_data": ["…", None]})
+    return registration
+
+
 def ticket_url(registration: Registration) -> str:
     return site_url(reverse("events:ticket", args=[tickets.ticket_token(registration)]))
 

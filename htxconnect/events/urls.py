@@ -25,4 +25,6 @@ urlpatterns = [
     path("<int:pk>/checkin/roster/", views.checkin_roster, name="checkin_roster"),
     path("<int:pk>/checkin/sync/", views.checkin_sync, name="checkin_sync"),
     path("registrations/<int:pk>/cancel/", views.registration_cancel, name="registration_cancel"),
+    path("registrations/<int:pk>/reissue/", views.registration_reissue, name="registration_reissue"),
+    path("registrations/<int:pk>/erase/", views.registration_erase, name="registration_erase"),
 ]

@@ -295,6 +295,25 @@ def registration_cancel(request, pk):
 
 
 @requires(OFFICER_OR_ADMIN)
+@require_POST
+def registration_reissue(request, pk):
+    """A new ticket (the old one stops working), mailed to the person."""
+    registration = queries.access_registration(request.user, pk)
+    services.reissue_ticket(actor=request.user, registration_id=registration.pk)
+    messages.success(request, _("Đã cấp lại vé cho %(n)s; vé cũ không còn giá trị.") % {"n": registration.full_name})
+    return redirect("events:event_detail", pk=registration.event_id)
+
+
+@requires(OFFICER_OR_ADMIN)
+@require_POST
+def registration_erase(request, pk):
+    registration = queries.access_registration(request.user, pk)
+    services.erase_registration(actor=request.user, registration_id=registration.pk)
+    messages.success(request, _("Đã xóa dữ liệu cá nhân của người đăng ký."))
+    return redirect("events:event_detail", pk=registration.event_id)
+
+
+@requires(OFFICER_OR_ADMIN)
 def registration_import(request, pk):
     """Upload → preview with every bad row explained → confirm (good rows, all or none)."""
     event = queries.access_managed_event(request.user, pk)
@@ -341,10 +360,15 @@ def checkin(request, pk):
     event = _checkin_event(request, pk)
     sessions = list(event.sessions.all())
     current = queries.current_session(sessions) if sessions else None
-    return render(request, "events/checkin.html", {
+    response = render(request, "events/checkin.html", {
         "event": event, "sessions": sessions, "current": current,
         "roster_url": reverse("events:checkin_roster", args=[event.pk]),
         "sync_url": reverse("events:checkin_sync", args=[event.pk])})
+    # qr-scanner decodes in a Web Worker it starts from a blob: URL (where the browser has no
+    # BarcodeDetector); only this page allows that, and the camera.
+    response["Content-Security-Policy"] = settings.CONTENT_SECURITY_POLICY + "; worker-src 'self' blob:"
+    response["Permissions-Policy"] = "camera=(self)"
+    return response
 
 
 @requires(OFFICER_OR_ADMIN)

@@ -140,3 +140,31 @@ def test_forged_and_foreign_tickets_are_refused(new_page, live_server, world):
     scan(page, tickets.ticket_token(foreign))
     expect(page.locator("#checkin-result")).to_contain_text("Vé của sự kiện khác: “Hội chợ nông sản”")
     assert Attendance.objects.count() == 0
+
+
+def test_the_camera_library_reads_the_ticket_qr_on_the_check_in_page(new_page, live_server, world):
+    """What the camera does, on a picture: qr-scanner (served by the project, under the page's CSP)
+    decodes the ticket page's QR code into the ticket URL, and that check-in is recorded."""
+    r = services.register(actor=None, event_id=world["event"].pk, consent=True,
+                          registrant=services.Registrant("Trương Văn Đạt", "0900000011"))
+    page = checkin_page(new_page, live_server, world)
+    page.goto(f"/events/t/{tickets.ticket_token(r)}/")
+    svg = page.locator("#ticket-qr").inner_html()
+    page.goto(f"/events/{world['event'].pk}/checkin/")
+    expect(page.locator("#checkin[data-ready='1']")).to_be_attached()
+    decoded = page.evaluate("""async (svg) => {
+        const { default: QrScanner } = await import(document.getElementById("checkin").dataset.scannerUrl);
+        const image = new Image();
+        image.src = URL.createObjectURL(new Blob([svg], { type: "image/svg+xml" }));
+        await image.decode();
+        const canvas = document.createElement("canvas");
+        canvas.width = canvas.height = 400;
+        const g = canvas.getContext("2d");
+        g.fillStyle = "#fff"; g.fillRect(0, 0, 400, 400); g.drawImage(image, 20, 20, 360, 360);
+        const result = await QrScanner.scanImage(canvas, { returnDetailedScanResult: true });
+        return result.data;
+    }""", svg)
+    assert decoded.endswith(f"/events/t/{tickets.ticket_token(r)}/")
+    scan(page, decoded)
+    expect(page.locator("#checkin-result")).to_contain_text("Đã điểm danh: Trương Văn Đạt")
+    assert page.csp_violations == []

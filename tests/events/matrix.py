@@ -58,6 +58,10 @@ HOME_OFFICERS = _answers(default=403, anonymous="login", admin=200, officer=200,
 HOME_OFFICERS_POST = {who: (302 if code == 200 else code) for who, code in HOME_OFFICERS.items()}
 AGENCY_STAFF = _answers(default=403, anonymous="login", admin=200, leader=200, officer=200, officer_teammate=200,
                         other_officer=200, other_leader=200)
+# A registration of the home agency's event: its officers act; leaders may not (403 by role); the
+# other agency's officer does not learn it exists.
+REGISTRATION_OFFICERS = _answers(default=403, anonymous="login", admin=302, officer=302, officer_teammate=302,
+                                 other_officer=404)
 OFFICERS = _answers(default=403, anonymous="login", admin=200, officer=200, officer_teammate=200, other_officer=200)
 
 
@@ -97,4 +101,9 @@ def events_matrix() -> dict:
             _answers(default=404, anonymous="login", admin=302, leader=403, officer=302, officer_teammate=302,
                      coop_manager=302, coop_member=403, buyer=403), method="post",
             fresh=fresh_registration),
+        # Officers of the organiser: a new ticket, or the person's data erased at their request.
+        "events:registration_reissue": Case(lambda s: f"/events/registrations/{s['registration']}/reissue/",
+                                            REGISTRATION_OFFICERS, method="post"),
+        "events:registration_erase": Case(lambda s: f"/events/registrations/{s['registration']}/erase/",
+                                          REGISTRATION_OFFICERS, method="post", fresh=fresh_registration),
     }

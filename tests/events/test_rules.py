@@ -153,3 +153,18 @@ def test_cancelling_an_event_mails_every_registrant_after_commit(ev, mailoutbox,
     assert Event.objects.get(pk=ev.event.pk).status == "cancelled"
     with pytest.raises(PermissionDenied):
         services.publish_event(actor=ev.users["other_officer"], event_id=ev.event.pk)
+
+
+def test_erasing_a_registrant_keeps_the_count_and_voids_the_ticket(ev):
+    r = register(ev.event, person(email="an@example.vn"))
+    token = tickets.ticket_token(r)
+    assert services.check_in(actor=None, event_id=ev.event.pk, token=token).ok
+    with pytest.raises(PermissionDenied):
+        services.erase_registration(actor=ev.users["other_officer"], registration_id=r.pk)
+    services.erase_registration(actor=ev.users["officer"], registration_id=r.pk)
+    r.refresh_from_db()
+    assert (r.phone, r.email, r.phone_key, r.email_key) == ("", "", "", "") and "đã xóa" in r.full_name
+    assert r.consent_withdrawn_at and r.attendances.count() == 1
+    second = ev.event.sessions.last()
+    refused = services.check_in(actor=None, event_id=ev.event.pk, session_id=second.pk, token=token)
+    assert refused.result == Scan.Result.REFUSED
