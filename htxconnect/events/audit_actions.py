@@ -29,3 +29,16 @@ TICKET_REISSUED = action("events.registration.ticket_reissued", _("Cấp lại v
 CHECKED_IN = action("events.attendance.checked_in", _("Điểm danh"))
 CHECKIN_CONFLICT = action("events.attendance.conflict", _("Điểm danh trùng từ thiết bị khác"))
 MEETING_RECORDED = action("events.meeting.recorded", _("Ghi nhận kết nối cung cầu"))
+
+# Certificates, feedback and contests (certificates.py, feedback.py, contests.py).
+CERTIFICATE_POLICY_SET = action("events.certificate.policy_set", _("Đặt quy định cấp giấy chứng nhận"))
+CERTIFICATE_ISSUED = action("events.certificate.issued", _("Cấp giấy chứng nhận"))
+CERTIFICATE_REVOKED = action("events.certificate.revoked", _("Thu hồi giấy chứng nhận"))
+FEEDBACK_SUBMITTED = action("events.feedback.submitted", _("Gửi phản hồi sau sự kiện"))
+FEEDBACK_REQUESTED = action("events.feedback.requested", _("Gửi thư xin phản hồi"))
+CONTEST_CRITERIA_SET = action("events.contest.criteria_set", _("Đặt tiêu chí chấm hội thi"))
+CONTEST_JUDGE_ADDED = action("events.contest.judge_added", _("Thêm giám khảo"))
+CONTEST_JUDGE_REMOVED = action("events.contest.judge_removed", _("Gỡ giám khảo"))
+CONTEST_SUBMITTED = action("events.contest.submitted", _("Nộp bài dự thi"))
+CONTEST_SCORED = action("events.contest.scored", _("Chấm điểm bài dự thi"))
+CONTEST_RESULTS_PUBLISHED = action("events.contest.results_published", _("Công bố kết quả hội thi"))

@@ -352,3 +352,8 @@ class Meeting(models.Model):
     def clean(self):
         if not (self.buyer_id or self.buyer_name.strip()):
             raise ValidationError({"buyer": _("Chọn bên mua hoặc ghi tên bên mua.")})
+
+
+# Certificates, feedback and contests live in their own module (registered here, in this app).
+from .models_followup import (  # noqa: E402,F401
+    Certificate, CertificatePolicy, Contest, Criterion, FeedbackResponse, Judge, Score, Submission, SubmissionFile)

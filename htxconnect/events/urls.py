@@ -28,3 +28,27 @@ urlpatterns = [
     path("registrations/<int:pk>/reissue/", views.registration_reissue, name="registration_reissue"),
     path("registrations/<int:pk>/erase/", views.registration_erase, name="registration_erase"),
 ]
+
+# Certificates, feedback and contests (views_followup.py).
+from . import views_followup as followup  # noqa: E402
+
+urlpatterns += [
+    path("<int:pk>/certificates/", followup.certificate_list, name="certificate_list"),
+    path("<int:pk>/certificates/policy/", followup.certificate_policy, name="certificate_policy"),
+    path("<int:pk>/certificates/issue/", followup.certificate_issue, name="certificate_issue"),
+    path("certificates/<int:pk>/revoke/", followup.certificate_revoke, name="certificate_revoke"),
+    path("verify/<str:code>/", followup.certificate_verify, name="certificate_verify"),
+    path("verify/<str:code>/certificate.pdf", followup.certificate_pdf, name="certificate_pdf"),
+    path("f/<str:token>/", followup.feedback_form, name="feedback_form"),
+    path("<int:pk>/feedback/", followup.feedback_summary, name="feedback_summary"),
+    path("<int:pk>/feedback.xlsx", followup.feedback_export, name="feedback_export"),
+    path("<int:pk>/feedback/send/", followup.feedback_send, name="feedback_send"),
+    path("<int:pk>/contest/", followup.contest_manage, name="contest_manage"),
+    path("<int:pk>/contest/setup/", followup.contest_setup, name="contest_setup"),
+    path("<int:pk>/contest/submit/", followup.contest_submit, name="contest_submit"),
+    path("<int:pk>/results/", followup.contest_results, name="contest_results"),
+    path("submissions/<int:pk>/", followup.submission_detail, name="submission_detail"),
+    path("submissions/<int:pk>/score/", followup.submission_score, name="submission_score"),
+    path("submission-files/<int:pk>/", followup.submission_file, name="submission_file"),
+    path("judging/", followup.judging, name="judging"),
+]
