@@ -120,6 +120,10 @@ from tests.events.matrix import events_matrix, events_samples  # noqa: E402
 
 MATRIX.update(events_matrix())
 
+from tests.events.matrix_followup import FOLLOWUP_KEYS, followup_matrix, followup_samples  # noqa: E402
+
+MATRIX.update(followup_matrix())
+
 # --- trace: EPCIS 2.0 repository (machine API: 401 rather than a login redirect) ---
 # Events, captures, queries and subscriptions belong to the user who sent them (coop_manager here);
 # administrators read every event and capture; queries and subscriptions are their owner's alone.
@@ -254,6 +258,7 @@ SAMPLES = [
     ({"import_job"}, lambda world, samples: fresh_import_job(world, samples)),
     ({"checked_import_job"}, checked_import_job),
     ({"published_event", "draft_event", "registration", "ticket"}, events_samples),
+    (FOLLOWUP_KEYS, followup_samples),
 ]
 
 
