@@ -7,6 +7,7 @@ from a ticket, and reissuing the ticket retires the old link too.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
 from django.core import signing
@@ -17,8 +18,7 @@ from django.db.models import Avg, Count
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from htxconnect.core import audit
-from htxconnect.programs import export
+from htxconnect.core import audit, spreadsheet
 
 from . import audit_actions as actions
 from . import queries
@@ -146,11 +146,26 @@ XLSX_HEADERS = ["STT", "Thời điểm gửi", "Nội dung (1–5)", "Giảng vi
 
 
 def workbook(event: Event) -> bytes:
-    """The answers, anonymous (no names: the organiser needs the opinions, not who gave them);
-    text that a spreadsheet would read as a formula is written as text."""
+    """The answers, anonymous (no names: the organiser needs the opinions, not who gave them).
+    Comments are text cells, quote-prefixed when they would read as a formula (core.spreadsheet)."""
     from django.utils import timezone
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
 
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Phản hồi")
+    header = []
+    for text in XLSX_HEADERS:
+        cell = spreadsheet.text_cell(ws, text)
+        cell.font = Font(bold=True)
+        header.append(cell)
+    ws.append(header)
+    ws.append([spreadsheet.text_cell(ws, event.title)])  # which event (row 2), then the answers
     rows = FeedbackResponse.objects.filter(event=event).order_by("submitted_at", "id")
-    data = ([i, timezone.localtime(r.submitted_at).replace(tzinfo=None), r.content, r.trainer, r.organisation,
-             r.comments] for i, r in enumerate(rows, start=1))
-    return export.workbook("Phản hồi", XLSX_HEADERS, data)
+    for i, r in enumerate(rows, start=1):
+        ws.append([i, spreadsheet.text_cell(ws, timezone.localtime(r.submitted_at).replace(tzinfo=None),
+                                            number_format="DD/MM/YYYY HH:MM"),
+                   r.content, r.trainer, r.organisation, spreadsheet.text_cell(ws, r.comments)])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

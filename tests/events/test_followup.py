@@ -201,8 +201,10 @@ def test_survey_page_no_account_and_summary_with_formula_safe_export(ev, course)
     assert "2 phản hồi / 2 người tham dự" in page and "Thêm thời gian thực hành" in page
     assert "4,0" in page and "3,0" in page and "4,5" in page  # (5+3)/2, (4+2)/2, (4+5)/2
     xlsx = officer.get(f"/events/{course.event.pk}/feedback.xlsx")
-    rows = list(load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True))
-    assert rows[1][2:] == (5, 4, 4, "'=HYPERLINK(\"x\")")
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert [c.value for c in sheet[3]][2:] == [5, 4, 4, '=HYPERLINK("x")']
+    assert sheet["F3"].data_type == "s" and sheet["F3"].quotePrefix  # text, never a formula
+    assert sheet["F4"].value == "Thêm thời gian thực hành" and sheet["A2"].value == course.event.title
     assert signed_in_client(ev.users["coop_manager"]).get(f"/events/{course.event.pk}/feedback/").status_code == 403
 
 
