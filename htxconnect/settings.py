@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "htxconnect.events",
     "htxconnect.trace",
     "htxconnect.resolver",
+    "htxconnect.reports",
     "htxconnect.api",
 ]
 

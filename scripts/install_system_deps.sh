@@ -7,6 +7,8 @@ need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+# Reports: DOCX → PDF with LibreOffice headless (Writer without the GUI).
+command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)

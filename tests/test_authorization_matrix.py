@@ -124,6 +124,10 @@ from tests.events.matrix_followup import FOLLOWUP_KEYS, followup_matrix, followu
 
 MATRIX.update(followup_matrix())
 
+from tests.reports.matrix import reports_matrix  # noqa: E402
+
+MATRIX.update(reports_matrix())
+
 # --- trace: EPCIS 2.0 repository (machine API: 401 rather than a login redirect) ---
 # Events, captures, queries and subscriptions belong to the user who sent them (coop_manager here);
 # administrators read every event and capture; queries and subscriptions are their owner's alone.

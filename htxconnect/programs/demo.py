@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from htxconnect.accounts.models import Agency
 from htxconnect.registry import services as registry_services
@@ -210,10 +211,16 @@ def load_an_giang() -> dict:
             actor=None, organization=binh_thanh, item=item, title=BINH_THANH_PROJECT, amount_requested=None,
             program=program, group=program.groups.get(number=4),
             description="Số tiền đề nghị chưa xác định: Sở đề nghị HTX nghiên cứu tiêu chí và mức hỗ trợ để hoàn "
-                        "chỉnh thuyết minh. Các bước xử lý được ghi lại khi nạp dữ liệu mẫu (bài viết không nêu ngày).",
+                        "chỉnh thuyết minh. Bài viết không nêu ngày: hồ sơ và các bước xử lý ghi theo ngày hội nghị "
+                        "sơ kết 09/07/2020.",
             documents={name: ContentFile(PLACEHOLDER_PDF, name="tai-lieu-mau.pdf") for name in item.required_documents})
         for action, comment in (("submit", ""), ("start_review", ""), ("request_info", BINH_THANH_ANSWER)):
             services.transition_application(actor=None, application_id=application.pk, action=action, comment=comment)
+        # The article reports the reply at the review conference of 09/07/2020: the application and its
+        # steps are dated then, so a report of the 2019–2020 plan finds them in its period.
+        reported = timezone.make_aware(datetime.datetime(2020, 7, 9, 8, 0))
+        Application.objects.filter(pk=application.pk).update(created_at=reported, submitted_at=reported)
+        application.steps.update(created_at=reported)
     return {"program": program, "policy": policy}
 
 

@@ -1,0 +1,66 @@
+"""Running a report's generation (the task's work): claim it, compute its figures, write the DOCX,
+the XLSX annex and the PDF into storage, store the figures, audit. Progress is written to the row
+as it goes, so the page can show it."""
+
+from __future__ import annotations
+
+import logging
+import pathlib
+import tempfile
+
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from htxconnect.core import audit
+
+from . import annex, document, figures, pdf
+from .models import Report
+
+log = logging.getLogger(__name__)
+
+
+def _progress(report_id: int, done: int, total: int, stage: str) -> None:
+    Report.objects.filter(pk=report_id).update(progress={"done": done, "total": total, "stage": stage})
+
+
+def run_generation(report_id: int) -> str:
+    """Generate the report's figures and files. Only a queued report is claimed (queued → running):
+    a second run of the same task finds it running or done and does nothing."""
+    if not Report.objects.filter(pk=report_id, status=Report.Status.QUEUED).update(
+            status=Report.Status.RUNNING, progress={"done": 0, "total": 0, "stage": "starting"}):
+        return "not-queued"
+    report = Report.objects.select_related("agency", "program", "created_by").get(pk=report_id)
+    try:
+        programs = figures.programs_of(report)
+        total = len(programs) + 3
+        content = figures.collect(report, progress=lambda d, t, stage: _progress(report_id, d, total, stage))
+        _progress(report_id, len(programs), total, "docx")
+        docx = document.render(report, content)
+        _progress(report_id, len(programs) + 1, total, "xlsx")
+        stem = f"bao-cao-{report.pk}"
+        with tempfile.TemporaryDirectory(prefix="htx-report-") as tmp:
+            path = pathlib.Path(tmp) / "phu-luc.xlsx"
+            annex.write(report, content, programs, path)
+            with path.open("rb") as handle:
+                report.xlsx.save(f"{stem}-phu-luc.xlsx", File(handle), save=False)
+        _progress(report_id, len(programs) + 2, total, "pdf")
+        report.docx.save(f"{stem}.docx", ContentFile(docx), save=False)
+        note = ""
+        try:
+            report.pdf.save(f"{stem}.pdf", ContentFile(pdf.docx_to_pdf(docx)), save=False)
+        except (pdf.ConversionError, OSError) as error:  # the DOCX and XLSX still stand
+            log.warning("report %s: no PDF: %s", report_id, error)
+            note = _("Chưa tạo được bản PDF (LibreOffice): %(e)s") % {"e": str(error)[:300]}
+        report.figures = content
+        report.status, report.generated_at, report.error = Report.Status.DONE, timezone.now(), note
+        report.progress = {"done": total, "total": total, "stage": "done"}
+        report.save()
+        audit.record("reports.report.generated", obj=report, actor=report.created_by,
+                     changes={"figures": [None, len(content["figures"])]})
+        return "done"
+    except Exception as error:  # recorded on the report, shown on its page; the task may be retried
+        log.exception("report %s failed", report_id)
+        Report.objects.filter(pk=report_id).update(status=Report.Status.FAILED, error=str(error)[:2000])
+        return "failed"
