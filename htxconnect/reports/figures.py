@@ -226,35 +226,59 @@ def _bounds(start, end):
 
 
 EVENT_UNITS = {"supply_demand": "buổi", "course": "lớp"}
+# Meetings count delegates (đại biểu); courses and the rest count person-times (lượt người).
+DELEGATE_KINDS = {"workshop", "conference"}
+BUSINESS_KINDS = sorted(COOPERATIVE_KINDS | {"enterprise", "household_business"})
+
+
+def _from_businesses() -> Q:
+    """A registration for a business or a cooperative: linked to one in the registry, or declaring
+    one in the organisation it wrote ("Doanh nghiệp…", "HTX…", "Công ty…", "Hợp tác xã…")."""
+    q = Q(registration__organization__kind__in=BUSINESS_KINDS)
+    for word in ("doanh nghiệp", "HTX", "hợp tác xã", "công ty"):
+        q |= Q(registration__organization__isnull=True, registration__organization_name__icontains=word)
+    return q
 
 
 def _event_items(program: Program, start, end, F: Figures, prefix: str) -> dict:
-    """Events of the program held in the period, with their person-times (events app, when installed:
-    reports sits above it and reads its models; nothing here is needed for the app to exist)."""
+    """Events of the program held in the period, with who attended (events app, when installed:
+    reports sits above it and reads its models; nothing here is needed for the app to exist).
+    Attendance is person-times: a registration present at one session or more of the event."""
     if not apps.is_installed("htxconnect.events"):
         return {}
     Event = apps.get_model("events", "Event")
     Attendance = apps.get_model("events", "Attendance")
     events = (Event.objects.filter(program=program, starts_on__gte=start, starts_on__lte=end)
               .exclude(status="cancelled").select_related("host").order_by("starts_on", "id"))
-    present = dict(Attendance.objects.filter(session__event__in=events.values("pk")).values("session__event_id")
-                   .annotate(n=Count("registration", distinct=True)).values_list("session__event_id", "n"))
+    present = {row["session__event_id"]: row for row in
+               Attendance.objects.filter(session__event__in=events.values("pk")).values("session__event_id")
+               .annotate(n=Count("registration", distinct=True),
+                         business=Count("registration", distinct=True, filter=_from_businesses()))}
     items: dict = {}
     by_kind: dict[tuple, list] = {}
     for e in events:
         by_kind.setdefault((e.group_id, e.kind, e.get_kind_display()), []).append(e)
     for (group_id, kind, label), rows in by_kind.items():
         key = f"{prefix}.g{group_id or 0}.event_{kind}"
+        who = "đại biểu" if kind in DELEGATE_KINDS else "lượt người"
         n = F.add(f"{key}.count", f"{label}: số sự kiện", len(rows))
-        people = F.add(f"{key}.person_times", f"{label}: lượt người tham dự", sum(present.get(e.pk, 0) for e in rows))
+        people = F.add(f"{key}.person_times", f"{label}: {who} tham dự",
+                       sum(present.get(e.pk, {}).get("n", 0) for e in rows))
         unit = EVENT_UNITS.get(kind, "sự kiện")
-        text = f"{label}: {two_digits(n)} {unit}" + (f", {two_digits(people)} lượt người tham dự" if people else "")
+        text = f"{label}: {two_digits(n)} {unit}" + (f", {two_digits(people)} {who} tham dự" if people else "")
         details = []
         for e in rows:
             where = ", ".join(p for p in (format_date(e.starts_on), e.venue, e.host.name if e.host_id else "") if p)
-            count = present.get(e.pk, 0)
-            F.add(f"{prefix}.event{e.pk}.person_times", f"{e.title}: lượt người", count)
-            details.append(f"{e.title} ({where})" + (f": {two_digits(count)} lượt người tham dự" if count else ""))
+            row = present.get(e.pk, {})
+            count, business = row.get("n", 0), row.get("business", 0)
+            F.add(f"{prefix}.event{e.pk}.person_times", f"{e.title}: {who} tham dự", count)
+            line = f"{e.title} ({where})"
+            if count:
+                line += f": {two_digits(count)} {who} tham dự"
+                if business:
+                    F.add(f"{prefix}.event{e.pk}.business", f"{e.title}: {who} là doanh nghiệp, HTX", business)
+                    line += f", trong đó {two_digits(business)} {who} là các doanh nghiệp và HTX"
+            details.append(line)
         items.setdefault(group_id, []).append({"text": text + ".", "details": details})
     return items
 

@@ -2,8 +2,8 @@
 DOCX (read with python-docx) holds every figure and list the articles state. Expected values are
 written by hand from the articles' text (/work/shared/seeds), not computed by the code under test.
 
-Figures the events app records (the 2019 workshop's 90 delegates, about 50 of them from businesses
-and cooperatives) are not asserted here until that app is on main; see SEED_FIGURES_FROM_EVENTS.
+The supply–demand sessions and the 2019 workshop (90 delegates, about 50 of them from businesses and
+cooperatives) come from the events app's demo, counted from attendance.
 """
 
 from __future__ import annotations
@@ -52,12 +52,12 @@ BD_RESULTS = [
     ("06 tỷ 900 triệu đồng", "02 HTX", [("HTX Chăn nuôi Tâm Phát", ""), ("HTX Cao su Nhật Hưng", "")]),
     ("điện năng lượng mặt trời", "03 HTX", []),
 ]
-SEED_FIGURES_FROM_EVENTS = ["90 đại biểu (hội thảo KH&CN 2019)", "khoảng 50 đại biểu là doanh nghiệp và HTX"]
 
 
 @pytest.fixture
 def seeded(db, settings, tmp_path):
     from htxconnect.accounts import demo as accounts_demo
+    from htxconnect.events import demo as events_demo
     from htxconnect.registry import demo as registry_demo
 
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -65,6 +65,7 @@ def seeded(db, settings, tmp_path):
     accounts_demo.load(out)
     registry_demo.load_seed(out)
     demo.load(out)
+    events_demo.load(out)  # the supply–demand sessions, the 2019 workshop and the trainings are events
     return {p.name: p for p in Program.objects.all()}
 
 
@@ -137,6 +138,9 @@ def check_an_giang(text: str):
     for topic in AG_SESSION_TOPICS:
         assert topic in text
     assert "Tổ chức 04 buổi hội thảo kết nối cung cầu" in text
+    # The 2019 S&T workshop: 90 delegates, of whom (about) 50 from businesses and cooperatives.
+    workshop = line_with(text, "Hội thảo KH&CN và nâng cao năng lực, hiệu quả của doanh nghiệp")
+    assert "90 đại biểu tham dự" in workshop and "50 đại biểu là các doanh nghiệp và HTX" in workshop
     # Decision 71/2019/QĐ-UBND: the reply to HTX Bình Thạnh's project.
     reply = line_with(text, "HTX sản xuất rau an toàn Bình Thạnh")
     assert "Quyết định số 71/2019/QĐ-UBND" in reply and "cây con giống rau" in reply
