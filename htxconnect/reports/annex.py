@@ -2,8 +2,7 @@
 mark grants, events, and every figure stated), streamed with openpyxl's write-only mode from
 chunked queries, so a province with thousands of cooperatives never sits in memory at once.
 
-Cells go through the programs' export `safe` (text that a spreadsheet would read as a formula is
-written as text). When core.spreadsheet lands on main it is the one helper to use here.
+Text cells go through core.spreadsheet (text that a spreadsheet would read as a formula stays text).
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from htxconnect.programs.export import safe
+from htxconnect.core.spreadsheet import text_cell
 from htxconnect.programs.models import Loan, Support, SupportKind
 from htxconnect.registry.models import IPUsageGrant
 
@@ -32,7 +31,7 @@ def _sheet(wb, title: str, headers: list[str], rows):
         header.append(cell)
     ws.append(header)
     for row in rows:
-        ws.append([safe(v) for v in row])
+        ws.append([text_cell(ws, v) if isinstance(v, str) else v for v in row])
 
 
 def _targets(content):

@@ -33,6 +33,8 @@ def program(world):
     program_services.record_support(actor=admin, organization=world.org, program=program, group=group,
                                     kind="barcode", title="Cấp mã số mã vạch", given_on=D(2025, 3, 1),
                                     amount_state=6_900_000_000)
+    program_services.record_support(actor=admin, organization=world.other_org, program=program, group=group,
+                                    kind="consulting", title="=HYPERLINK(\"http://x\")", given_on=D(2025, 4, 1))
     return program
 
 
@@ -93,6 +95,8 @@ def test_generation_runs_as_a_task_with_progress_and_audited_downloads(world, pr
     book = load_workbook(io.BytesIO(annex.getvalue()))
     assert {"Chỉ tiêu", "Hỗ trợ", "Vốn vay", "Nhãn hiệu chứng nhận", "Số liệu"} <= set(book.sheetnames)
     assert [c.value for c in book["Hỗ trợ"][2]][4] == "HTX Ma Trận"
+    formula = next(row[8] for row in book["Hỗ trợ"].iter_rows(min_row=2) if row[8].value.startswith("="))
+    assert formula.data_type == "s" and formula.quotePrefix  # a title that looks like a formula stays text
     downloads = AuditEntry.objects.filter(action="reports.report.downloaded")
     assert downloads.count() == 2 and {e.actor_id for e in downloads} == {world.people["officer"].pk}
     assert AuditEntry.objects.filter(action="reports.report.generated", object_id=str(report.pk)).exists()
