@@ -217,6 +217,9 @@ class EPCISEventField(models.Model):
     text = models.CharField(max_length=512, blank=True)  # value as text; the uom for quantities and measures
     number = models.FloatField(null=True, blank=True)
     time = models.DateTimeField(null=True, blank=True)
+    # Sensor rows: the sensorReport (numbered within the event) they describe, so that several sensor
+    # conditions of one query hold of the same report (trace.epcis.query); None for other rows.
+    report = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("trường của sự kiện EPCIS")

@@ -148,7 +148,10 @@ def test_sensor_filters(stored):
     assert ids(q(stored, GE_value_CEL="5")) == ["q3"]
     assert ids(q(stored, LT_value_CEL="5")) == ["q2"]
     assert ids(q(stored, GE_value_A93="50")) == ["q2"]
-    assert ids(q(stored, GE_value_KEL="0")) == []  # no report in kelvin
+    # no report in kelvin, but °C converts: 4.5 °C = 277.65 K, 12 °C = 285.15 K
+    assert ids(q(stored, GE_value_KEL="280")) == ["q3"]
+    assert ids(q(stored, GE_value_KEL="0")) == ["q2", "q3"]
+    assert ids(q(stored, GE_value_KGM="0")) == []  # no mass reading
     assert ids(q(stored, EQ_deviceID=THERMO_1)) == ["q2"]  # on the metadata
     assert ids(q(stored, EQ_deviceID=THERMO_2)) == ["q3"]  # on the report
     assert ids(q(stored, GE_startTime="2026-04-02T05:00:00+07:00")) == ["q2"]

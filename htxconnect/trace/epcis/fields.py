@@ -21,7 +21,14 @@ from .vocab import normalize_disposition
 QUANTITY = "quantity"
 ILMD, ILMD_INNER = "ilmd", "ilmd_inner"
 EXT, EXT_INNER = "ext", "ext_inner"
-SENSOR, MEASURE = "sensor", "measure"  # sensor attributes (deviceID, time …); measured values per uom
+SENSOR, MEASURE = "sensor", "measure"  # sensor attributes (deviceID, time …); measured values per uom, percRank
+# Extension fields of a sensorElement, its sensorMetadata, its sensorReports (top level / nested).
+S_ELEMENT, S_ELEMENT_INNER = "s_element", "s_element_inner"
+S_METADATA, S_METADATA_INNER = "s_meta", "s_meta_inner"
+S_REPORT, S_REPORT_INNER = "s_report", "s_report_inner"
+# Rows of these kinds carry `report`, the number of the sensorReport they describe within the event
+# (a sensorElement's metadata and extension fields are repeated for each of its reports).
+SENSOR_KINDS = (SENSOR, MEASURE, S_ELEMENT, S_ELEMENT_INNER, S_METADATA, S_METADATA_INNER, S_REPORT, S_REPORT_INNER)
 SOURCE, DESTINATION, BIZ_TX = "source", "destination", "biz_tx"
 PD_SET, PD_UNSET = "pd_set", "pd_unset"
 
@@ -36,9 +43,17 @@ STANDARD_FIELDS = {
 }
 QUANTITY_LISTS = ("quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList")
 MEASURES = ("value", "minValue", "maxValue", "meanValue", "sDev", "percValue")
-SENSOR_TEXT = ("type", "deviceID", "dataProcessingMethod", "bizRules", "microorganism", "chemicalSubstance",
-               "stringValue", "booleanValue", "hexBinaryValue", "uriValue", "component", "exception")
+PERC_RANK = "percRank"  # a measure without unit
+SENSOR_TEXT = ("type", "deviceID", "deviceMetadata", "rawData", "dataProcessingMethod", "bizRules", "microorganism",
+               "chemicalSubstance", "stringValue", "booleanValue", "hexBinaryValue", "uriValue", "component", "exception")
 SENSOR_TIMES = ("time", "startTime", "endTime")
+# The standard's fields of sensorMetadata and sensorReport (EPCIS 2.0 §7.3.8); any other key is an extension field.
+METADATA_FIELDS = {"time", "deviceID", "deviceMetadata", "rawData", "startTime", "endTime", "dataProcessingMethod",
+                   "bizRules"}
+REPORT_FIELDS = {"type", "exception", "deviceID", "deviceMetadata", "rawData", "dataProcessingMethod", "bizRules", "time",
+                 "microorganism", "chemicalSubstance", "coordinateReferenceSystem", "value", "component", "stringValue",
+                 "booleanValue", "hexBinaryValue", "uriValue", "minValue", "maxValue", "meanValue", "sDev", "percRank",
+                 "percValue", "uom"}
 _GS1_VOC = ("https://gs1.org/voc/", "http://gs1.org/voc/", "https://ref.gs1.org/voc/", "gs1:")
 _CBV_PREFIXES = {
     "sdt": ("urn:epcglobal:cbv:sdt:", "https://ref.gs1.org/cbv/SDT-", "http://ref.gs1.org/cbv/SDT-", "cbv:SDT-"),
@@ -143,8 +158,53 @@ def _walk(obj, known, kind_top, kind_inner, out, *, depth=0):
                 out.append((kind, name, alias, text, number, time))
 
 
-def field_rows(event: dict, context) -> list[tuple]:
-    """(kind, name, alias, text, number, time) for every filterable value of one event."""
+def _sensor_part(part: dict, known, ext_top, ext_inner, out) -> None:
+    """Rows of one sensorMetadata or sensorReport: its attributes, measures and extension fields."""
+    for attr in SENSOR_TEXT:
+        if isinstance(part.get(attr), (str, bool)):
+            value = part[attr]
+            text = measurement_type(value) if attr == "type" else _scalar(value)[0]
+            out.append((SENSOR, attr, "", text[:MAX_TEXT], None, None))
+    for attr in SENSOR_TIMES:
+        if isinstance(part.get(attr), str) and (when := _time(part[attr])) is not None:
+            out.append((SENSOR, attr, "", "", None, when))
+    uom = part.get("uom") if isinstance(part.get("uom"), str) else ""
+    for attr in (*MEASURES, PERC_RANK):
+        value = part.get(attr)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            out.append((MEASURE, attr, "", "" if attr == PERC_RANK else uom.strip(), float(value), None))
+    standard = METADATA_FIELDS if ext_top == S_METADATA else REPORT_FIELDS
+    _walk({k: v for k, v in part.items() if k not in standard}, known, ext_top, ext_inner, out)
+
+
+def _sensor_rows(elements, known) -> list[tuple]:
+    """Rows of a sensorElementList, each with the number of the sensorReport it belongs to: a
+    report's own rows plus its element's metadata and extension fields (an element without
+    reports counts as one)."""
+    out: list[tuple] = []
+    report_no = 0
+    for element in elements if isinstance(elements, list) else []:
+        if not isinstance(element, dict):
+            continue
+        shared: list[tuple] = []
+        if isinstance(element.get("sensorMetadata"), dict):
+            _sensor_part(element["sensorMetadata"], known, S_METADATA, S_METADATA_INNER, shared)
+        _walk({k: v for k, v in element.items() if k not in ("sensorMetadata", "sensorReport")}, known,
+              S_ELEMENT, S_ELEMENT_INNER, shared)
+        reports = element.get("sensorReport")
+        reports = [r for r in (reports if isinstance(reports, list) else [reports]) if isinstance(r, dict)]
+        for report in reports or [None]:
+            report_no += 1
+            rows = list(shared)
+            if report is not None:
+                _sensor_part(report, known, S_REPORT, S_REPORT_INNER, rows)
+            out.extend((*row, report_no) for row in rows)
+    return out
+
+
+def grouped_field_rows(event: dict, context) -> list[tuple]:
+    """(kind, name, alias, text, number, time, report) for every filterable value of one event;
+    `report` numbers the sensorReport of sensor rows, None for the others."""
     known = prefixes(context)
     if isinstance(event.get("@context"), (list, dict)):
         known.update(prefixes(event["@context"]))
@@ -159,26 +219,6 @@ def field_rows(event: dict, context) -> list[tuple]:
         _walk(event["ilmd"], known, ILMD, ILMD_INNER, out)
     extensions = {k: v for k, v in event.items() if k not in STANDARD_FIELDS}
     _walk(extensions, known, EXT, EXT_INNER, out)
-    for element in event.get("sensorElementList") or []:
-        if not isinstance(element, dict):
-            continue
-        parts = [element.get("sensorMetadata")] + list(element.get("sensorReport") or [])
-        for part in parts:
-            if not isinstance(part, dict):
-                continue
-            for attr in SENSOR_TEXT:
-                if isinstance(part.get(attr), (str, bool)):
-                    value = part[attr]
-                    text = measurement_type(value) if attr == "type" else _scalar(value)[0]
-                    out.append((SENSOR, attr, "", text[:MAX_TEXT], None, None))
-            for attr in SENSOR_TIMES:
-                if isinstance(part.get(attr), str) and (when := _time(part[attr])) is not None:
-                    out.append((SENSOR, attr, "", "", None, when))
-            uom = part.get("uom") if isinstance(part.get("uom"), str) else ""
-            for attr in MEASURES:
-                value = part.get(attr)
-                if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-                    out.append((MEASURE, attr, "", uom, float(value), None))
     for key, kind, field in (("sourceList", SOURCE, "source"), ("destinationList", DESTINATION, "destination")):
         for element in event.get(key) or []:
             if isinstance(element, dict) and isinstance(element.get(field), str):
@@ -194,7 +234,15 @@ def field_rows(event: dict, context) -> list[tuple]:
             for value in persistent.get(key) or []:
                 if isinstance(value, str):
                     out.append((kind, "", "", normalize_disposition(value)[:MAX_TEXT], None, None))
-    return [(kind, name[:MAX_TEXT], alias[:255], text, number, time) for kind, name, alias, text, number, time in out]
+    rows = [(*row, None) for row in out] + _sensor_rows(event.get("sensorElementList"), known)
+    return [(kind, name[:MAX_TEXT], alias[:255], text, number, time, report)
+            for kind, name, alias, text, number, time, report in rows]
+
+
+def field_rows(event: dict, context) -> list[tuple]:
+    """(kind, name, alias, text, number, time): `grouped_field_rows` without the report number
+    (migration 0003 stores these)."""
+    return [row[:6] for row in grouped_field_rows(event, context)]
 
 
 def store_fields(rows) -> None:
@@ -203,17 +251,18 @@ def store_fields(rows) -> None:
 
     from htxconnect.trace.models import EPCISEventField
 
-    entries = [(row.pk, *fields) for row in rows for fields in field_rows(row.event, row.context)]
+    entries = [(row.pk, *fields) for row in rows for fields in grouped_field_rows(row.event, row.context)]
     if not entries:
         return
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             raw = cursor.cursor
             with raw.copy(f"COPY {EPCISEventField._meta.db_table} "
-                          "(event_id, kind, name, alias, text, number, time) FROM STDIN") as copy:
+                          "(event_id, kind, name, alias, text, number, time, report) FROM STDIN") as copy:
                 for entry in entries:
                     copy.write_row(entry)
         return
     EPCISEventField.objects.bulk_create(
-        [EPCISEventField(event_id=pk, kind=kind, name=name, alias=alias, text=text, number=number, time=time)
-         for pk, kind, name, alias, text, number, time in entries], batch_size=2000)
+        [EPCISEventField(event_id=pk, kind=kind, name=name, alias=alias, text=text, number=number, time=time,
+                         report=report)
+         for pk, kind, name, alias, text, number, time, report in entries], batch_size=2000)

@@ -20,17 +20,18 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from fractions import Fraction
 
 from django.conf import settings
 from django.core import signing
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
 from htxconnect.core.identifiers import canonical_epc
 from htxconnect.trace.models import EPCISEventEPC, EPCISEventField
 
 from . import fields as fk
-from . import masterdata, patterns
+from . import masterdata, patterns, units
 from .times import parse_time
 from .vocab import is_known_event_type, normalize_biz_step, normalize_disposition
 
@@ -49,12 +50,13 @@ MATCH_ROLES = {
 TIME_PARAMS = {"GE_eventTime": "event_time__gte", "LT_eventTime": "event_time__lt",
                "GE_recordTime": "record_time__gte", "LT_recordTime": "record_time__lt"}
 COMPARISONS = {"EQ": "exact", "GT": "gt", "GE": "gte", "LT": "lt", "LE": "lte"}
-# Sensor element attributes compared as text (EQ_type, EQ_deviceID …) and as times.
-SENSOR_EQ = {f"EQ_{name}": name for name in ("type", "deviceID", "dataProcessingMethod", "microorganism",
-                                            "chemicalSubstance", "bizRules", "stringValue", "hexBinaryValue",
-                                            "uriValue", "booleanValue")}
-SENSOR_TIMES = {f"{op}_{name}": (name, COMPARISONS[op]) for op in ("GE", "LT")
+# Sensor attributes compared as text (EQ_type, EQ_deviceID …), as times (GE_startTime …), and percRank.
+SENSOR_EQ = {f"EQ_{name}": name for name in ("type", "deviceID", "deviceMetadata", "rawData", "dataProcessingMethod",
+                                            "microorganism", "chemicalSubstance", "bizRules", "stringValue",
+                                            "hexBinaryValue", "uriValue", "booleanValue")}
+SENSOR_TIMES = {f"{op}_{name}": (name, COMPARISONS[op]) for op in COMPARISONS
                 for name in ("startTime", "endTime", "time")}
+PERC_RANK = {f"{op}_percRank": COMPARISONS[op] for op in ("GT", "GE", "LT", "LE")}
 PAGING = {"perPage", "nextPageToken"}
 # Error declarations (EPCIS 2.0 §8.2.7.1) over the columns capture fills (trace.epcis.capture).
 ERROR_DECLARATION_PARAMS = ("EXISTS_errorDeclaration", "GE_errorDeclarationTime", "LT_errorDeclarationTime",
@@ -63,10 +65,18 @@ ORDERING = {"orderBy", "orderDirection", "eventCountLimit", "maxEventCount"}
 FIXED = {"eventType", "EQ_action", "EQ_bizStep", "EQ_disposition", "EQ_readPoint", "EQ_bizLocation", "WD_readPoint",
          "WD_bizLocation", "EQ_eventID", "EQ_transformationID", *ERROR_DECLARATION_PARAMS,
          "EQ_persistentDisposition_set", "EQ_persistentDisposition_unset", "EXISTS_sensorElementList",
-         *TIME_PARAMS, *MATCH_ROLES, *SENSOR_EQ, *SENSOR_TIMES, *PAGING, *ORDERING,
+         *TIME_PARAMS, *MATCH_ROLES, *SENSOR_EQ, *SENSOR_TIMES, *PERC_RANK, *PAGING, *ORDERING,
          *(f"{op}_quantity" for op in COMPARISONS)}
-_MEASURE = re.compile(rf"^(?P<op>EQ|GT|GE|LT|LE)_(?P<measure>{'|'.join(fk.MEASURES)})_(?P<uom>[A-Za-z0-9]{{1,3}})$")
-_FIELD = re.compile(r"^(?P<op>EQ|GT|GE|LT|LE|EXISTS)_(?P<inner>INNER_)?(?P<ilmd>ILMD_)?(?P<name>.+)$")
+# A UN/CEFACT Rec 20 common code is 2 or 3 capital letters and digits.
+_MEASURE = re.compile(rf"^(?P<op>EQ|GT|GE|LT|LE)_(?P<measure>{'|'.join(fk.MEASURES)})_(?P<uom>[A-Z0-9]{{2,3}})$")
+_FIELD = re.compile(r"^(?P<op>EQ|GT|GE|LT|LE|EXISTS)_(?P<inner>INNER_)?"
+                    r"(?:(?P<ilmd>ILMD_)|(?P<sensor>SENSORELEMENT_|SENSORMETADATA_|SENSORREPORT_))?(?P<name>.+)$")
+_FIELD_KINDS = {  # (prefix, INNER) → kind of field rows
+    ("ILMD_", False): fk.ILMD, ("ILMD_", True): fk.ILMD_INNER, ("", False): fk.EXT, ("", True): fk.EXT_INNER,
+    ("SENSORELEMENT_", False): fk.S_ELEMENT, ("SENSORELEMENT_", True): fk.S_ELEMENT_INNER,
+    ("SENSORMETADATA_", False): fk.S_METADATA, ("SENSORMETADATA_", True): fk.S_METADATA_INNER,
+    ("SENSORREPORT_", False): fk.S_REPORT, ("SENSORREPORT_", True): fk.S_REPORT_INNER,
+}
 _TYPED = re.compile(r"^EQ_(?P<what>bizTransaction|source|destination)_(?P<type>.+)$")
 SUPPORTED = FIXED  # the fixed names; patterned ones (EQ_ILMD_…, GE_value_<uom> …) are recognised by check_names
 DEFAULT_PER_PAGE = 30
@@ -135,6 +145,99 @@ def _epc_q(name: str, values: list[str]) -> Q:
 
 def _has_field(queryset, condition: Q):
     return queryset.filter(id__in=EPCISEventField.objects.filter(condition).values("event_id"))
+
+
+def _same_sensor_report(queryset, conditions: list[Q]):
+    """Events with one sensorReport that satisfies every condition (see `_sensor_conditions`)."""
+    if not conditions:
+        return queryset
+    first, *others = conditions
+    rows = EPCISEventField.objects.filter(first, report__isnull=False)
+    for condition in others:
+        rows = rows.filter(Exists(EPCISEventField.objects.filter(
+            condition, event_id=OuterRef("event_id"), report=OuterRef("report"))))
+    return queryset.filter(id__in=rows.values("event_id"))
+
+
+def _exact(name: str, raw: str) -> Fraction:
+    """A numeric parameter value as an exact fraction (the decimal text as written)."""
+    number = _number(name, raw)
+    try:
+        return Fraction(raw.strip())
+    except (ValueError, ZeroDivisionError):
+        return Fraction(number)
+
+
+def _measure_q(name: str, op: str, measure: str, uom: str, raw: str) -> Q:
+    """A sensor measure compared in unit `uom`: readings in any unit of the same dimension are
+    compared after converting the threshold into their unit (exactly; every conversion is
+    increasing, so the comparison keeps its direction)."""
+    values = _values(name, raw) if op == "EQ" else [raw]
+    q = Q()
+    for value in values:
+        threshold = _exact(name, value)
+        for unit in units.comparable(uom):
+            converted = float(units.convert(threshold, uom, unit))
+            q |= Q(kind=fk.MEASURE, name=measure, text=unit, **{f"number__{COMPARISONS[op]}": converted})
+    return q
+
+
+def _sensor_time_q(name: str, attribute: str, lookup: str, raw: str) -> Q:
+    if lookup == "exact":
+        return Q(kind=fk.SENSOR, name=attribute, time__in=[_time(name, v) for v in _values(name, raw)])
+    return Q(kind=fk.SENSOR, name=attribute, **{f"time__{lookup}": _time(name, raw)})
+
+
+def _sensor_text_q(name: str, attribute: str, raw: str) -> Q:
+    wanted = _values(name, raw)
+    if attribute == "type":
+        wanted = [fk.measurement_type(v) for v in wanted]
+    elif attribute == "booleanValue":
+        wanted = [v.lower() for v in wanted]
+        if any(v not in ("true", "false") for v in wanted):
+            raise QueryParameterError(_("Tham số %(name)s = “%(value)s” phải là true hoặc false.")
+                                      % {"name": name, "value": raw})
+    return Q(kind=fk.SENSOR, name=attribute, text__in=wanted)
+
+
+def _sensor_conditions(params) -> list[Q]:
+    """One condition (on field rows) per sensor parameter of the query.
+
+    GS1's REST binding (REST-Bindings-openapi.json), describing the parameters of EPCIS 2.0
+    §8.2.7.1, words each sensor parameter on its own. EQ_type: "the result will only include
+    events that (a) accommodate one or more `sensorElement` fields; and where (b) the `type`
+    attribute in one of these `sensorElement` fields is equal to one of the values specified in
+    this parameter"; EQ_deviceID: "the result will only include events that (a) accommodate a
+    `deviceID` attribute; and where (b) the `deviceID` attribute is equal to one of the URIs
+    specified in this parameter". Neither it nor the query schema says how two sensor parameters
+    combine. HTX Connect reads them as conditions on one reading: an event is returned when ONE
+    sensorReport satisfies all the sensor parameters together (`EQ_type=Temperature&
+    GE_value_CEL=2&LT_value_CEL=8` asks for a temperature reading from 2 to 8 °C, not for some
+    value ≥ 2 and some other < 8). A report has its sensorElement's metadata (deviceID, time,
+    startTime, endTime …, SENSORMETADATA_ fields) and SENSORELEMENT_ fields besides its own
+    attributes. With a single sensor parameter this is exactly the text above.
+    """
+    get = params.get
+    conditions = []
+    for name, attribute in SENSOR_EQ.items():
+        if get(name) is not None:
+            conditions.append(_sensor_text_q(name, attribute, get(name)))
+    for name, (attribute, lookup) in SENSOR_TIMES.items():
+        if get(name) is not None:
+            conditions.append(_sensor_time_q(name, attribute, lookup, get(name)))
+    for name, lookup in PERC_RANK.items():
+        if get(name) is not None:
+            conditions.append(Q(kind=fk.MEASURE, name=fk.PERC_RANK,
+                                **{f"number__{lookup}": _number(name, get(name))}))
+    for name in params:
+        if name in FIXED:
+            continue
+        if m := _MEASURE.match(name):  # GE_value_CEL: a sensor report's value, converted to °C
+            conditions.append(_measure_q(name, m["op"], m["measure"], m["uom"], get(name)))
+        elif (m := _FIELD.match(name)) and m["sensor"]:  # EQ_SENSORREPORT_ex:f, EXISTS_SENSORMETADATA_ex:f …
+            kind = _FIELD_KINDS[(m["sensor"], bool(m["inner"]))]
+            conditions.append(Q(kind=kind) & field_names(m["name"]) & _field_value_q(name, m["op"], get(name)))
+    return conditions
 
 
 def field_names(fieldname: str) -> Q:
@@ -265,35 +368,19 @@ def _filters(queryset, params, *, owners):
         name = f"{op}_quantity"
         if get(name) is not None:
             queryset = _has_field(queryset, Q(kind=fk.QUANTITY, **{f"number__{lookup}": _number(name, get(name))}))
-    for name, attribute in SENSOR_EQ.items():
-        if get(name) is not None:
-            wanted = _values(name, get(name))
-            if attribute == "type":
-                wanted = [fk.measurement_type(v) for v in wanted]
-            queryset = _has_field(queryset, Q(kind=fk.SENSOR, name=attribute, text__in=wanted))
-    for name, (attribute, lookup) in SENSOR_TIMES.items():
-        if get(name) is not None:
-            queryset = _has_field(queryset, Q(kind=fk.SENSOR, name=attribute,
-                                              **{f"time__{lookup}": _time(name, get(name))}))
+    queryset = _same_sensor_report(queryset, _sensor_conditions(params))
     for name in params:
-        if name in FIXED:
+        if name in FIXED or _MEASURE.match(name):
             continue
-        if m := _MEASURE.match(name):  # GE_value_CEL: a sensor report's value in that unit
-            condition = Q(kind=fk.MEASURE, name=m["measure"], text=m["uom"],
-                          **{f"number__{COMPARISONS[m['op']]}": _number(name, get(name))})
-            queryset = _has_field(queryset, condition)
-        elif m := _TYPED.match(name):  # EQ_source_owning_party, EQ_bizTransaction_po
+        if m := _TYPED.match(name):  # EQ_source_owning_party, EQ_bizTransaction_po
             what = m["what"]
             kind = {"bizTransaction": fk.BIZ_TX, "source": fk.SOURCE, "destination": fk.DESTINATION}[what]
             vocabulary = "btt" if what == "bizTransaction" else "sdt"
             values = _values(name, get(name))
             wanted = values if what == "bizTransaction" else [canonical_epc(v) for v in values]
             queryset = _has_field(queryset, Q(kind=kind, name=fk.short_cbv(m["type"], vocabulary), text__in=wanted))
-        elif m := _FIELD.match(name):  # EQ_ILMD_…, GE_INNER_ILMD_…, EXISTS_…, LT_<ns>:<field> …
-            if m["ilmd"]:
-                kind = fk.ILMD_INNER if m["inner"] else fk.ILMD
-            else:
-                kind = fk.EXT_INNER if m["inner"] else fk.EXT
+        elif (m := _FIELD.match(name)) and not m["sensor"]:  # EQ_ILMD_…, GE_INNER_ILMD_…, EXISTS_…, LT_<ns>:<field> …
+            kind = _FIELD_KINDS[(m["ilmd"] or "", bool(m["inner"]))]
             condition = Q(kind=kind) & field_names(m["name"]) & _field_value_q(name, m["op"], get(name))
             queryset = _has_field(queryset, condition)
     return queryset
