@@ -238,3 +238,12 @@ def test_migration_regroups_sensor_rows_of_stored_events(stored):
     assert ids(q(stored, EQ_type="Temperature")) == ["s1", "s2", "s3", "s4"]
     assert ids(q(stored, GE_value_CEL="2", LT_value_CEL="8")) == ["s1", "s3"]
     assert not EPCISEventField.objects.filter(report__isnull=True, kind=SENSOR).exists()
+
+
+def test_thresholds_beyond_the_range_of_floats(stored):
+    # 1e300 t is 1e309 mg, beyond any float: no mass is above it, every mass is below it
+    assert ids(q(stored, GE_value_TNE="1e300")) == []
+    assert ids(q(stored, LT_value_TNE="1e300")) == ["s3", "s4"]
+    assert ids(q(stored, GT_value_TNE="-1e300")) == ["s3", "s4"]
+    assert ids(q(stored, EQ_value_TNE="1e300")) == []
+    assert ids(q(stored, GE_value_KGM="1e-999999999")) == ["s3", "s4"]  # taken as 0, without a giant power of ten

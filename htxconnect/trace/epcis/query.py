@@ -20,6 +20,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 from django.conf import settings
@@ -160,12 +161,17 @@ def _same_sensor_report(queryset, conditions: list[Q]):
 
 
 def _exact(name: str, raw: str) -> Fraction:
-    """A numeric parameter value as an exact fraction (the decimal text as written)."""
+    """A numeric parameter value as an exact fraction of the decimal text as written (so that
+    278.15 K is exactly 5 °C); a text too long or with an exponent beyond floats' range is taken
+    as the float it denotes (no giant powers of ten)."""
     number = _number(name, raw)
     try:
-        return Fraction(raw.strip())
-    except (ValueError, ZeroDivisionError):
+        decimal = Decimal(raw.strip())
+    except InvalidOperation:
         return Fraction(number)
+    if len(raw) > 64 or not -330 < decimal.adjusted() < 330:
+        return Fraction(number)
+    return Fraction(decimal)
 
 
 def _measure_q(name: str, op: str, measure: str, uom: str, raw: str) -> Q:
@@ -177,9 +183,15 @@ def _measure_q(name: str, op: str, measure: str, uom: str, raw: str) -> Q:
     for value in values:
         threshold = _exact(name, value)
         for unit in units.comparable(uom):
-            converted = float(units.convert(threshold, uom, unit))
+            exact = units.convert(threshold, uom, unit)
+            try:
+                converted = float(exact)
+            except OverflowError:  # beyond any float: every reading in `unit` is below it, or above
+                if (op in ("LT", "LE") and exact > 0) or (op in ("GT", "GE") and exact < 0):
+                    q |= Q(kind=fk.MEASURE, name=measure, text=unit, number__isnull=False)
+                continue
             q |= Q(kind=fk.MEASURE, name=measure, text=unit, **{f"number__{COMPARISONS[op]}": converted})
-    return q
+    return q or Q(pk__in=[])
 
 
 def _sensor_time_q(name: str, attribute: str, lookup: str, raw: str) -> Q:
