@@ -225,7 +225,7 @@ def test_rows_are_numbered_by_report():
 
 
 def test_migration_regroups_sensor_rows_of_stored_events(stored):
-    """Events stored before migration 0005 had sensor rows without report numbers."""
+    """Events stored before migration 0007 had sensor rows without report numbers."""
     from importlib import import_module
 
     from django.apps import apps
@@ -234,7 +234,7 @@ def test_migration_regroups_sensor_rows_of_stored_events(stored):
 
     EPCISEventField.objects.filter(report__isnull=False).update(report=None)
     assert ids(q(stored, EQ_type="Temperature")) == []  # no report: nothing to hold the conditions
-    import_module("htxconnect.trace.migrations.0005_field_sensor_report").regroup_sensor_rows(apps, None)
+    import_module("htxconnect.trace.migrations.0007_field_sensor_report").regroup_sensor_rows(apps, None)
     assert ids(q(stored, EQ_type="Temperature")) == ["s1", "s2", "s3", "s4"]
     assert ids(q(stored, GE_value_CEL="2", LT_value_CEL="8")) == ["s1", "s3"]
     assert not EPCISEventField.objects.filter(report__isnull=True, kind=SENSOR).exists()

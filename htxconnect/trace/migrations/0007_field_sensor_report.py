@@ -18,7 +18,7 @@ def regroup_sensor_rows(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('trace', '0004_epcis_event_id_scope_error_declarations'),
+        ('trace', '0006_scheduled_subscriptions'),
     ]
 
     operations = [
