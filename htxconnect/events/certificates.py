@@ -152,6 +152,27 @@ def revoke_certificate(*, actor, certificate_id: int, reason: str, now: datetime
     return certificate
 
 
+def erase_personal_data(*, actor, registration: Registration) -> Certificate | None:
+    """Called when a registrant's personal data is erased (services.erase_registration, same
+    transaction): the certificate's copy of the name goes too, and a certificate without its
+    holder's name proves nothing, so it is revoked (the verification page says "not valid")."""
+    certificate = Certificate.objects.select_for_update().filter(registration=registration).first()
+    if certificate is None:
+        return None
+    erased = _("(đã xóa dữ liệu cá nhân)")
+    certificate.full_name, certificate.organization_name = erased, ""
+    fields = ["full_name", "organization_name"]
+    if certificate.revoked_at is None:
+        certificate.revoked_at = timezone.now()
+        certificate.revoked_reason = _("Xóa dữ liệu cá nhân theo yêu cầu của người được cấp.")
+        certificate.revoked_by = actor if actor is not None and actor.is_authenticated else None
+        fields += ["revoked_at", "revoked_reason", "revoked_by"]
+    certificate.save(update_fields=fields)
+    audit.record(actions.CERTIFICATE_REVOKED, obj=certificate, actor=actor, agency_id=registration.event.agency_id,
+                 changes={"personal_data": ["…", None], "revoked_at": [None, certificate.revoked_at]})
+    return certificate
+
+
 def find(code: str) -> Certificate | None:
     """The certificate of a verification code (None for an unknown code)."""
     code = (code or "").strip()

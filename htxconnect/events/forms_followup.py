@@ -11,6 +11,11 @@ from .models_followup import CertificatePolicy, Contest
 RATING_CHOICES = [(i, str(i)) for i in range(1, 6)]
 
 
+def rating_widget():
+    """Bootstrap toggle buttons 1–5 (a fresh widget per field)."""
+    return forms.RadioSelect(attrs={"class": "btn-check", "autocomplete": "off"})
+
+
 class PolicyForm(Styled, forms.ModelForm):
     class Meta:
         model = CertificatePolicy
@@ -29,13 +34,13 @@ class RevokeForm(Styled, forms.Form):
         self.style()
 
 
-class FeedbackForm(Styled, forms.Form):
+class FeedbackForm(forms.Form):
     content = forms.TypedChoiceField(label="Nội dung / Content", choices=RATING_CHOICES, coerce=int,
-                                     widget=forms.RadioSelect)
+                                     widget=rating_widget())
     trainer = forms.TypedChoiceField(label="Giảng viên / Trainer", choices=RATING_CHOICES, coerce=int,
-                                     widget=forms.RadioSelect)
+                                     widget=rating_widget())
     organisation = forms.TypedChoiceField(label="Công tác tổ chức / Organisation", choices=RATING_CHOICES,
-                                          coerce=int, widget=forms.RadioSelect)
+                                          coerce=int, widget=rating_widget())
     comments = forms.CharField(label="Góp ý / Comments", required=False, max_length=2000,
                                widget=forms.Textarea(attrs={"rows": 4, "class": "form-control"}))
 

@@ -391,6 +391,9 @@ def erase_registration(*, actor, registration_id: int) -> Registration:
     registration.save()
     # person_key was the phone or e-mail: keep the person countable once without them.
     Registration.objects.filter(pk=registration.pk).update(person_key=f"x:{registration.pk}")
+    from .certificates import erase_personal_data  # its copy of the name on a certificate goes too
+
+    erase_personal_data(actor=actor, registration=registration)
     _record(actions.REGISTRATION_ERASED, registration, actor=actor, agency_id=registration.event.agency_id,
             changes={"personal_data": ["…", None]})
     return registration

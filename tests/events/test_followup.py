@@ -95,6 +95,16 @@ def test_revocation_needs_a_reason_is_audited_and_happens_once(ev, course):
         certificates.revoke_certificate(actor=ev.users["officer"], certificate_id=c.pk, reason="lần nữa")
 
 
+def test_erasing_a_registrants_data_erases_the_name_on_the_certificate_and_revokes_it(ev, course):
+    certificates.set_policy(actor=None, event=course.event, **POLICY)
+    (c,) = certificates.issue_certificates(actor=None, event_id=course.event.pk)
+    services.erase_registration(actor=ev.users["officer"], registration_id=course.a.pk)
+    c.refresh_from_db()
+    assert "Nguyễn Văn An" not in (c.full_name + c.organization_name) and not c.is_valid
+    page = Client().get(f"/events/verify/{c.code}/").content.decode()
+    assert "Nguyễn Văn An" not in page and "Not valid" in page
+
+
 def test_date_line_pads_days_below_ten_and_the_first_two_months():
     # Decree 30/2020/NĐ-CP, Appendix I: "ngày 05 tháng 02 năm 20…", but "tháng 3", "ngày 15".
     assert certificates.vn_date_line("Thủ Dầu Một", datetime.date(2020, 2, 5)) == "Thủ Dầu Một, ngày 05 tháng 02 năm 2020"
