@@ -124,6 +124,11 @@ class RepaymentForm(StyledForm):
     note = forms.CharField(label=_("Ghi chú"), required=False, max_length=300)
 
 
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("Tệp Excel (.xlsx)"), allow_empty_file=True,
+                           widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".xlsx"}))
+
+
 class EligibilityForm(StyledForm):
     organization = forms.ModelChoiceField(label=_("Kiểm tra điều kiện cho"), queryset=None)
 

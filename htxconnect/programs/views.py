@@ -13,8 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from htxconnect.core.permissions import AGENCY_STAFF, COOPERATIVE, OFFICER_OR_ADMIN, requires
+from htxconnect.registry.importer import filecheck, jobs
+from htxconnect.registry.importer.rows import row_errors
 
-from . import export, forms, loans, queries, services, workflow
+from . import export, forms, loans, queries, services, supimport, workflow
 from .models import Application, Plan, SupportKind
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -114,6 +116,99 @@ def support_create(request):
 @requires(COOPERATIVE)
 def support_detail(request, pk):
     return render(request, "programs/support_detail.html", {"support": queries.access_support(request.user, pk)})
+
+
+# --- Support import (Excel) ------------------------------------------------------------------------------
+
+
+@requires(OFFICER_OR_ADMIN)
+def support_import_template(request):
+    return _xlsx("mau-nhap-ho-tro", supimport.build_template(request.user))
+
+
+@requires(OFFICER_OR_ADMIN)
+def support_import(request):
+    """Upload: the file is stored in an import job first, then checked (synchronously); a refused
+    file is removed and the form says why."""
+    form = forms.ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        uploaded = form.cleaned_data["file"]
+        job = None
+        try:
+            filecheck.check_size(uploaded.size)
+            job = jobs.create(user_id=request.user.pk, filename=uploaded.name, source=uploaded, kind=supimport.KIND)
+            supimport.run_check(job, actor=request.user)
+        except filecheck.FileRefused as refusal:
+            if job is not None:
+                jobs.delete(job["id"])
+            form.add_error("file", refusal.message)
+        else:
+            return redirect("programs:support_import_job", job_id=job["id"])
+    return render(request, "programs/support_import.html",
+                  {"form": form, "max_mb": filecheck.max_bytes() // (1024 * 1024)},
+                  status=400 if form.errors else 200)
+
+
+def _import_job(request, job_id) -> dict:
+    job = jobs.load_for(request.user, job_id, kind=supimport.KIND)
+    if job is None:
+        raise Http404(_("Không tìm thấy lượt nhập này."))
+    return job
+
+
+@requires(OFFICER_OR_ADMIN)
+def support_import_job(request, job_id):
+    job = _import_job(request, job_id)
+    context = {"job": job}
+    if job.get("preview") and job["status"] == jobs.READY:
+        rows = supimport.rows_of(job["preview"])
+        show = request.GET.get("show", "all")
+        shown = [{**r, "all_errors": row_errors(r)} for r in rows
+                 if show != "problems" or row_errors(r) or r["duplicate"]]
+        context.update(rows=shown, show=show, counts=supimport.counts(job["preview"]))
+    elif job["status"] == jobs.COMMITTED:
+        context["result_line"] = supimport.result_line(job["result"])
+    return render(request, "programs/support_import_job.html", context)
+
+
+@requires(OFFICER_OR_ADMIN)
+def support_import_errors(request, job_id):
+    job = _import_job(request, job_id)
+    if not job.get("preview"):
+        raise Http404(_("Lượt nhập này chưa có kết quả kiểm tra."))
+    if not supimport.counts(job["preview"])["errors"]:
+        messages.info(request, _("Lượt nhập này không có dòng lỗi nào."))
+        return redirect("programs:support_import_job", job_id=job["id"])
+    return _xlsx("ho-tro-dong-loi", supimport.errors_workbook(job["preview"]))
+
+
+@requires(OFFICER_OR_ADMIN)
+@require_POST
+def support_import_commit(request, job_id):
+    job = _import_job(request, job_id)
+    if job["status"] != jobs.READY:
+        messages.warning(request, _("Lượt nhập này không còn ở bước xem trước."))
+        return redirect("programs:support_import_job", job_id=job["id"])
+    done = supimport.run_commit(job["id"], actor=request.user)
+    if done is None:
+        messages.warning(request, _("Lượt nhập này đang được ghi hoặc đã ghi xong."))
+    elif done["status"] == jobs.COMMITTED:
+        messages.success(request, supimport.result_line(done["result"]))
+    else:
+        messages.error(request, done["message"])
+    return redirect("programs:support_import_job", job_id=job["id"])
+
+
+@requires(OFFICER_OR_ADMIN)
+@require_POST
+def support_import_discard(request, job_id):
+    job = _import_job(request, job_id)
+    if job["status"] == jobs.COMMITTING:
+        messages.warning(request, _("Đang ghi, không hủy được."))
+        return redirect("programs:support_import_job", job_id=job["id"])
+    jobs.delete(job["id"])
+    messages.info(request, _("Đã hủy lượt nhập; không có gì được ghi."))
+    return redirect("programs:support_import")
 
 
 # --- Policies ---------------------------------------------------------------------------------------------

@@ -85,6 +85,45 @@ API_HOME_STAFF = {**API_STAFF, "other_officer": 404, "other_leader": 404}
 API_OWN = {**OWN, "anonymous": 401}
 
 
+def support_import_job() -> str:
+    """A checked support import of the home officer (an upload is its uploader's alone): one good row
+    for a cooperative of the home province, one with an error, so the preview, the errors workbook and the commit
+    all have something to show. A new job each call: a commit uses its job up."""
+    import io
+
+    from django.core.files.base import ContentFile
+    from openpyxl import Workbook
+
+    from htxconnect.accounts.models import User
+    from htxconnect.programs import supimport
+    from htxconnect.registry.importer import jobs
+
+    from htxconnect.registry import services as registry_services
+    from htxconnect.registry.models import Organization
+
+    # Its own cooperative: the sample's keeps exactly one support (sample() reads it back).
+    if not Organization.objects.filter(name="HTX Ma Trận Nhập").exists():
+        registry_services.create_organization(actor=None, name="HTX Ma Trận Nhập", province_code="79")
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Hỗ trợ"
+    ws.append(["Tên đơn vị", "Loại hỗ trợ *", "Nội dung *", "Ngày hỗ trợ *"])
+    ws.append(["HTX Ma Trận Nhập", "Tập huấn", "Tập huấn ma trận", "01/06/2025"])
+    ws.append(["HTX Không Có Trong Sổ", "Tập huấn", "Tập huấn", "01/06/2025"])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    officer = User.objects.get(username="u_officer")
+    job = jobs.create(user_id=officer.pk, filename="ho-tro.xlsx", source=ContentFile(buffer.getvalue()),
+                      kind=supimport.KIND)
+    return supimport.run_check(job, actor=officer)["id"]
+
+
+# A support import is its uploader's alone (the home officer): the administrator and the officer's
+# teammate get 404 like the other agency's officer; those who may not import get 403 first.
+IMPORT_JOB = _answers(default=403, anonymous="login", admin=404, officer=200, officer_teammate=404, other_officer=404)
+IMPORT_JOB_POST = {**IMPORT_JOB, "officer": 302}
+
+
 def _case(path, expect, method="get", data=None, headers=None, content_type=None):
     from tests.test_authorization_matrix import Case
 
@@ -104,6 +143,17 @@ def programs_matrix() -> dict:
         "programs:support_list": _case("/programs/supports/", COOP),
         "programs:support_create": _case("/programs/supports/new/", OFFICERS),
         "programs:support_detail": _case(lambda o: f"/programs/supports/{s('support')(o)}/", OWN),
+        "programs:support_import": _case("/programs/supports/import/", OFFICERS),
+        "programs:support_import_template": _case("/programs/supports/import/template.xlsx", OFFICERS),
+        "programs:support_import_job": _case(lambda o: f"/programs/supports/import/{support_import_job()}/",
+                                             IMPORT_JOB),
+        "programs:support_import_errors": _case(
+            lambda o: f"/programs/supports/import/{support_import_job()}/errors.xlsx", IMPORT_JOB),
+        # The officer's commit imports the good row (302 to the result); discarding removes the upload.
+        "programs:support_import_commit": _case(
+            lambda o: f"/programs/supports/import/{support_import_job()}/commit/", IMPORT_JOB_POST, method="post"),
+        "programs:support_import_discard": _case(
+            lambda o: f"/programs/supports/import/{support_import_job()}/discard/", IMPORT_JOB_POST, method="post"),
         "programs:policy_list": _case("/programs/policies/", COOP),
         "programs:policy_detail": _case(lambda o: f"/programs/policies/{s('policy')(o)}/", COOP),
         # Those with an organisation to apply for: the manager, the home province's staff, administrators.

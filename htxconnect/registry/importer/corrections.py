@@ -29,10 +29,11 @@ def error_count(preview: Preview) -> int:
     return sum(1 for rows in preview["sheets"].values() for row in rows if row_errors(row))
 
 
-def errors_workbook(preview: Preview) -> bytes:
+def errors_workbook(preview: Preview, sheets: tuple[C.Sheet, ...] = C.SHEETS) -> bytes:
+    """`sheets`: the sheet definitions of the importer whose preview this is (the registry's by default)."""
     wb = Workbook()
     wb.remove(wb.active)
-    for sheet in C.SHEETS:
+    for sheet in sheets:
         bad = [row for row in preview["sheets"].get(sheet.key, []) if row_errors(row)]
         if not bad:
             continue

@@ -35,8 +35,9 @@ def _dir(job_id) -> Path:
     return root() / str(uuid.UUID(str(job_id)))
 
 
-def create(*, user_id, filename: str, source) -> dict:
-    """Store an uploaded file (a Django UploadedFile or a path) and a new job for it."""
+def create(*, user_id, filename: str, source, kind: str = "registry") -> dict:
+    """Store an uploaded file (a Django UploadedFile or a path) and a new job for it. `kind` names
+    the importer that owns the job ("registry", or "supports" for the programs' support import)."""
     job_id = str(uuid.uuid4())
     folder = _dir(job_id)
     folder.mkdir(parents=True, exist_ok=True)
@@ -47,7 +48,7 @@ def create(*, user_id, filename: str, source) -> dict:
         with open(target, "wb") as out:
             for chunk in source.chunks():
                 out.write(chunk)
-    job = {"id": job_id, "user_id": user_id, "filename": filename[:200], "status": QUEUED,
+    job = {"id": job_id, "kind": kind, "user_id": user_id, "filename": filename[:200], "status": QUEUED,
            "created_at": timezone.now().isoformat(), "progress": {"stage": "queued", "done": 0, "total": 0},
            "message": "", "preview": None, "result": None}
     save(job)
@@ -73,10 +74,10 @@ def load(job_id) -> dict | None:
         return None
 
 
-def load_for(user, job_id) -> dict | None:
-    """The job if it belongs to `user` (nobody else may see an upload), else None."""
+def load_for(user, job_id, kind: str = "registry") -> dict | None:
+    """The job if it belongs to `user` (nobody else may see an upload) and to importer `kind`, else None."""
     job = load(job_id)
-    if job is None or job.get("user_id") != getattr(user, "pk", None):
+    if job is None or job.get("user_id") != getattr(user, "pk", None) or job.get("kind", "registry") != kind:
         return None
     return job
 

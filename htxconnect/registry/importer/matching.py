@@ -27,6 +27,9 @@ _ORG_PREFIXES = [
 ]
 
 
+_LEGAL_FORM = r"^(lhhtx|htx|tht|cty tnhh|cty cp|cty)\s+"
+
+
 def name_key(name: str) -> str:
     """A folded name for comparison: "Hợp tác xã Nông nghiệp Phú An" ~ "HTX nong nghiep Phu An"."""
     text = fold(name)
@@ -140,6 +143,35 @@ def organization_duplicates(preview: Preview, actor) -> None:
                                          editable=editable, label=label)
 
 
+# --- an organisation named by a row of another sheet (or another importer) ----------------------
+
+
+def find_organization(tax: str | None, name: str | None, *, scope) -> tuple[Organization | None, str]:
+    """The organisation a row names: by tax code anywhere in the registry, else by exactly the
+    same name (name_key: "Hợp tác xã X" = "HTX X") among `scope`. (organisation, "") or (None,
+    a Vietnamese message saying why not). Whether the user may act on it is the caller's check."""
+    if tax:
+        org = Organization.objects.filter(tax_code=tax).only("id", "name", "province_code").first()
+        if org is None:
+            return None, _("Không tìm thấy đơn vị có %(what)s trong trang Tổ chức của tệp hay trong sổ đăng ký.") % {
+                "what": _("mã số thuế %(t)s") % {"t": tax}}
+        return org, ""
+    folded = name_key(name or "")
+    # Every word of the name without its legal form must be in the search text ("Hợp tác xã Hồng
+    # Đức" and "HTX Hồng Đức" both look for "hong" and "duc"); the names are then compared exactly.
+    words = [w for w in re.sub(_LEGAL_FORM, "", folded).split() if w] or folded.split()
+    found = scope
+    for word in words[:8]:
+        found = found.filter(search_text__contains=word)
+    candidates = [o for o in found.only("id", "name", "province_code")[:50] if name_key(o.name) == folded]
+    if len(candidates) > 1:
+        return None, _("Có %(n)s đơn vị tên “%(name)s”: hãy ghi mã số thuế.") % {"n": len(candidates), "name": name}
+    if not candidates:
+        return None, _("Không tìm thấy đơn vị có %(what)s trong trang Tổ chức của tệp hay trong sổ đăng ký.") % {
+            "what": f"“{name}”"}
+    return candidates[0], ""
+
+
 # --- references and the duplicates that depend on choices ----------------------------------------
 
 
@@ -202,24 +234,10 @@ class Matcher:
         return found
 
     def _lookup_organization(self, tax, name, header, errors: list) -> Ref | None:
-        org = None
-        if tax:
-            org = Organization.objects.filter(tax_code=tax).only("id", "name").first()
-        else:
-            folded = name_key(name)
-            scope = (queries.editable_organizations(self.actor) if self.actor is not None
-                     else Organization.objects.all())
-            candidates = [o for o in scope.filter(search_text__contains=fold(name)[:60]).only("id", "name")[:20]
-                          if name_key(o.name) == folded]
-            org = candidates[0] if len(candidates) == 1 else None
-            if len(candidates) > 1:
-                errors.append([header, _("Có %(n)s đơn vị tên “%(name)s”: hãy ghi mã số thuế.") % {
-                    "n": len(candidates), "name": name}])
-                return None
+        scope = queries.editable_organizations(self.actor) if self.actor is not None else Organization.objects.all()
+        org, message = find_organization(tax, name, scope=scope)
         if org is None:
-            what = _("mã số thuế %(t)s") % {"t": tax} if tax else f"“{name}”"
-            errors.append([header, _("Không tìm thấy đơn vị có %(what)s trong trang Tổ chức của tệp hay trong sổ "
-                                     "đăng ký.") % {"what": what}])
+            errors.append([header, message])
             return None
         if self.actor is not None and not queries.can_edit_organization(self.actor, org):
             errors.append([header, _("Bạn không có quyền cập nhật hồ sơ của “%(name)s”.") % {"name": org.name}])

@@ -40,18 +40,43 @@ def _match_sheet(title: str) -> Sheet | None:
     return next((s for s in SHEETS if header_key(s.title) == key or s.key == key), None)
 
 
-def read_workbook(path, progress=None) -> list[RawSheet]:
-    """The known sheets of the workbook with their rows; FileRefused when the workbook as a
-    whole cannot be imported (formulas, wrong columns, no data)."""
+def _open(path):
     from openpyxl import load_workbook
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about unsupported extensions (data validation…)
-            workbook = load_workbook(path, read_only=True, data_only=False)
+            return load_workbook(path, read_only=True, data_only=False)
     except Exception:  # openpyxl raises many kinds of errors on a damaged file
         raise FileRefused(_("Không đọc được tệp .xlsx (tệp bị hỏng hoặc không phải bảng tính Excel). Hãy mở tệp "
                             "trong Excel và lưu lại thành .xlsx."), "corrupt") from None
+
+
+def read_sheet(path, sheet: Sheet, ignored_sheets=IGNORED_SHEETS) -> RawSheet:
+    """One sheet of another importer's workbook (e.g. the programs' supports), read with the same
+    rules as the registry's: the sheet named `sheet.title`, else the first sheet that is not an
+    instructions/lists sheet; headers matched whatever their case or accents; formulas refused."""
+    workbook = _open(path)
+    try:
+        worksheet = next((ws for ws in workbook.worksheets if header_key(ws.title) == header_key(sheet.title)), None)
+        if worksheet is None:
+            worksheet = next((ws for ws in workbook.worksheets if header_key(ws.title) not in ignored_sheets), None)
+        if worksheet is None:
+            raise FileRefused(_("Không thấy trang dữ liệu “%(name)s”. Hãy dùng mẫu nhập liệu của hệ thống.")
+                              % {"name": sheet.title}, "no_sheet")
+        raw = _read_sheet(sheet, worksheet, None)
+    finally:
+        workbook.close()
+    if not raw.rows:
+        raise FileRefused(_("Tệp không có dòng dữ liệu nào (chỉ có dòng tiêu đề). Hãy điền dữ liệu từ dòng 2."),
+                          "no_rows")
+    return raw
+
+
+def read_workbook(path, progress=None) -> list[RawSheet]:
+    """The known sheets of the workbook with their rows; FileRefused when the workbook as a
+    whole cannot be imported (formulas, wrong columns, no data)."""
+    workbook = _open(path)
     try:
         found: list[tuple[Sheet, object]] = []
         for worksheet in workbook.worksheets:
