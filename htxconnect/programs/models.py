@@ -519,3 +519,25 @@ class Repayment(models.Model):
     class Meta:
         ordering = ["loan", "on", "id"]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="programs_repayment_positive")]
+
+
+class LoanReminder(models.Model):
+    """A reminder mailed for one instalment of a loan (reminders.py): one per instalment, so a
+    re-run of `remind_loans` never mails twice."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="reminders")
+    instalment = models.PositiveSmallIntegerField(_("kỳ trả nợ số"))
+    due_on = models.DateField(_("hạn trả"))
+    amount_due = models.PositiveBigIntegerField(_("số còn phải trả của kỳ (đồng)"))
+    overdue = models.BooleanField(_("đã quá hạn khi nhắc"), default=False)
+    recipients = models.PositiveSmallIntegerField(_("số người nhận"), default=0)
+    sent_at = models.DateTimeField(_("gửi lúc"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["loan", "instalment"]
+        verbose_name = _("nhắc hạn trả nợ")
+        verbose_name_plural = _("nhắc hạn trả nợ")
+        constraints = [models.UniqueConstraint(fields=["loan", "instalment"], name="programs_loan_reminder_once")]
+
+    def __str__(self):
+        return f"{self.loan} – kỳ {self.instalment}"
