@@ -27,9 +27,9 @@ from htxconnect.registry.models import OrganizationUser
 
 from .loans import Instalment, position
 from .models import Loan, LoanReminder
-from .services import ACTIONS
 
 DEFAULT_DAYS = 7
+REMINDED = "programs.loan.reminded"  # audit action, one per instalment reminded
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ def send_loan_reminders(*, today: datetime.date | None = None, days: int = DEFAU
                               "recipients": people})
                 if not created:  # another run got there first
                     continue
-                audit.record(ACTIONS["loan.reminded"], obj=loan, actor=None,
+                audit.record(REMINDED, obj=loan, actor=None,
                              changes={"instalment": [None, reminder.instalment], "due_on": [None, reminder.due_on],
                                       "amount_due": [None, reminder.amount_due], "overdue": [None, reminder.overdue],
                                       "recipients": [None, people]})

@@ -33,8 +33,6 @@ ACTIONS = {
     "plan.copied": "programs.plan.copied",
     "target.created": "programs.target.created",
     "support.created": "programs.support.created",
-    "support.imported": "programs.support.imported",
-    "loan.reminded": "programs.loan.reminded",
     "application.created": "programs.application.created",
     "application.document_added": "programs.application.document_added",
     "loan.created": "programs.loan.created",

@@ -50,6 +50,7 @@ from .models import ContentGroup, Support, SupportKind
 logger = logging.getLogger(__name__)
 
 KIND = "supports"  # the import job's kind (jobs.create / jobs.load_for)
+IMPORTED = "programs.support.imported"  # audit action of an import as a whole (each support: support.created)
 EXAMPLE_MARK = "DÒNG VÍ DỤ – xóa dòng này trước khi nhập"
 TEMPLATE_ROWS = 500
 
@@ -409,7 +410,7 @@ def commit(job: dict, *, actor) -> dict:
                     "n": number, "e": " ".join(error.messages)}, fresh) from None
             created.append(support.pk)
         c = counts(fresh)
-        audit.record(services.ACTIONS["support.imported"], actor=actor, object_repr=job["filename"][:300],
+        audit.record(IMPORTED, actor=actor, object_repr=job["filename"][:300],
                      changes={"file": [None, job["filename"]], "created": [None, len(created)],
                               "duplicates": [None, c["duplicates"]], "errors": [None, c["errors"]],
                               "support_ids": [None, created]})
