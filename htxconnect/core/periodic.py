@@ -2,7 +2,7 @@
 AppConfig.ready() (core imports none of them), and `manage.py run_periodic` runs them.
 
 - "minute" jobs (flag new scans, due scheduled EPCIS subscriptions) run every minute;
-- "day" jobs (certification and OCOP expiry reminders) run once a day.
+- "day" jobs (certification and OCOP expiry reminders, loan instalment reminders) run once a day.
 
 Production runs `run_periodic --once --period minute` from htxconnect-periodic.timer and the
 reminders from htxconnect-reminders.timer (deploy/systemd/); `make demo` runs `run_periodic`

@@ -13,3 +13,9 @@ class ProgramsConfig(AppConfig):
         from .dashboard import programs_home_cards
 
         register_home_cards(programs_home_cards)
+
+        from htxconnect.core import periodic
+
+        from .reminders import send_loan_reminders
+
+        periodic.register("loan_reminders", send_loan_reminders, period="day")

@@ -4,7 +4,8 @@ lending agency's officers. The reminder is recorded (LoanReminder, unique per lo
 instalment) in the same transaction that schedules the mail, and the mail goes out after commit:
 a re-run, or two runs at once, never mail the same instalment twice.
 
-Run by `manage.py remind_loans` (daily; see docs/user-guide/programs.md).
+Run daily as the periodic job "loan_reminders" (core.periodic, `run_periodic --period day`), or
+by hand with `manage.py remind_loans` (see docs/user-guide/programs.md).
 """
 
 from __future__ import annotations

@@ -82,9 +82,10 @@ def test_backup_timer_runs_backup_script():
     assert unit("htxconnect-backup.timer")["Timer"]["OnCalendar"]
 
 
-def test_expiry_reminders_run_daily_from_a_timer():
+def test_reminders_run_daily_from_a_timer():
+    # The "day" jobs of core.periodic: expiry reminders and loan instalment reminders.
     service = unit("htxconnect-reminders.service")["Service"]
-    assert service["ExecStart"].endswith("manage.py send_expiry_reminders")
+    assert service["ExecStart"].endswith("manage.py run_periodic --once --period day")
     assert service["Type"] == "oneshot" and service["EnvironmentFile"] == "/etc/htxconnect/env"
     timer = unit("htxconnect-reminders.timer")["Timer"]
     assert timer["OnCalendar"] == "*-*-* 07:00:00" and timer["Persistent"] == "true"

@@ -92,3 +92,20 @@ def test_remind_loans_command(loan, users, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         call_command("remind_loans", "--today", "2025-03-15", "--days", "0", stdout=out)
     assert "Đã nhắc 2 kỳ trả nợ." in out.getvalue() and len(mail.outbox) == 4
+
+
+@pytest.mark.django_db
+def test_the_daily_periodic_run_reminds_loans_once(world, users, django_capture_on_commit_callbacks):
+    from htxconnect.core import periodic
+
+    assert "loan_reminders" in {job.name for job in periodic.jobs("day")}
+    start = datetime.date.today() - datetime.timedelta(days=45)
+    loan = services.create_loan(actor=None, agency=world["home"], borrowers=[world["coop"]], fund="Quỹ",
+                                purpose="Máy sấy", principal=6_000_000, annual_rate=Decimal("6"), term_months=6,
+                                approved_on=start)
+    services.disburse(actor=None, loan=loan, on=start, amount=6_000_000)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("run_periodic", "--once", "--period", "day", stdout=io.StringIO())
+        call_command("run_periodic", "--once", "--period", "day", stdout=io.StringIO())
+    assert list(LoanReminder.objects.values_list("instalment", "overdue")) == [(1, True)]
+    assert len(mail.outbox) == 2  # the manager and the officer, once
