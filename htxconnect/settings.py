@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "htxconnect.registry",
     "htxconnect.programs",
     "htxconnect.events",
+    "htxconnect.market",
     "htxconnect.trace",
     "htxconnect.resolver",
     "htxconnect.reports",

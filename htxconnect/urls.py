@@ -28,6 +28,7 @@ urlpatterns = [
     path("programs/", include("htxconnect.programs.urls")),
     path("events/", include("htxconnect.events.urls")),
     path("reports/", include("htxconnect.reports.urls")),
+    path("market/", include("htxconnect.market.urls")),
     path("", include("htxconnect.trace.urls")),
     path("api/v1/", api.urls),
     *([re_path(r"^media/(?P<path>.+)$", _demo_media)] if settings.DEMO_MODE else []),

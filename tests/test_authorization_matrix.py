@@ -128,6 +128,10 @@ from tests.reports.matrix import reports_matrix  # noqa: E402
 
 MATRIX.update(reports_matrix())
 
+from tests.market.matrix import market_matrix, market_samples  # noqa: E402
+
+MATRIX.update(market_matrix())
+
 # --- trace: EPCIS 2.0 repository (machine API: 401 rather than a login redirect) ---
 # Events, captures, queries and subscriptions belong to the user who sent them (coop_manager here);
 # administrators read every event and capture; queries and subscriptions are their owner's alone.
@@ -263,6 +267,7 @@ SAMPLES = [
     ({"checked_import_job"}, checked_import_job),
     ({"published_event", "draft_event", "registration", "ticket"}, events_samples),
     (FOLLOWUP_KEYS, followup_samples),
+    ({"offer", "demand", "connection", "deal"}, market_samples),
 ]
 
 
