@@ -119,6 +119,16 @@ class ImportForm(Styled, forms.Form):
         self.style()
 
 
+class SessionForm(Styled, forms.Form):
+    starts_at = forms.DateTimeField(label=_("Bắt đầu"), widget=DateTimeInput(), input_formats=["%Y-%m-%dT%H:%M"])
+    ends_at = forms.DateTimeField(label=_("Kết thúc"), widget=DateTimeInput(), input_formats=["%Y-%m-%dT%H:%M"])
+    title = forms.CharField(label=_("Nội dung buổi"), max_length=300, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style()
+
+
 class CancelForm(Styled, forms.Form):
     cancel_reason = forms.CharField(label=_("Lý do hủy (gửi cho người đã đăng ký)"), max_length=500)
 

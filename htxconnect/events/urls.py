@@ -18,6 +18,7 @@ urlpatterns = [
     path("<int:pk>/status/", views.event_status, name="event_status"),
     path("<int:pk>/materials/", views.material_add, name="material_add"),
     path("<int:pk>/meetings/", views.meeting_add, name="meeting_add"),
+    path("<int:pk>/sessions/", views.session_add, name="session_add"),
     path("<int:pk>/register/", views.register, name="register"),
     path("<int:pk>/members/", views.register_members, name="register_members"),
     path("<int:pk>/import/", views.registration_import, name="registration_import"),

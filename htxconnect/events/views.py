@@ -115,7 +115,8 @@ def event_detail(request, pk):
             "staff_view": True, "counts": counts, "registrations": list(queries.registrations_of(event)[:500]),
             "session_counts": [(s, per_session.get(s.pk, 0)) for s in context["sessions"]],
             "conflicts": queries.conflicts(event), "cancel_form": forms.CancelForm(),
-            "material_form": forms.MaterialForm(), "meeting_form": forms.MeetingForm()})
+            "material_form": forms.MaterialForm(), "meeting_form": forms.MeetingForm(),
+            "session_form": forms.SessionForm()})
     elif user.is_authenticated and (mine := queries.managed_ids(user)):
         context["own_registrations"] = list(event.registrations.filter(organization_id__in=mine)
                                             .select_related("organization"))
@@ -189,6 +190,22 @@ def material_add(request, pk):
             messages.error(request, _errors(error))
     else:
         messages.error(request, _("Chọn tên và tệp tài liệu."))
+    return redirect("events:event_detail", pk=event.pk)
+
+
+@requires(OFFICER_OR_ADMIN)
+@require_POST
+def session_add(request, pk):
+    event = queries.access_managed_event(request.user, pk)
+    form = forms.SessionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_session(actor=request.user, event=event, **form.cleaned_data)
+            messages.success(request, _("Đã thêm buổi."))
+        except ValidationError as error:
+            messages.error(request, _errors(error))
+    else:
+        messages.error(request, _("Nhập giờ bắt đầu và kết thúc của buổi."))
     return redirect("events:event_detail", pk=event.pk)
 
 

@@ -86,6 +86,7 @@ def events_matrix() -> dict:
         "events:event_status": Case(draft("status/"), HOME_OFFICERS_POST, method="post", data={"action": "x"}),
         "events:material_add": Case(draft("materials/"), HOME_OFFICERS_POST, method="post"),
         "events:meeting_add": Case(draft("meetings/"), HOME_OFFICERS_POST, method="post"),
+        "events:session_add": Case(draft("sessions/"), HOME_OFFICERS_POST, method="post"),
         "events:registration_import": Case(draft("import/"), HOME_OFFICERS),
         "events:checkin": Case(draft("checkin/"), HOME_OFFICERS),
         "events:checkin_roster": Case(lambda s: f"/events/{s['draft_event']}/checkin/roster/?device=m", HOME_OFFICERS),

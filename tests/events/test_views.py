@@ -181,3 +181,19 @@ def test_cooperative_timeline_shows_its_members_events_and_meetings(ev, future):
         f"/registry/{ev.coop.pk}/?tab=timeline").content.decode()
     assert "Lớp sắp tới: 1 người đăng ký, 0 người dự" in body
     assert "Công ty Phân phối Xanh" in body and "Gửi mẫu" in body
+
+
+def test_officer_adds_a_session_and_a_supply_demand_meeting(ev, future):
+    from htxconnect.registry import services as registry_services
+
+    client = signed_in_client(ev.users["officer"])
+    day = future.starts_on + datetime.timedelta(days=1)
+    client.post(f"/events/{future.pk}/sessions/", {"starts_at": f"{day:%Y-%m-%d}T13:30", "ends_at": f"{day:%Y-%m-%d}T17:00",
+                                                   "title": "Thực hành"})
+    assert [s.title for s in future.sessions.all()] == ["", "", "Thực hành"]
+    client.post(f"/events/{future.pk}/sessions/", {"starts_at": f"{day:%Y-%m-%d}T17:00", "ends_at": f"{day:%Y-%m-%d}T13:00"})
+    assert future.sessions.count() == 3  # ends before it starts: refused with a message
+    buyer = registry_services.create_organization(actor=None, name="Siêu thị Xanh", kind="enterprise", province_code="79")
+    response = client.post(f"/events/{future.pk}/meetings/", {"cooperative": ev.coop.pk, "buyer": buyer.pk,
+                                                              "outcome": "agreed", "products": "Ổi"})
+    assert response.status_code == 302 and future.meetings.get().buyer == buyer
