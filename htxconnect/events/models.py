@@ -228,6 +228,9 @@ class Registration(models.Model):
                                     name="events_registration_email_once"),
         ]
 
+    # Personal data: the audit log keeps that these changed, never their values (core.audit).
+    AUDIT_MASKED_FIELDS = ("full_name", "phone", "email", "phone_key", "email_key", "person_key")
+
     def __str__(self):
         return f"{self.full_name} – {self.event}"
 

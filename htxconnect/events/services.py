@@ -26,8 +26,12 @@ CONSENT_PURPOSE = "Đăng ký, điểm danh và thống kê tham dự sự kiệ
 
 
 def _record(action, obj, *, actor, changes=None, agency_id=None):
+    # A registration's or attendance's name is personal data: the log names it by number only.
+    registration = obj if isinstance(obj, Registration) else getattr(obj, "registration", None)
+    label = f"Đăng ký #{registration.pk} – {registration.event}" if registration is not None else None
     audit.record(action, obj=obj, changes=changes if changes is not None else audit.created(obj), actor=actor,
-                 agency_id=agency_id if agency_id is not None else getattr(obj, "agency_id", None))
+                 agency_id=agency_id if agency_id is not None else getattr(obj, "agency_id", None),
+                 object_repr=label)
 
 
 def _save(obj):
@@ -36,9 +40,19 @@ def _save(obj):
     return obj
 
 
+def _system(actor) -> bool:
+    """The system acts (commands, demo loading): no permission to check. `None` until the audit
+    registry's core.actors.SYSTEM is on main, then SYSTEM."""
+    return actor is None or getattr(actor, "is_system", False)
+
+
+def _user(actor):
+    """The signed-in user behind an actor, for "registered by" / "checked in by" columns."""
+    return actor if not _system(actor) and getattr(actor, "is_authenticated", False) else None
+
+
 def _require_manager(actor, event: Event) -> None:
-    """None actor = the system (commands, demo loading)."""
-    if actor is not None and not queries.can_manage(actor, event):
+    if not _system(actor) and not queries.can_manage(actor, event):
         raise PermissionDenied(_("Chỉ cán bộ của cơ quan tổ chức được làm việc này."))
 
 
@@ -54,13 +68,13 @@ def create_event(*, actor, agency=None, sessions: list[tuple] | None = None, **f
     """An event in draft; `sessions` as (starts_at, ends_at, title) — one per day from starts_on to
     ends_on (08:00–11:30) when none are given."""
     if agency is None:
-        if actor is None or not getattr(actor, "agency_id", None):
+        if _system(actor) or not getattr(actor, "agency_id", None):
             raise ValidationError({"agency": _("Chọn cơ quan tổ chức.")})
         agency = actor.agency
-    if actor is not None and not (queries.is_admin(actor) or (
+    if not _system(actor) and not (queries.is_admin(actor) or (
             queries.can_create(actor) and queries.agency_of(actor) == agency.pk)):
         raise PermissionDenied(_("Chỉ cán bộ của cơ quan được tạo sự kiện."))
-    event = _save(Event(agency=agency, created_by=actor, **fields))
+    event = _save(Event(agency=agency, created_by=_user(actor), **fields))
     if sessions is None:
         sessions = []
         day = event.starts_on
@@ -220,7 +234,7 @@ def _register_one(event: Event, who: Registrant, *, actor, source: str, now) -> 
         organization=who.organization, organization_name=who.organization_name.strip(), person=who.person,
         status=Registration.Status.WAITLISTED if full else Registration.Status.CONFIRMED, source=source,
         consent_purpose=CONSENT_PURPOSE, consent_given_at=now, ticket_nonce=tickets.new_nonce(),
-        registered_by=actor if actor is not None and actor.is_authenticated else None)
+        registered_by=_user(actor))
     registration.full_clean()
     try:
         with transaction.atomic():  # a savepoint: the unique constraints catch a racing twin
@@ -276,7 +290,7 @@ def register_members(*, actor, event_id: int, organization, registrants: list[Re
     """A cooperative manager registers several members at once; each person's outcome is reported
     (registered, waiting list, or why not) and the others still go through."""
     now = now or timezone.now()
-    if actor is not None and organization.pk not in queries.managed_ids(actor, managers_only=True) \
+    if not _system(actor) and organization.pk not in queries.managed_ids(actor, managers_only=True) \
             and not queries.is_admin(actor):
         raise PermissionDenied(_("Chỉ người quản lý của HTX được đăng ký cho thành viên."))
     if not consent:
@@ -323,14 +337,15 @@ def import_registrations(*, actor, event_id: int, rows: list, consent: bool,
 
 
 @transaction.atomic
-def cancel_registration(*, actor, registration_id: int, now: datetime.datetime | None = None) -> Registration:
-    """Cancel a registration (the person through their ticket page: actor None with the ticket
-    checked by the view; a manager for their member; an officer). A freed seat goes to the first
-    person waiting."""
+def cancel_registration(*, actor, registration_id: int, by_ticket: bool = False,
+                        now: datetime.datetime | None = None) -> Registration:
+    """Cancel a registration: the person themselves through their ticket page (`by_ticket`: the
+    view has checked the signed ticket, the actor is the visitor), a manager for their member, an
+    officer. A freed seat goes to the first person waiting."""
     registration = Registration.objects.select_related("event").get(pk=registration_id)
     event = _lock_event(registration.event_id)
     registration = Registration.objects.select_for_update().get(pk=registration_id)
-    if actor is not None and not (queries.can_manage(actor, event) or queries.is_admin(actor)
+    if not (by_ticket or _system(actor)) and not (queries.can_manage(actor, event) or queries.is_admin(actor)
                                   or registration.organization_id in queries.managed_ids(actor, managers_only=True)):
         raise PermissionDenied(_("Bạn không thể hủy đăng ký này."))
     if registration.status == Registration.Status.CANCELLED:
@@ -475,7 +490,7 @@ def check_in(*, actor, event_id: int, session_id: int | None = None, token: str 
     two servers race.
     """
     event = Event.objects.get(pk=event_id)
-    if actor is not None and not queries.can_check_in(actor, event):
+    if not _system(actor) and not queries.can_check_in(actor, event):
         raise PermissionDenied(_("Chỉ cán bộ của cơ quan tổ chức được điểm danh."))
     if client_id:
         previous = (Scan.objects.select_related("registration", "attendance").filter(client_id=client_id).first())
@@ -508,7 +523,7 @@ def check_in(*, actor, event_id: int, session_id: int | None = None, token: str 
             with transaction.atomic():
                 attendance = Attendance.objects.create(
                     registration=registration, session=session, checked_in_at=scanned_at, method=method,
-                    device=device[:64], checked_in_by=actor if actor is not None and actor.is_authenticated else None)
+                    device=device[:64], checked_in_by=_user(actor))
                 created = True
         except IntegrityError:  # another request recorded the same person a moment ago
             attendance = Attendance.objects.get(registration=registration, session=session)

@@ -246,7 +246,7 @@ def register(request, pk):
             data = form.cleaned_data
             try:
                 registration = services.register(
-                    actor=request.user if request.user.is_authenticated else None, event_id=event.pk,
+                    actor=request.user, event_id=event.pk,
                     consent=data["consent"], registrant=services.Registrant(
                         data["full_name"], data["phone"], data["email"], organization_name=data["organization_name"]))
             except ValidationError as error:
@@ -269,7 +269,7 @@ def ticket(request, token):
     if registration is None or registration.ticket_nonce != nonce:
         raise Http404
     if request.method == "POST" and request.POST.get("action") == "cancel":
-        services.cancel_registration(actor=None, registration_id=registration.pk)
+        services.cancel_registration(actor=request.user, registration_id=registration.pk, by_ticket=True)
         messages.success(request, _("Đã hủy đăng ký. Your registration is cancelled."))
         return redirect("events:ticket", token=token)
     url = request.build_absolute_uri(reverse("events:ticket", args=[token]))

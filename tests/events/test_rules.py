@@ -168,3 +168,16 @@ def test_erasing_a_registrant_keeps_the_count_and_voids_the_ticket(ev):
     second = ev.event.sessions.last()
     refused = services.check_in(actor=None, event_id=ev.event.pk, session_id=second.pk, token=token)
     assert refused.result == Scan.Result.REFUSED
+
+
+def test_audit_entries_of_registrations_hold_no_personal_data(ev):
+    from htxconnect.core.models import AuditEntry
+
+    r = register(ev.event, person("Nguyễn Thị Riêng Tư", "0987 654 321", email="rieng@example.vn"))
+    services.check_in(actor=ev.users["officer"], event_id=ev.event.pk, token=tickets.ticket_token(r))
+    services.cancel_registration(actor=ev.users["officer"], registration_id=r.pk)
+    entries = AuditEntry.objects.filter(action__startswith="events.")
+    assert {e.action for e in entries} >= {"events.registration.created", "events.attendance.checked_in",
+                                           "events.registration.cancelled"}
+    text = " ".join(f"{e.object_repr} {e.changes}" for e in entries)
+    assert "Riêng Tư" not in text and "654" not in text and "rieng@" not in text
