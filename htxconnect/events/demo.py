@@ -172,6 +172,9 @@ def load(stdout):
     ag = load_an_giang()
     bd = load_binh_duong()
     load_upcoming()
+    from . import demo_followup  # certificates, feedback and a contest (demo data)
+
+    stdout.write(f"  sự kiện (chứng nhận, phản hồi, hội thi): {demo_followup.load(bd)}")
     stdout.write(f"  sự kiện: {Event.objects.count()} sự kiện, {Registration.objects.count()} đăng ký "
                  f"(hội thảo An Giang {ag['workshop'].pk}, {len(ag['sessions'])} buổi kết nối cung cầu, "
                  f"{len(bd)} lớp tập huấn Bình Dương)")

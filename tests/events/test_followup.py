@@ -344,3 +344,24 @@ def test_contest_setup_page_refuses_bad_weights_with_the_message(ev, contest):
     page = client.get(f"/events/{contest.event.pk}/contest/").content.decode()
     assert "Máy sấy nông sản" in page and "Hệ thống tưới" in page
     assert "Hệ thống tưới" in signed_in_client(ev.users["other_officer"]).get("/events/judging/").content.decode()
+
+
+# --- Demo ------------------------------------------------------------------------------------------------------
+
+from tests.programs.test_demo_figures import seeded  # noqa: E402,F401 - the seeds' demo, loaded once per test
+
+
+def test_demo_certificates_feedback_and_contest(seeded):
+    from htxconnect.events import demo, demo_followup
+    from htxconnect.events.models import Event
+
+    course = Event.objects.get(title=demo.BD_COURSES[0][1])
+    assert course.certificates.count() == demo.BD_COURSES[0][3]  # everyone who attended the one session
+    assert course.certificates.filter(revoked_at__isnull=False).count() == 1
+    assert FeedbackResponse.objects.filter(event=course).count() == len(demo_followup.ANSWERS)
+    contest = Event.objects.get(title=demo_followup.CONTEST_TITLE).contest
+    assert sum(c.weight for c in contest.criteria.all()) == 100 and contest.submissions.count() == 2
+    assert contest.judges.count() == 2
+    before = (Certificate.objects.count(), FeedbackResponse.objects.count(), Submission.objects.count())
+    demo_followup.load([course])
+    assert (Certificate.objects.count(), FeedbackResponse.objects.count(), Submission.objects.count()) == before
