@@ -16,4 +16,6 @@ cp node_modules/htmx.org/dist/htmx.min.js "$out/htmx/"
 cp node_modules/qr-scanner/qr-scanner.min.js node_modules/qr-scanner/qr-scanner.min.js.map node_modules/qr-scanner/qr-scanner-worker.min.js \
    node_modules/qr-scanner/qr-scanner-worker.min.js.map "$out/qr-scanner/"
 cp node_modules/idb-keyval/dist/index.js "$out/idb-keyval/idb-keyval.js"
+# Dashboard charts (reports): Apache ECharts.
+mkdir -p "$out/echarts" && cp node_modules/echarts/dist/echarts.min.js "$out/echarts/"
 echo "Front-end assets copied to $out"

@@ -124,9 +124,10 @@ from tests.events.matrix_followup import FOLLOWUP_KEYS, followup_matrix, followu
 
 MATRIX.update(followup_matrix())
 
-from tests.reports.matrix import reports_matrix  # noqa: E402
+from tests.reports.matrix import dashboard_matrix, reports_matrix  # noqa: E402
 
 MATRIX.update(reports_matrix())
+MATRIX.update(dashboard_matrix())
 
 from tests.market.matrix import market_matrix, market_samples  # noqa: E402
 

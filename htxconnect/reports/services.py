@@ -89,3 +89,8 @@ def request_generation(*, actor, report_id: int) -> Report:
 def record_download(*, actor, report: Report, fmt: str) -> None:
     """Exports are audited: who downloaded which report in which format."""
     audit.record("reports.report.downloaded", obj=report, actor=actor, changes={"format": [None, fmt]})
+
+
+def record_export(*, actor, what: str) -> None:
+    """A dashboard table downloaded as XLSX (exports are audited)."""
+    audit.record("reports.dashboard.exported", actor=actor, object_repr=what, changes={"chart": [None, what]})

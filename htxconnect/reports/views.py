@@ -4,6 +4,8 @@ writes in services."""
 
 from __future__ import annotations
 
+import io
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
@@ -14,7 +16,10 @@ from django.views.decorators.http import require_POST
 from htxconnect.core.permissions import AGENCY_STAFF, OFFICER_OR_ADMIN, requires
 from htxconnect.programs import queries as program_queries
 
-from . import diff, queries, services
+from htxconnect.core.adminunits import provinces
+from htxconnect.core.spreadsheet import text_cell
+
+from . import charts, diff, queries, services
 from .forms import ReportForm
 from .models import Report
 
@@ -137,3 +142,42 @@ def report_changes(request, pk):
     if report.status != Report.Status.DONE:
         raise Http404(_("Báo cáo chưa được tạo."))
     return render(request, "reports/report_changes.html", {"report": report, "changes": diff.changes_since(report)})
+
+
+# --- Dashboard ------------------------------------------------------------------------------------------
+
+
+@requires(AGENCY_STAFF)
+def dashboard(request):
+    filters = charts.Filters.from_params(request.user, request.GET)
+    built = charts.build(request.user, filters)
+    agencies = None
+    if program_queries.is_admin(request.user):
+        from htxconnect.accounts.models import Agency
+
+        agencies = Agency.objects.order_by("province_name", "name")
+    context = {"charts": built, "options": [c.option() for c in built], "filters": filters,
+               "programs": program_queries.scope_programs(request.user).order_by("-start_year", "name"),
+               "agencies": agencies, "provinces": provinces(), "query": request.GET.urlencode()}
+    return render(request, "reports/dashboard.html", context, status=400 if filters.errors else 200)
+
+
+@requires(AGENCY_STAFF)
+def dashboard_xlsx(request, chart):
+    if chart not in charts.CHARTS:
+        raise Http404(_("Không có biểu đồ này."))
+    from openpyxl import Workbook
+
+    filters = charts.Filters.from_params(request.user, request.GET)
+    built = charts.CHARTS[chart](request.user, filters)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(chart[:31])
+    ws.append([text_cell(ws, str(h)) for h in built.headers])
+    for row in built.rows:
+        ws.append([text_cell(ws, v) if isinstance(v, str) else v for v in row])
+    stream = io.BytesIO()
+    wb.save(stream)
+    stream.seek(0)
+    services.record_export(actor=request.user, what=f"dashboard.{chart}")
+    return FileResponse(stream, as_attachment=True, filename=f"bang-dieu-hanh-{chart}.xlsx",
+                        content_type=FORMATS["xlsx"][1])

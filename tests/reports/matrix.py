@@ -53,3 +53,10 @@ def reports_matrix() -> dict:
         "reports:report_changes": _case(lambda o: f"/reports/{r(o)}/changes/", HOME_STAFF),
         "reports:report_download": _case(lambda o: f"/reports/{r(o)}/download/docx/", HOME_STAFF),
     }
+
+
+def dashboard_matrix() -> dict:
+    return {
+        "reports:dashboard": _case("/reports/dashboard/", AGENCY_STAFF),
+        "reports:dashboard_xlsx": _case("/reports/dashboard/supports_kind.xlsx", AGENCY_STAFF),
+    }
