@@ -4,7 +4,7 @@ the acting user may see, narrowed by the filters (program, agency, period, provi
 
 Charts: targets against actuals by content group and year; supports by kind and by province/ward;
 trainees over time; certifications and OCOP ratings expiring; scans over time and by province;
-market connections by stage (a hook: empty until the market app exists, see `market_by_stage`).
+market connections by stage (the market app's connections).
 """
 
 from __future__ import annotations
@@ -258,13 +258,29 @@ def scans_by_province(user, f: Filters) -> Chart:
 
 
 def market_by_stage(user, f: Filters) -> Chart:
-    """Market connections by stage. HOOK: the market app (issue: offers, demands, connections, deals)
-    does not exist yet; when it lands, count its connections here by stage (scoped like the supports,
-    filtered by period and province) — reports may import it (it sits above market)."""
+    """Market connections by stage: the connections the user may see (market's own scope) created in
+    the period, by the cooperative's province when one is chosen; every stage listed, zeros included."""
+    from htxconnect.market import queries as market_queries
+    from htxconnect.market.models import Connection
+
+    start, end = _bounds(f.start, f.end)
+    connections = market_queries.scope_connections(user).filter(created_at__gte=start, created_at__lt=end)
+    if f.province:
+        connections = connections.filter(offer__organization__province_code=f.province)
+    counts = dict(connections.values("stage").annotate(n=Count("id")).values_list("stage", "n"))
     chart = Chart("market", _("Kết nối thị trường theo giai đoạn"), "bar", headers=[_("Giai đoạn"), _("Số kết nối")])
-    if not apps.is_installed("htxconnect.market"):
-        chart.note = _("Chưa có dữ liệu: phân hệ kết nối thị trường chưa được triển khai.")
+    if counts:
+        for stage, label in Connection.Stage.choices:
+            chart.categories.append(str(label))
+            chart.rows.append([str(label), counts.get(stage, 0)])
+    chart.series = [{"name": _("Số kết nối"), "data": [r[1] for r in chart.rows]}]
     return chart
+
+
+def _bounds(start: datetime.date, end: datetime.date):
+    tz = timezone.get_current_timezone()
+    return (datetime.datetime.combine(start, datetime.time.min, tzinfo=tz),
+            datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz))
 
 
 CHARTS = {

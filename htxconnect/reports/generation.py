@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from htxconnect.core import audit
 
 from . import annex, document, figures, pdf
+from . import audit_actions as actions
 from .models import Report
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ def run_generation(report_id: int) -> str:
         report.status, report.generated_at, report.error = Report.Status.DONE, timezone.now(), note
         report.progress = {"done": total, "total": total, "stage": "done"}
         report.save()
-        audit.record("reports.report.generated", obj=report, actor=report.created_by,
+        audit.record(actions.REPORT_GENERATED, obj=report, actor=report.created_by,
                      changes={"figures": [None, len(content["figures"])]})
         return "done"
     except Exception as error:  # recorded on the report, shown on its page; the task may be retried

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from htxconnect.core import audit
 from htxconnect.programs import queries as program_queries
 
+from . import audit_actions as actions
 from . import tasks
 from .generation import run_generation  # noqa: F401 - the task's work, re-exported for callers
 from .models import Report
@@ -48,7 +49,7 @@ def create_report(*, actor, program=None, agency=None, **fields) -> Report:
                         **fields)
         report.full_clean()
         report.save()
-        audit.record("reports.report.created", obj=report, actor=actor, changes=audit.created(report))
+        audit.record(actions.REPORT_CREATED, obj=report, actor=actor, changes=audit.created(report))
     return report
 
 
@@ -66,7 +67,7 @@ def update_report(*, actor, report_id: int, **fields) -> Report:
             setattr(report, name, value)
         report.full_clean()
         report.save()
-        audit.record("reports.report.updated", obj=report, actor=actor,
+        audit.record(actions.REPORT_UPDATED, obj=report, actor=actor,
                      changes=audit.diff(before, audit.snapshot(report)))
     return report
 
@@ -80,7 +81,7 @@ def request_generation(*, actor, report_id: int) -> Report:
         claimed = Report.objects.filter(pk=report_id, status__in=[Report.Status.DRAFT, Report.Status.FAILED]).update(
             status=Report.Status.QUEUED, progress={"done": 0, "total": 0, "stage": "queued"}, error="")
         if claimed:
-            audit.record("reports.report.generation_requested", obj=report, actor=actor)
+            audit.record(actions.REPORT_GENERATION_REQUESTED, obj=report, actor=actor)
             transaction.on_commit(lambda: tasks.generate_report.enqueue(report_id))
     report.refresh_from_db()
     return report
@@ -88,9 +89,9 @@ def request_generation(*, actor, report_id: int) -> Report:
 
 def record_download(*, actor, report: Report, fmt: str) -> None:
     """Exports are audited: who downloaded which report in which format."""
-    audit.record("reports.report.downloaded", obj=report, actor=actor, changes={"format": [None, fmt]})
+    audit.record(actions.REPORT_DOWNLOADED, obj=report, actor=actor, changes={"format": [None, fmt]})
 
 
 def record_export(*, actor, what: str) -> None:
     """A dashboard table downloaded as XLSX (exports are audited)."""
-    audit.record("reports.dashboard.exported", actor=actor, object_repr=what, changes={"chart": [None, what]})
+    audit.record(actions.DASHBOARD_EXPORTED, actor=actor, object_repr=what, changes={"chart": [None, what]})
