@@ -268,7 +268,7 @@ SAMPLES = [
     ({"checked_import_job"}, checked_import_job),
     ({"published_event", "draft_event", "registration", "ticket"}, events_samples),
     (FOLLOWUP_KEYS, followup_samples),
-    ({"offer", "demand", "connection", "deal"}, market_samples),
+    ({"offer", "demand", "connection", "deal", "buyer"}, market_samples),
 ]
 
 

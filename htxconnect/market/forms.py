@@ -228,3 +228,17 @@ class DeliveryForm(forms.Form):
     delivered_on = VietnameseDateField(label=_("Ngày giao"), widget=forms.TextInput(attrs=_attrs({"placeholder": "dd/mm/yyyy"})))
     quantity = QuantityField(label=_("Số lượng"), widget=forms.TextInput(attrs=_attrs({"inputmode": "decimal"})))
     note = forms.CharField(label=_("Ghi chú"), max_length=300, required=False, widget=forms.TextInput(attrs=_attrs()))
+
+
+class SupportForm(_Base):
+    item = forms.ModelChoiceField(label=_("Nội dung hỗ trợ"), queryset=None,
+                                  widget=forms.Select(attrs=_attrs(cls="form-select")))
+    amount_requested = MoneyField(label=_("Số tiền đề nghị (đồng)"), required=False,
+                                  widget=forms.TextInput(attrs=_attrs({"inputmode": "numeric"})))
+    total_cost = MoneyField(label=_("Tổng chi phí (đồng)"), required=False,
+                            widget=forms.TextInput(attrs=_attrs({"inputmode": "numeric"})))
+
+    def __init__(self, *args, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = items
+        self.fields["item"].label_from_instance = lambda i: f"{i.policy.number} – {i.code}. {i.name}"

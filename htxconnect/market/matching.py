@@ -3,7 +3,7 @@
 Candidates come from an index, never a scan of every offer: the vocabulary concept stored on each
 offer and demand (index market_offer_concept_open: concept, status, expiry), or, for a name the
 vocabulary does not know, the folded product key (`product_folded`, trigram-indexed on
-PostgreSQL). At most CANDIDATES rows in the same season are read, nearest province first, then
+PostgreSQL). At most CANDIDATES (120) rows in the same season are read, nearest province first, then
 scored here:
 
 | component      | weight | rule                                                                      |
@@ -34,7 +34,7 @@ from .models import Demand, Offer, Unit, months_mask, to_base, unit_group
 from .vocabulary import Vocabulary
 
 WEIGHTS = {"product": 0, "quantity": 20, "season": 25, "certifications": 25, "distance": 15, "price": 15}
-CANDIDATES = 300
+CANDIDATES = 120
 NEAR_KM, FAR_KM = 50.0, 1500.0
 
 
@@ -311,19 +311,27 @@ def demand_candidates(offer: Offer, *, today=None, limit: int = CANDIDATES):
 
 def matches_for_demand(demand: Demand, *, top: int = 20, today=None, explain_names: bool = True) -> list[Result]:
     offers = list(offer_candidates(demand, today=today))
-    vocabulary = Vocabulary.load() if explain_names and demand.concept_id else None
     names = _concept_names([demand.concept_id])
-    results = [score(o, demand, vocabulary=vocabulary, concept_names=names, today=today) for o in offers]
+    # The product component weighs nothing in the score (candidates already share the product):
+    # its names are looked up in the vocabulary only for the results shown.
+    results = [score(o, demand, concept_names=names, today=today) for o in offers]
     results.sort(key=lambda r: (-r.score, r.offer.pk))
-    return results[:top]
+    return _explain_products(results[:top], names, explain_names and bool(demand.concept_id))
 
 
 def matches_for_offer(offer: Offer, *, top: int = 20, today=None) -> list[Result]:
     offer = Offer.objects.select_related("organization", "product").prefetch_related("certifications").get(pk=offer.pk)
     demands = list(demand_candidates(offer, today=today))
-    vocabulary = Vocabulary.load() if offer.concept_id else None
     names = _concept_names([offer.concept_id])
     # One offer scored against many demands: its certificates are read once.
-    results = [score(offer, d, vocabulary=vocabulary, concept_names=names, today=today) for d in demands]
+    results = [score(offer, d, concept_names=names, today=today) for d in demands]
     results.sort(key=lambda r: (-r.score, r.demand.pk))
-    return results[:top]
+    return _explain_products(results[:top], names, bool(offer.concept_id))
+
+
+def _explain_products(results: list[Result], names: dict, explain: bool) -> list[Result]:
+    if explain and results:
+        vocabulary = Vocabulary.load()
+        for result in results:
+            result.components[0] = product_component(result.offer, result.demand, vocabulary, names)
+    return results

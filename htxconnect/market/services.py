@@ -431,6 +431,29 @@ def record_delivery(*, actor, deal_id: int, delivered_on: datetime.date, quantit
     return delivery
 
 
+@transaction.atomic
+def apply_for_support(*, actor, deal_id: int, item, amount_requested: int | None, total_cost: int | None = None):
+    """A linkage contract becomes a support application in the programs app (Decree 98/2018 supports
+    linkage projects): a draft for the cooperative, describing the contract, with the signed copy
+    attached as the "Hợp đồng liên kết" document when it was uploaded."""
+    from htxconnect.programs import services as program_services
+
+    deal = Deal.objects.select_related("connection__offer__organization", "connection__demand__buyer").get(pk=deal_id)
+    connection = deal.connection
+    if actor is not None and queries.side_of(actor, connection) != Side.COOPERATIVE:
+        raise PermissionDenied(_("Hợp tác xã của hợp đồng mới đề nghị hỗ trợ được."))
+    documents = {}
+    if deal.file and "Hợp đồng liên kết" in (item.required_documents or []):
+        documents["Hợp đồng liên kết"] = deal.file
+    description = (f"Hợp đồng liên kết {deal} ký ngày {deal.signed_on:%d/%m/%Y} với {connection.demand.buyer}: "
+                   f"{deal.product_name}, {deal.quantity.normalize():f} {deal.get_unit_display()}, "
+                   f"giá trị {deal.value:,} đồng, hiệu lực {deal.starts_on:%d/%m/%Y}–{deal.ends_on:%d/%m/%Y}.").replace(",", ".")
+    return program_services.create_application(
+        actor=actor, organization=connection.offer.organization, item=item,
+        title=f"Hỗ trợ liên kết sản xuất – tiêu thụ {deal.product_name} ({connection.demand.buyer})"[:300],
+        amount_requested=amount_requested, total_cost=total_cost, description=description, documents=documents)
+
+
 # --- Matching notifications ----------------------------------------------------------------------------------------
 
 

@@ -25,6 +25,7 @@ urlpatterns = [
     path("deals/<int:pk>/", views.deal_detail, name="deal_detail"),
     path("deals/<int:pk>/contract.docx", views.deal_docx, name="deal_docx"),
     path("deals/<int:pk>/deliveries/", views.delivery_add, name="delivery_add"),
+    path("deals/<int:pk>/apply/", views.deal_apply, name="deal_apply"),
     path("vocabulary/", views.vocabulary, name="vocabulary"),
     path("stats/", views.stats, name="stats"),
 ]

@@ -255,7 +255,8 @@ def deal_create(request, pk):
         raise PermissionDenied(_("Chỉ hai bên của kết nối được ghi hợp đồng."))
     demand, offer = connection.demand, connection.offer
     form = forms.DealForm(request.POST or None, request.FILES or None, initial={
-        "product_name": offer.name, "quantity": demand.quantity, "unit": demand.unit,
+        "product_name": offer.name, "unit": demand.unit,
+        "quantity": demand.quantity * matching.deliveries_in_period(demand.frequency, demand.starts_on, demand.ends_on),
         "unit_price": demand.price_max or offer.price_min or "",
         "starts_on": demand.starts_on.strftime("%d/%m/%Y"), "ends_on": demand.ends_on.strftime("%d/%m/%Y")})
     if request.method == "POST" and form.is_valid():
@@ -305,6 +306,29 @@ def delivery_add(request, pk):
     else:
         messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
     return redirect("market:deal_detail", pk=deal.pk)
+
+
+@requires(SIGNED_IN)
+def deal_apply(request, pk):
+    """The cooperative turns its linkage contract into a support application (programs app)."""
+    from htxconnect.programs import queries as program_queries
+    from htxconnect.programs.models import SupportItem
+
+    deal = queries.access_deal(request.user, pk)
+    if queries.side_of(request.user, deal.connection) != "cooperative":
+        raise PermissionDenied(_("Hợp tác xã của hợp đồng mới đề nghị hỗ trợ được."))
+    items = SupportItem.objects.filter(policy__in=program_queries.scope_policies(request.user).filter(is_active=True)
+                                       ).select_related("policy").order_by("-policy__number", "code")
+    form = forms.SupportForm(request.POST or None, items=items)
+    if request.method == "POST" and form.is_valid():
+        try:
+            application = services.apply_for_support(actor=request.user, deal_id=deal.pk, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Đã lập hồ sơ đề nghị hỗ trợ (nháp) từ hợp đồng liên kết."))
+            return redirect("programs:application_detail", pk=application.pk)
+    return render(request, "market/form.html", {"form": form, "title": _("Đề nghị hỗ trợ liên kết (Nghị định 98/2018)")})
 
 
 # --- Vocabulary and statistics ------------------------------------------------------------------------------------

@@ -83,7 +83,7 @@ def market_samples(world, samples) -> dict:
                              unit_price=12000, delivery_terms="Giao tại kho", payment_terms="Chuyển khoản",
                              responsibilities="Theo hợp đồng", starts_on=today, ends_on=today, signed_on=today)
     return {"offer": connection.offer_id, "demand": connection.demand_id, "connection": connection.pk,
-            "deal": connection.deal.pk}
+            "deal": connection.deal.pk, "buyer": connection.demand.buyer_id}
 
 
 def fresh_offer(world, samples):
@@ -146,6 +146,22 @@ def market_matrix() -> dict:
         "market:deal_docx": Case(deal("contract.docx"), PARTIES_AND_OFFICERS),
         "market:delivery_add": Case(deal("deliveries/"), PARTIES_ACT, method="post",
                                     data={"delivered_on": "01/01/2027", "quantity": "1"}),
+        "api:list_offers": Case("/api/v1/market/offers", everyone(200)),
+        "api:list_demands": Case("/api/v1/market/demands", everyone(200)),
+        # The demand is delivered in 79: its buyer and the home province's staff see its matches; the board
+        # shows the demand to everyone, so the others are refused (403), not told it does not exist.
+        "api:demand_matches": Case(lambda s: f"/api/v1/market/demands/{s['demand']}/matches", _answers(
+            default=403, anonymous=401, admin=200, leader=200, officer=200, officer_teammate=200, buyer=200)),
+        "api:offer_matches": Case(lambda s: f"/api/v1/market/offers/{s['offer']}/matches", _answers(
+            default=403, anonymous=401, admin=200, leader=200, officer=200, officer_teammate=200, coop_manager=200,
+            coop_member=200)),
+        # A real demand by the buyer for their organisation (administrators may post for any); nobody else (403).
+        "api:create_demand": Case("/api/v1/market/demands", _answers(default=403, anonymous=401, admin=201, buyer=201),
+                                  method="post", content_type="application/json", data=lambda s: {
+                                      "buyer_id": s["buyer"], "product_name": "khóm", "quantity": "1", "unit": "tan",
+                                      "province_code": "79", "starts_on": "2030-01-01", "ends_on": "2030-02-01"}),
+        # Only the cooperative's manager turns the contract into a support application.
+        "market:deal_apply": Case(deal("apply/"), _answers(default=403, anonymous="login", coop_manager=200)),
         "market:vocabulary": Case("/market/vocabulary/", STAFF),
         "market:stats": Case("/market/stats/", STAFF),
     }

@@ -253,3 +253,44 @@ def test_access_fetchers_owner_teammate_outsider(market):
     assert queries.access_connection(people["coop_member"], market.samples["connection"])
     with pytest.raises(PermissionDenied):
         queries.access_connection(people["coop_outsider"], market.samples["connection"])
+
+
+def test_public_board_in_english(market):
+    from django.conf import settings
+
+    client = market.client("anonymous")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get("/market/?q=khom").content.decode()
+    assert "Supply–demand market board" in page and "All certifications" in page
+    assert "khóm ma trận" in page
+
+
+def test_api_lists_the_board_and_a_demands_matches_with_reasons(market):
+    offers = market.client("anonymous").get("/api/v1/market/offers?q=dua").json()
+    assert [o["name"] for o in offers] == ["khóm ma trận"] and "phone" not in offers[0]
+    matches = market.client("buyer").get(f"/api/v1/market/demands/{market.samples['demand']}/matches").json()
+    assert matches[0]["offer_id"] == market.samples["offer"]
+    assert matches[0]["reasons"][0]["text"] == "cùng sản phẩm: khóm = thơm = dứa"
+    bad = market.client("buyer").post("/api/v1/market/demands", {
+        "buyer_id": market.samples["buyer"], "product_name": "thơm", "quantity": "1", "unit": "tan", "province_code": "79",
+        "starts_on": "2030-01-01", "ends_on": "2030-02-01", "price_min": 30000, "price_max": 20000},
+        content_type="application/json")
+    assert bad.status_code in (400, 422) and "Khoảng giá bị ngược" in bad.content.decode()
+
+
+def test_a_contract_becomes_a_support_application(market, settings, tmp_path):
+    from htxconnect.programs import services as program_services
+    from htxconnect.programs.models import Application
+
+    settings.MEDIA_ROOT = tmp_path
+    policy = program_services.create_policy(actor=None, agency=market.home, number="98/2018/NĐ-CP", issuer="Chính phủ",
+                                            issued_on=datetime.date(2018, 7, 5), title="Liên kết")
+    item = program_services.add_support_item(actor=None, policy=policy, code="8.1", name="Tư vấn liên kết",
+                                             kind="consulting", max_amount=300_000_000)
+    client = market.client("coop_manager")
+    assert "98/2018/NĐ-CP – 8.1. Tư vấn liên kết" in client.get(f"/market/deals/{market.samples['deal']}/apply/").content.decode()
+    response = client.post(f"/market/deals/{market.samples['deal']}/apply/", {"item": item.pk, "amount_requested": "50.000.000"})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    application = Application.objects.get()
+    assert application.organization == market.org and application.amount_requested == 50_000_000
+    assert "Hợp đồng liên kết" in application.description and "Siêu thị Ma Trận" in application.title
