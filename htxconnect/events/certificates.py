@@ -35,14 +35,20 @@ from htxconnect.core import audit
 
 from . import audit_actions as actions
 from . import queries
+from .services import _system, _user  # the same actor rules as the events core (system vs visitor)
 from .models import Attendance, Event, Registration
 from .models_followup import Certificate, CertificatePolicy
 
 POLICY_FIELDS = ("min_sessions", "superior_agency", "issuer_name", "place", "signer_title", "signer_name")
 
 
+def _label(certificate: Certificate) -> str:
+    """How the audit log names a certificate: by number and event, never the holder's name."""
+    return f"Giấy chứng nhận {certificate.number_label} – {certificate.event}"[:200]
+
+
 def _require_manager(actor, event: Event) -> None:
-    if actor is not None and not queries.can_manage(actor, event):
+    if not _system(actor) and not queries.can_manage(actor, event):
         raise PermissionDenied(_("Chỉ cán bộ của cơ quan tổ chức được làm việc này."))
 
 
@@ -123,10 +129,10 @@ def issue_certificates(*, actor, event_id: int, issued_on: datetime.date | None 
             ends_on=event.ends_on, sessions_attended=candidate.attended, issuer_name=policy.issuer_name,
             superior_agency=policy.superior_agency, place=policy.place, signer_title=policy.signer_title,
             signer_name=policy.signer_name, issued_on=issued_on,
-            issued_by=actor if actor is not None and actor.is_authenticated else None)
+            issued_by=_user(actor))
         certificate.full_clean()
         certificate.save()
-        audit.record(actions.CERTIFICATE_ISSUED, obj=certificate, actor=actor, agency_id=event.agency_id,
+        audit.record(actions.CERTIFICATE_ISSUED, obj=certificate, object_repr=_label(certificate), actor=actor, agency_id=event.agency_id,
                      changes={"registration": [None, r.pk], "number": [None, number],
                               "sessions_attended": [None, candidate.attended]})
         created.append(certificate)
@@ -145,9 +151,9 @@ def revoke_certificate(*, actor, certificate_id: int, reason: str, now: datetime
             "d": timezone.localtime(certificate.revoked_at).strftime("%d/%m/%Y")})
     certificate.revoked_at = now or timezone.now()
     certificate.revoked_reason = reason[:500]
-    certificate.revoked_by = actor if actor is not None and actor.is_authenticated else None
+    certificate.revoked_by = _user(actor)
     certificate.save(update_fields=["revoked_at", "revoked_reason", "revoked_by"])
-    audit.record(actions.CERTIFICATE_REVOKED, obj=certificate, actor=actor, agency_id=certificate.event.agency_id,
+    audit.record(actions.CERTIFICATE_REVOKED, obj=certificate, object_repr=_label(certificate), actor=actor, agency_id=certificate.event.agency_id,
                  changes={"revoked_at": [None, certificate.revoked_at], "revoked_reason": [None, reason]})
     return certificate
 
@@ -165,10 +171,10 @@ def erase_personal_data(*, actor, registration: Registration) -> Certificate | N
     if certificate.revoked_at is None:
         certificate.revoked_at = timezone.now()
         certificate.revoked_reason = _("Xóa dữ liệu cá nhân theo yêu cầu của người được cấp.")
-        certificate.revoked_by = actor if actor is not None and actor.is_authenticated else None
+        certificate.revoked_by = _user(actor)
         fields += ["revoked_at", "revoked_reason", "revoked_by"]
     certificate.save(update_fields=fields)
-    audit.record(actions.CERTIFICATE_REVOKED, obj=certificate, actor=actor, agency_id=registration.event.agency_id,
+    audit.record(actions.CERTIFICATE_REVOKED, obj=certificate, object_repr=_label(certificate), actor=actor, agency_id=registration.event.agency_id,
                  changes={"personal_data": ["…", None], "revoked_at": [None, certificate.revoked_at]})
     return certificate
 

@@ -25,12 +25,13 @@ from htxconnect.registry.models import Organization
 
 from . import audit_actions as actions
 from . import queries
+from .services import _system, _user  # the same actor rules as the events core (system vs visitor)
 from .models import Event, EventKind
 from .models_followup import Contest, Criterion, Judge, Score, Submission, SubmissionFile
 
 
 def _require_manager(actor, event: Event) -> None:
-    if actor is not None and not queries.can_manage(actor, event):
+    if not _system(actor) and not queries.can_manage(actor, event):
         raise PermissionDenied(_("Chỉ cán bộ của cơ quan tổ chức được làm việc này."))
 
 
@@ -129,7 +130,7 @@ def publish_results(*, actor, event_id: int) -> Contest:
     if not any(row.rank for row in table):
         raise ValidationError(_("Chưa có bài dự thi nào được chấm đủ các tiêu chí."))
     contest.results_published_at = timezone.now()
-    contest.published_by = actor if actor is not None and actor.is_authenticated else None
+    contest.published_by = _user(actor)
     contest.save(update_fields=["results_published_at", "published_by"])
     audit.record(actions.CONTEST_RESULTS_PUBLISHED, obj=contest, actor=actor, agency_id=contest.event.agency_id,
                  changes={"ranking": [None, [(row.submission.pk, str(row.total)) for row in table if row.rank]]})
@@ -148,7 +149,7 @@ def submit_entry(*, actor, event_id: int, organization: Organization, title: str
 
     contest = _contest_for_change(event_id)
     event = contest.event
-    if actor is not None and not queries.is_admin(actor) and \
+    if not _system(actor) and not queries.is_admin(actor) and \
             organization.pk not in queries.managed_ids(actor, managers_only=True):
         raise PermissionDenied(_("Chỉ người quản lý của HTX được nộp bài dự thi cho HTX."))
     if why := registration_open(event):
@@ -159,7 +160,7 @@ def submit_entry(*, actor, event_id: int, organization: Organization, title: str
         raise ValidationError(_("Tối đa 5 tệp cho một bài dự thi."))
     submission = Submission(contest=contest, organization=organization, title=(title or "").strip(),
                             summary=(summary or "").strip(),
-                            submitted_by=actor if actor is not None and actor.is_authenticated else None)
+                            submitted_by=_user(actor))
     submission.full_clean()
     submission.save()
     for upload in files:

@@ -22,6 +22,7 @@ from htxconnect.core import audit, spreadsheet
 
 from . import audit_actions as actions
 from . import queries
+from .services import _system  # the same actor rules as the events core (system vs visitor)
 from .models import Event, Registration
 from .models_followup import FeedbackResponse
 
@@ -97,7 +98,7 @@ def submit(*, token: str, content: int, trainer: int, organisation: int, comment
 def send_requests(*, actor, event_id: int, site_url) -> int:
     """E-mail the survey link to every attendee with an address who has not answered (after commit)."""
     event = Event.objects.get(pk=event_id)
-    if actor is not None and not queries.can_manage(actor, event):
+    if not _system(actor) and not queries.can_manage(actor, event):
         raise PermissionDenied(_("Chỉ cán bộ của cơ quan tổ chức được làm việc này."))
     if event.status not in (Event.Status.PUBLISHED, Event.Status.CLOSED):
         raise ValidationError(_("Chỉ gửi phiếu phản hồi cho sự kiện đã diễn ra."))

@@ -365,3 +365,12 @@ def test_demo_certificates_feedback_and_contest(seeded):
     before = (Certificate.objects.count(), FeedbackResponse.objects.count(), Submission.objects.count())
     demo_followup.load([course])
     assert (Certificate.objects.count(), FeedbackResponse.objects.count(), Submission.objects.count()) == before
+
+
+def test_the_audit_log_names_certificates_by_number_not_by_holder(ev, course):
+    certificates.set_policy(actor=None, event=course.event, **POLICY)
+    (c,) = certificates.issue_certificates(actor=ev.users["officer"], event_id=course.event.pk)
+    certificates.revoke_certificate(actor=ev.users["officer"], certificate_id=c.pk, reason="Cấp nhầm")
+    entries = AuditEntry.objects.filter(action__startswith="events.certificate.")
+    assert entries.count() == 3 and not any("Nguyễn Văn An" in e.object_repr for e in entries)
+    assert entries.filter(action="events.certificate.issued").get().actor == ev.users["officer"]
