@@ -35,7 +35,8 @@ from htxconnect.core import audit
 
 from . import audit_actions as actions
 from . import queries
-from .services import _system, _user  # the same actor rules as the events core (system vs visitor)
+from .actors import is_system as _system
+from .actors import user_of as _user
 from .models import Attendance, Event, Registration
 from .models_followup import Certificate, CertificatePolicy
 

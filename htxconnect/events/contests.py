@@ -25,7 +25,8 @@ from htxconnect.registry.models import Organization
 
 from . import audit_actions as actions
 from . import queries
-from .services import _system, _user  # the same actor rules as the events core (system vs visitor)
+from .actors import is_system as _system
+from .actors import user_of as _user
 from .models import Event, EventKind
 from .models_followup import Contest, Criterion, Judge, Score, Submission, SubmissionFile
 

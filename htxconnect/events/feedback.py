@@ -22,7 +22,7 @@ from htxconnect.core import audit, spreadsheet
 
 from . import audit_actions as actions
 from . import queries
-from .services import _system  # the same actor rules as the events core (system vs visitor)
+from .actors import is_system as _system
 from .models import Event, Registration
 from .models_followup import FeedbackResponse
 
