@@ -79,7 +79,10 @@ def load(stdout):
                 services.assign_gtin(actor=None, product=product)
                 product.refresh_from_db()
             for code, produced in _lot_codes(product, index * 2 - 1):
-                if product.producer.name == RECALLED[0] and produced > timezone.localdate() - datetime.timedelta(days=15):
+                # The recall is of the cooperative's first product (its safe vegetables) only; other
+                # apps' demos add products to the same cooperative.
+                if (product.producer.name == RECALLED[0] and index == 1
+                        and produced > timezone.localdate() - datetime.timedelta(days=15)):
                     code = RECALLED[1]
                 if Lot.objects.filter(product=product, code=code).exists():
                     continue

@@ -210,8 +210,9 @@ def test_home_cards_from_other_apps(clients, users):
 def test_home_runs_a_fixed_number_of_queries(clients, users, django_assert_max_num_queries):
     # session, user, OTP device, the admin's own cards, then the registry's cards (3 for an
     # administrator, tested in tests/registry/test_dashboard.py not to grow with the data) and
-    # the programs' (2: applications waiting, overdue — one COUNT each) and the events' (1 COUNT).
-    with django_assert_max_num_queries(16):
+    # the programs' (2: applications waiting, overdue — one COUNT each), the events' (1 COUNT) and
+    # the market's (1 COUNT: connections under way).
+    with django_assert_max_num_queries(17):
         clients["admin"].get("/")
 
 
