@@ -12,7 +12,7 @@ import hmac
 import logging
 import re
 import secrets
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from htxconnect.core import audit, request_context
 from htxconnect.core.roles import Role
 
+from . import audit_actions as actions
 from .models import ApiKey, User
 
 security_log = logging.getLogger("htxconnect.security")
@@ -46,8 +47,11 @@ def parse_prefix(text: str) -> str | None:
     return text if PREFIX_PATTERN.match(text) else None
 
 
-def issue_key(user: User, name: str = "", *, by: User | None = None) -> tuple[ApiKey, str]:
-    """Create a key for `user`; returns (ApiKey, raw key). The raw key is never stored or shown again."""
+def issue_key(user: User, name: str = "", *, by) -> tuple[ApiKey, str]:
+    """Create a key for `user`; returns (ApiKey, raw key). The raw key is never stored or shown again.
+
+    `by`: who issues it (an administrator, or `SYSTEM` for the management command)."""
+    audit.check_actor(by)
     if not user.is_active:
         raise ValidationError({"user": _("Tài khoản “%(user)s” đã bị khóa, không thể cấp khóa API.") % {"user": user}})
     name = (name or "").strip()
@@ -60,7 +64,7 @@ def issue_key(user: User, name: str = "", *, by: User | None = None) -> tuple[Ap
             with transaction.atomic():
                 key.save()
                 audit.record(
-                    "accounts.api_key.issued", obj=key, actor=by, agency_id=user.agency_id,
+                    actions.API_KEY_ISSUED, obj=key, actor=by, agency_id=user.agency_id,
                     changes={"user": [None, user.get_username()], "name": [None, name], "prefix": [None, prefix]},
                 )
         except IntegrityError:  # prefix collision (1 in 10^12): draw again
@@ -80,23 +84,25 @@ def _find(key: ApiKey | int | str) -> ApiKey:
     return ApiKey.objects.select_related("user").get(prefix=prefix)
 
 
-def revoke_key(key: ApiKey | int | str, *, by: User | None = None) -> ApiKey:
+def revoke_key(key: ApiKey | int | str, *, by) -> ApiKey:
     """Revoke a key given as an ApiKey, its id, or its prefix. Revoking twice changes nothing.
 
-    `by` (when given) must own the key or be an administrator. Raises ApiKey.DoesNotExist.
+    `by` must own the key or be an administrator, or be the system actor (the management
+    command). Raises ApiKey.DoesNotExist.
     """
+    audit.check_actor(by)
     with transaction.atomic():
         found = _find(key)
         # Lock the row so two revocations do not both write an audit entry.
         found = ApiKey.objects.select_for_update().select_related("user").get(pk=found.pk)
-        if by is not None and by.pk != found.user_id and getattr(by, "role", None) != Role.ADMIN:
+        if not audit.is_system(by) and by.pk != found.user_id and getattr(by, "role", None) != Role.ADMIN:
             raise PermissionDenied("api_key.revoke")
         if found.revoked_at is not None:
             return found
         found.revoke()
         found.save(update_fields=["revoked_at"])
         audit.record(
-            "accounts.api_key.revoked", obj=found, actor=by, agency_id=found.user.agency_id,
+            actions.API_KEY_REVOKED, obj=found, actor=by, agency_id=found.user.agency_id,
             changes={"revoked_at": [None, found.revoked_at]},
         )
     security_log.info("api key revoked: prefix=%s user=%s", found.prefix, found.user_id)
@@ -119,14 +125,15 @@ def check_key(raw: str) -> tuple[ApiKey | None, str]:
     return key, ""
 
 
-def authenticate_key(raw: str) -> ApiKey | None:
-    """The active key matching `raw`, or None. Marks the key used (at most once a minute)."""
+def authenticate_key(raw: str, *, address: str = "") -> ApiKey | None:
+    """The active key matching `raw`, or None. Marks the key used (at most once a minute) and
+    audits its first use of each day, with the caller's address."""
     key, reason = check_key(raw)
     if key is None:
         match = KEY_PATTERN.match(raw or "")
         security_log.warning("api key rejected: reason=%s prefix=%s", reason, match["prefix"] if match else "-")
         return None
-    mark_used(key)
+    mark_used(key, address=address)
     return key
 
 
@@ -144,27 +151,44 @@ def authenticate_bearer(request) -> User | None:
     out of band by an administrator: it stands in for both factors, so the request counts as
     two-factor verified."""
     token = bearer_token(request)
-    key = authenticate_key(token) if token is not None else None  # "" too: refused and logged
+    address = request_context.client_ip_from(request)
+    # "" too: refused and logged
+    key = authenticate_key(token, address=address) if token is not None else None
     if key is None:
         return None
     user = key.user
     user.is_verified = lambda: True
     user.otp_device = None
-    request.user = user
+    # Services audit the user they are given: the key's owner, with the request's address.
+    request.user = request_context.attach_address(user, address)
     request.api_key = key
-    # Services audit the acting user from the request context: point it at the key's owner.
-    request_context.bind(request)
     return user
 
 
-def mark_used(key: ApiKey) -> None:
+def _start_of_today():
+    today = timezone.localdate()
+    return timezone.make_aware(datetime.combine(today, time.min))
+
+
+def mark_used(key: ApiKey, *, address: str = "") -> None:
     now = timezone.now()
     if key.last_used_at is not None and now - key.last_used_at < LAST_USED_PRECISION:
         return
-    # Conditional update: concurrent requests of one client write at most once per minute.
-    ApiKey.objects.filter(pk=key.pk).filter(
-        Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_PRECISION)
-    ).update(last_used_at=now)
+    day_start = _start_of_today()
+    with transaction.atomic():
+        # Claim the first use of the day with a conditional update: of concurrent first calls
+        # exactly one sees a row count of 1, so the day gets one audit entry.
+        first_today = ApiKey.objects.filter(pk=key.pk).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lt=day_start)
+        ).update(last_used_at=now)
+        if first_today:
+            audit.record(actions.API_KEY_USED, obj=key, actor=key.user, agency_id=key.user.agency_id,
+                         address=address, changes={"prefix": [None, key.prefix]})
+        else:
+            # Conditional update: concurrent requests of one client write at most once per minute.
+            ApiKey.objects.filter(pk=key.pk).filter(
+                Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_PRECISION)
+            ).update(last_used_at=now)
     key.last_used_at = now
 
 

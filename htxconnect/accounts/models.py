@@ -48,6 +48,9 @@ class User(AbstractUser):
     phone = models.CharField(_("số điện thoại"), max_length=20, blank=True)
     job_title = models.CharField(_("chức vụ"), max_length=100, blank=True)
 
+    # Personal values the audit log never holds (only that they changed), as for a Person.
+    AUDIT_MASKED_FIELDS = ("phone",)
+
     class Meta:
         verbose_name = _("người dùng")
         verbose_name_plural = _("người dùng")

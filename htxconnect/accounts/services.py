@@ -21,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from htxconnect.core import audit
 from htxconnect.core.roles import AGENCY_ROLES, STAFF_ROLES, Role
 
+from . import audit_actions as actions
 from .models import Agency, User
 
 security_log = logging.getLogger("htxconnect.security")
@@ -29,6 +30,7 @@ security_log = logging.getLogger("htxconnect.security")
 AUDIT_EXCLUDE = ("password", "last_login")
 EDITABLE_BY_ADMIN = ("full_name", "email", "phone", "job_title", "role", "agency")
 PROFILE_FIELDS = ("full_name", "email", "phone", "job_title")
+ACCESS_FIELDS = ("role", "agency_id")  # snapshot keys: what the user may see and do
 BACKUP_CODE_COUNT = 10
 TOTP_DEVICE_NAME = "Ứng dụng xác thực"
 BACKUP_DEVICE_NAME = "Mã dự phòng"
@@ -71,7 +73,9 @@ def _save_checked(user: User) -> None:
 
 @transaction.atomic
 def create_user(*, username: str, password: str, role: str, agency: Agency | None = None, full_name: str = "",
-                email: str = "", phone: str = "", job_title: str = "", actor: User | None = None) -> User:
+                email: str = "", phone: str = "", job_title: str = "", actor) -> User:
+    """`actor`: the administrator, or `SYSTEM` for a command (create_admin, demo loading)."""
+    audit.check_actor(actor)
     check_role_agency(role, agency)
     check_email_free(email)
     if User.objects.filter(username__iexact=username).exists():
@@ -81,7 +85,7 @@ def create_user(*, username: str, password: str, role: str, agency: Agency | Non
     user.set_password(password)
     user.full_clean()
     _save_checked(user)
-    audit.record("accounts.user.created", obj=user, actor=actor,
+    audit.record(actions.USER_CREATED, obj=user, actor=actor,
                  changes=audit.created(user, exclude=AUDIT_EXCLUDE))
     return user
 
@@ -104,8 +108,14 @@ def update_user(*, user: User, actor: User, **fields) -> User:
     user.full_clean()
     _save_checked(user)
     changes = audit.diff(before, audit.snapshot(user, exclude=AUDIT_EXCLUDE))
-    if changes:
-        audit.record("accounts.user.updated", obj=user, actor=actor, changes=changes)
+    # A change of role or agency changes what the person may see and do: its own entry, so the
+    # log can be filtered for it.
+    access = {k: v for k, v in changes.items() if k in ACCESS_FIELDS}
+    details = {k: v for k, v in changes.items() if k not in ACCESS_FIELDS}
+    if access:
+        audit.record(actions.USER_ROLE_CHANGED, obj=user, actor=actor, changes=access)
+    if details:
+        audit.record(actions.USER_UPDATED, obj=user, actor=actor, changes=details)
     return user
 
 
@@ -119,7 +129,7 @@ def set_user_active(*, user: User, actor: User, active: bool) -> User:
         return user
     user.is_active = active
     user.save(update_fields=["is_active"])
-    audit.record("accounts.user.reactivated" if active else "accounts.user.deactivated", obj=user, actor=actor,
+    audit.record(actions.USER_REACTIVATED if active else actions.USER_DEACTIVATED, obj=user, actor=actor,
                  changes={"is_active": [not active, active]})
     security_log.info("account %s: user=%s by=%s", "reactivated" if active else "deactivated", user.pk, actor.pk)
     return user
@@ -131,6 +141,7 @@ def update_profile(*, user: User, **fields) -> User:
     unknown = set(fields) - set(PROFILE_FIELDS)
     if unknown:
         raise TypeError(f"not editable in a profile: {sorted(unknown)}")
+    actor = user  # the person themself, as the request gave them (with their address)
     user = User.objects.select_for_update().get(pk=user.pk)
     before = audit.snapshot(user, exclude=AUDIT_EXCLUDE)
     for name, value in fields.items():
@@ -140,7 +151,7 @@ def update_profile(*, user: User, **fields) -> User:
     user.save()
     changes = audit.diff(before, audit.snapshot(user, exclude=AUDIT_EXCLUDE))
     if changes:
-        audit.record("accounts.user.profile_updated", obj=user, actor=user, changes=changes)
+        audit.record(actions.PROFILE_UPDATED, obj=user, actor=actor, changes=changes)
     return user
 
 
@@ -150,7 +161,7 @@ def set_password(*, user: User, password: str, reason: str = "changed") -> User:
     user.set_password(password)
     user.save(update_fields=["password"])
     # The entry says that the password changed, never what it is or was.
-    audit.record(f"accounts.user.password_{reason}", obj=user, actor=user, changes={})
+    audit.record(actions.PASSWORD_ACTIONS[reason], obj=user, actor=user, changes={})
     security_log.info("password %s: user=%s", reason, user.pk)
     return user
 
@@ -243,7 +254,7 @@ def confirm_totp_device(*, user: User, device: TOTPDevice, code: str) -> VerifyR
         return VerifyResult()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    audit.record("accounts.otp_device.confirmed", obj=user, actor=user,
+    audit.record(actions.OTP_DEVICE_CONFIRMED, obj=user, actor=user,
                  changes={"otp_device": [None, device.name]}, object_repr=str(user))
     return VerifyResult(device=device)
 
@@ -266,7 +277,7 @@ def regenerate_backup_codes(*, user: User) -> list[str]:
         if code not in codes:
             codes.append(code)
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
-    audit.record("accounts.backup_codes.generated", obj=user, actor=user,
+    audit.record(actions.BACKUP_CODES_GENERATED, obj=user, actor=user,
                  changes={"backup_codes": [None, len(codes)]}, object_repr=str(user))
     return codes
 
@@ -289,7 +300,7 @@ def delete_totp_device(*, user: User, device_id: int) -> None:
     device.delete()
     if not others.exists():
         StaticDevice.objects.filter(user=user).delete()  # backup codes alone are no second factor
-    audit.record("accounts.otp_device.deleted", obj=user, actor=user, changes={"otp_device": [name, None]},
+    audit.record(actions.OTP_DEVICE_DELETED, obj=user, actor=user, changes={"otp_device": [name, None]},
                  object_repr=str(user))
 
 
@@ -299,5 +310,5 @@ def reset_two_factor(*, user: User, actor: User) -> None:
     removed = 0
     for model in (TOTPDevice, StaticDevice):
         removed += model.objects.filter(user=user).delete()[0]
-    audit.record("accounts.user.two_factor_reset", obj=user, actor=actor, changes={"otp_devices": [removed, 0]})
+    audit.record(actions.TWO_FACTOR_RESET, obj=user, actor=actor, changes={"otp_devices": [removed, 0]})
     security_log.info("two-factor reset: user=%s by=%s", user.pk, actor.pk)

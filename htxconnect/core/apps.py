@@ -8,3 +8,8 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401  (registers the deployment checks)
+        # Every app declares its audit action types in audit_actions.py: load them all, so the
+        # audit log can name and filter every action (core.audit's registry).
+        from django.utils.module_loading import autodiscover_modules
+
+        autodiscover_modules("audit_actions")

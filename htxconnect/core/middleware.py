@@ -1,20 +1,37 @@
-"""Project middleware: request context for auditing, and the Content-Security-Policy header."""
+"""Project middleware: the acting user's address for auditing, and the Content-Security-Policy header."""
 
 from django.conf import settings
+from django.utils.functional import LazyObject, SimpleLazyObject, empty
 
 from . import request_context
 
 
-class RequestContextMiddleware:
+def _unwrap(user):
+    while isinstance(user, LazyObject):
+        if user._wrapped is empty:
+            user._setup()
+        user = user._wrapped
+    return user
+
+
+class ActorAddressMiddleware:
+    """Attach the client address to the request's user (`user.audit_address`), so the services
+    it calls can audit where a change came from without reading any ambient request state.
+
+    Lazy, like `request.user` itself: a page that never looks at the user (the public scan page)
+    pays nothing.
+    """
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        tokens = request_context.bind(request)
-        try:
-            return self.get_response(request)
-        finally:
-            request_context.unbind(tokens)
+        address = request_context.client_ip_from(request)
+        request.client_address = address
+        user = getattr(request, "user", None)
+        if user is not None:
+            request.user = SimpleLazyObject(lambda: request_context.attach_address(_unwrap(user), address))
+        return self.get_response(request)
 
 
 class ContentSecurityPolicyMiddleware:

@@ -1,12 +1,9 @@
-"""The acting user and client address of the current request, for services that audit.
+"""The client address of a request, as the audit log and the throttles record it.
 
-Set by RequestContextMiddleware; commands and tasks run without one (actor None, no address).
+The audit never reads the current request: the authentication layer attaches this address to
+the acting user (`user.audit_address`, see core.middleware and api.auth), and views pass it
+explicitly where no user acts yet (sign-in).
 """
-
-from contextvars import ContextVar
-
-_client_ip: ContextVar[str] = ContextVar("client_ip", default="")
-_user: ContextVar[object | None] = ContextVar("user", default=None)
 
 
 def client_ip_from(request) -> str:
@@ -20,19 +17,11 @@ def client_ip_from(request) -> str:
     return request.META.get("REMOTE_ADDR", "")[:64]
 
 
-def current_ip() -> str:
-    return _client_ip.get()
-
-
-def current_user():
-    return _user.get()
-
-
-def bind(request):
-    return _client_ip.set(client_ip_from(request)), _user.set(getattr(request, "user", None))
-
-
-def unbind(tokens):
-    ip_token, user_token = tokens
-    _client_ip.reset(ip_token)
-    _user.reset(user_token)
+def attach_address(user, address: str):
+    """Record on the acting user object where its request came from (for its audit entries)."""
+    if user is not None:
+        try:
+            user.audit_address = address
+        except AttributeError:  # pragma: no cover - an object that refuses attributes
+            pass
+    return user

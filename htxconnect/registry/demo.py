@@ -16,12 +16,16 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from htxconnect.core.actors import system_actor
+
 from . import services, units
 from .models import (
     Certification, IPRight, IPUsageGrant, Membership, OcopRating, Organization, OrganizationUser, Person, Product,
     Sector,
 )
 from htxconnect.core.identifiers import check_digit as gtin_check_digit
+
+DEMO = system_actor("load_demo")  # demo data is written by the system, unchecked
 
 D = datetime.date
 BINH_DUONG_REPORT = "Báo cáo Chương trình phối hợp Sở KH&CN – Liên minh HTX tỉnh Bình Dương giai đoạn 2016–2020"
@@ -163,7 +167,7 @@ def _org(name, **fields):
     if existing is not None:
         return existing
     sectors = fields.pop("sectors", [])
-    return services.create_organization(actor=None, name=name, sectors=sectors, **fields)
+    return services.create_organization(actor=DEMO, name=name, sectors=sectors, **fields)
 
 
 def _verify(obj, officer, against):
@@ -195,7 +199,7 @@ def load_seed(stdout=None) -> dict[str, Organization]:
         product = Product.objects.filter(producer=org, name=pname).first()
         if product is None:
             product = services.create_product(
-                actor=None, producer=org, name=pname, category=category, unit=unit, season_months=season,
+                actor=DEMO, producer=org, name=pname, category=category, unit=unit, season_months=season,
                 gtin=demo_gtin(gtin_item) if gtin_item else None,
                 description=(description + (" Mã GTIN là mã mẫu cho trình diễn (dải 893 9999), không phải mã thật."
                                             if gtin_item else "")).strip(),
@@ -212,7 +216,7 @@ def load_seed(stdout=None) -> dict[str, Organization]:
         org = orgs[org_name]
         if not Certification.objects.filter(organization=org, number=number).exists():
             cert = services.create_certification(
-                actor=None, organization=org, type=Certification.Type.ISO_9001, number=number,
+                actor=DEMO, organization=org, type=Certification.Type.ISO_9001, number=number,
                 issuer="Tổ chức chứng nhận (dữ liệu mẫu)", issue_date=issued, expiry_date=expires)
             _verify(cert, officer_hcm, BINH_DUONG_REPORT)
 
@@ -221,7 +225,7 @@ def load_seed(stdout=None) -> dict[str, Organization]:
                            ("HTX Chăn nuôi Tâm Phát", "TÂM PHÁT")]:
         org = orgs[org_name]
         if not IPRight.objects.filter(owner=org, name=mark).exists():
-            services.create_ip_right(actor=None, owner=org, kind=IPRight.Kind.TRADEMARK, name=mark,
+            services.create_ip_right(actor=DEMO, owner=org, kind=IPRight.Kind.TRADEMARK, name=mark,
                                      status=IPRight.Status.GUIDANCE,
                                      notes="Sở KH&CN hướng dẫn đăng ký xác lập quyền nhãn hiệu hàng hóa (2016–2020).")
 
@@ -234,7 +238,7 @@ def load_seed(stdout=None) -> dict[str, Organization]:
     ]:
         org = orgs[org_name]
         if not IPRight.objects.filter(owner=org, name=mark).exists():
-            right = services.create_ip_right(actor=None, owner=org, kind=IPRight.Kind.COLLECTIVE_MARK, name=mark,
+            right = services.create_ip_right(actor=DEMO, owner=org, kind=IPRight.Kind.COLLECTIVE_MARK, name=mark,
                                              status=status, application_date=D(2019, 10, 1), notes=note)
             _verify(right, officer_ag, AN_GIANG_REPORT)
 
@@ -243,14 +247,14 @@ def load_seed(stdout=None) -> dict[str, Organization]:
     nhcn = IPRight.objects.filter(owner=dost_ag, name="An Giang").first()
     if nhcn is None:
         nhcn = services.create_ip_right(
-            actor=None, owner=dost_ag, kind=IPRight.Kind.CERTIFICATION_MARK, name="An Giang",
+            actor=DEMO, owner=dost_ag, kind=IPRight.Kind.CERTIFICATION_MARK, name="An Giang",
             status=IPRight.Status.GRANTED, application_date=D(2016, 6, 1), grant_date=D(2018, 5, 10),
             number="NHCN-DEMO-0001", products_description="Nông sản, thực phẩm đặc trưng của tỉnh An Giang",
             notes="Số văn bằng là dữ liệu mẫu.")
         _verify(nhcn, officer_ag, AN_GIANG_REPORT)
     for name in FIRST_NHCN_UNITS:
         if not IPUsageGrant.objects.filter(ip_right=nhcn, grantee=orgs[name]).exists():
-            services.grant_ip_usage(actor=None, ip_right=nhcn, grantee=orgs[name], granted_on=D(2019, 8, 15),
+            services.grant_ip_usage(actor=DEMO, ip_right=nhcn, grantee=orgs[name], granted_on=D(2019, 8, 15),
                                     notes="Hội nghị trao quyền cho 08 đơn vị đầu tiên.")
     for org_name, product_name in [
         ("HTX Nông nghiệp Vĩnh Thắng", "Gạo an toàn Vĩnh Thắng"), ("HTX Nông nghiệp An Bình", "Gạo an toàn An Bình"),
@@ -260,7 +264,7 @@ def load_seed(stdout=None) -> dict[str, Organization]:
     ]:
         org = orgs[org_name]
         if not IPUsageGrant.objects.filter(ip_right=nhcn, grantee=org).exists():
-            services.grant_ip_usage(actor=None, ip_right=nhcn, grantee=org,
+            services.grant_ip_usage(actor=DEMO, ip_right=nhcn, grantee=org,
                                     product=products[product_name] if product_name else None,
                                     granted_on=D(2020, 3, 20), notes="Trao quyền sử dụng NHCN An Giang (2019–2020).")
 
@@ -278,9 +282,9 @@ def load_seed(stdout=None) -> dict[str, Organization]:
     if manager is not None:
         OrganizationUser.objects.get_or_create(user=manager, organization=oi, defaults={"role": "manager"})
     if not oi.memberships.exists():
-        services.add_person(actor=None, organization=oi, role=Membership.Role.DIRECTOR, full_name="Nguyễn Văn Kiên",
+        services.add_person(actor=DEMO, organization=oi, role=Membership.Role.DIRECTOR, full_name="Nguyễn Văn Kiên",
                             phone="0909000001", consent=True)
-        services.add_person(actor=None, organization=oi, role=Membership.Role.ACCOUNTANT, full_name="Trần Thị Hoa",
+        services.add_person(actor=DEMO, organization=oi, role=Membership.Role.ACCOUNTANT, full_name="Trần Thị Hoa",
                             consent=True)
     return orgs
 

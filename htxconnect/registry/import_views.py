@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from htxconnect.core.permissions import COOPERATIVE, OFFICER_OR_ADMIN, requires
+from htxconnect.core.request_context import client_ip_from
 
 from . import exporter, import_tasks, queries
 from .importer import analysis, corrections, filecheck, jobs, pipeline
@@ -49,7 +50,8 @@ def upload(request):
         uploaded = form.cleaned_data["file"]
         try:
             filecheck.check_size(uploaded.size)
-            job = jobs.create(user_id=request.user.pk, filename=uploaded.name, source=uploaded)
+            job = jobs.create(user_id=request.user.pk, filename=uploaded.name, source=uploaded,
+                              address=client_ip_from(request))
             try:
                 filecheck.check_content(jobs.upload_path(job))
             except filecheck.FileRefused:

@@ -235,6 +235,11 @@ class Person(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # The audit log never holds these values, only that they changed (core.audit) …
+    AUDIT_MASKED_FIELDS = ("phone", "email", "id_number")
+    # … and erasure scrubs these from the entries already written (services.erase_person).
+    AUDIT_ERASED_FIELDS = ("full_name", "gender", "birth_year", "phone", "email", "id_number")
+
     class Meta:
         ordering = ["full_name"]
         verbose_name = _("cá nhân")

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from htxconnect.core import audit
 from htxconnect.core.roles import AGENCY_ROLES, COOPERATIVE_ROLES
 
+from . import audit_actions as actions
 from . import queries, units
 from .models import (
     Certification, IPRight, IPUsageGrant, Membership, OcopRating, Organization, OrganizationUser, Person,
@@ -111,8 +112,15 @@ def _audit_agency(actor) -> int | None:
     return None
 
 
+def _must_check(actor) -> bool:
+    """Whether `actor`'s rights are checked: always, except for the system actor (commands, tasks,
+    demo loading). A missing actor is an error, never a pass."""
+    audit.check_actor(actor)
+    return not audit.is_system(actor)
+
+
 def _check_edit(actor, organization: Organization) -> None:
-    if actor is not None and not queries.can_edit_organization(actor, organization):
+    if _must_check(actor) and not queries.can_edit_organization(actor, organization):
         raise PermissionDenied(_("Bạn không có quyền sửa hồ sơ của %(name)s.") % {"name": organization.name})
 
 
@@ -199,14 +207,14 @@ def _sectors(values) -> list[Sector] | None:
 @transaction.atomic
 def create_organization(*, actor, sectors=None, **fields) -> Organization:
     """Register an organisation. Officers register within their own province (admins anywhere)."""
-    if actor is not None and not queries.can_create_organization(actor, fields.get("province_code", "")):
+    if _must_check(actor) and not queries.can_create_organization(actor, fields.get("province_code", "")):
         raise PermissionDenied(_("Bạn chỉ được thêm tổ chức thuộc tỉnh/thành phố của cơ quan mình."))
-    own_province = queries.staff_province(actor) if actor is not None else None
+    own_province = queries.staff_province(actor) if not audit.is_system(actor) else None
     if own_province and not fields.get("province_code"):
         fields["province_code"] = own_province  # an officer's new record stays in their own scope
     org = Organization(created_by=actor if getattr(actor, "is_authenticated", False) else None)
     _apply(org, fields)
-    return _save_new(org, "registry.organization.created", actor=actor, m2m={"sectors": _sectors(sectors)})
+    return _save_new(org, actions.ORGANIZATION_CREATED, actor=actor, m2m={"sectors": _sectors(sectors)})
 
 
 @transaction.atomic
@@ -214,11 +222,11 @@ def update_organization(*, actor, organization: Organization, sectors=None, **fi
     _check_edit(actor, organization)
     if "province_code" in fields and fields["province_code"] != organization.province_code:
         # Moving an organisation out of one's own province would hand it to another agency.
-        if actor is not None and not queries.can_create_organization(actor, fields["province_code"]):
+        if _must_check(actor) and not queries.can_create_organization(actor, fields["province_code"]):
             raise PermissionDenied(_("Bạn không được chuyển tổ chức sang tỉnh/thành phố khác."))
     if "status" in fields and fields["status"] != organization.status and "status_changed_on" not in fields:
         fields["status_changed_on"] = timezone.localdate()
-    return _save_changed(organization, "registry.organization.updated", actor=actor, fields=fields,
+    return _save_changed(organization, actions.ORGANIZATION_UPDATED, actor=actor, fields=fields,
                          m2m={"sectors": _sectors(sectors)})
 
 
@@ -226,7 +234,7 @@ def update_organization(*, actor, organization: Organization, sectors=None, **fi
 def link_user_to_organization(*, actor, user, organization: Organization,
                               role: str = OrganizationUser.Role.MANAGER) -> OrganizationUser:
     """Let a user act for an organisation (a cooperative manager keeps its profile)."""
-    if actor is not None and not (queries.is_registry_staff(actor) and queries.can_edit_organization(actor, organization)):
+    if _must_check(actor) and not (queries.is_registry_staff(actor) and queries.can_edit_organization(actor, organization)):
         raise PermissionDenied(_("Chỉ cán bộ quản lý địa bàn được gán người dùng cho tổ chức."))
     if user.role not in COOPERATIVE_ROLES:
         raise ValidationError(_("Chỉ tài khoản HTX (cán bộ quản lý hoặc thành viên HTX) được gắn với tổ chức; "
@@ -234,19 +242,19 @@ def link_user_to_organization(*, actor, user, organization: Organization,
                               % {"name": user.get_username(), "role": user.get_role_display()})
     link, created = OrganizationUser.objects.update_or_create(user=user, organization=organization, defaults={"role": role})
     queries.forget_managed_organizations(user)
-    audit.record("registry.organization.user_linked", obj=organization, actor=actor, agency_id=_audit_agency(actor),
+    audit.record(actions.ORGANIZATION_USER_LINKED, obj=organization, actor=actor, agency_id=_audit_agency(actor),
                  changes={"user": [None, user.pk], "role": [None, role]}, object_repr=str(organization))
     return link
 
 
 @transaction.atomic
 def unlink_user_from_organization(*, actor, user, organization: Organization) -> None:
-    if actor is not None and not (queries.is_registry_staff(actor) and queries.can_edit_organization(actor, organization)):
+    if _must_check(actor) and not (queries.is_registry_staff(actor) and queries.can_edit_organization(actor, organization)):
         raise PermissionDenied(_("Chỉ cán bộ quản lý địa bàn được gỡ người dùng khỏi tổ chức."))
     deleted, _unused = OrganizationUser.objects.filter(user=user, organization=organization).delete()
     queries.forget_managed_organizations(user)
     if deleted:
-        audit.record("registry.organization.user_unlinked", obj=organization, actor=actor,
+        audit.record(actions.ORGANIZATION_USER_UNLINKED, obj=organization, actor=actor,
                      agency_id=_audit_agency(actor), changes={"user": [user.pk, None]})
 
 
@@ -269,7 +277,7 @@ def verify_record(*, actor, obj, against: str, document=None):
     if document is not None:
         obj.verification_document = document
     obj.save()
-    audit.record(f"registry.{obj._meta.model_name}.verified", obj=obj, actor=actor, agency_id=_audit_agency(actor),
+    audit.record(actions.VERIFIED[obj._meta.model_name], obj=obj, actor=actor, agency_id=_audit_agency(actor),
                  changes=audit.diff(before, audit.snapshot(obj, exclude=AUDIT_EXCLUDE)))
     return obj
 
@@ -285,7 +293,7 @@ def unverify_record(*, actor, obj, reason: str = ""):
     changes = audit.diff(before, audit.snapshot(obj, exclude=AUDIT_EXCLUDE))
     if reason:
         changes["reason"] = [None, reason]
-    audit.record(f"registry.{obj._meta.model_name}.unverified", obj=obj, actor=actor, agency_id=_audit_agency(actor),
+    audit.record(actions.UNVERIFIED[obj._meta.model_name], obj=obj, actor=actor, agency_id=_audit_agency(actor),
                  changes=changes)
     return obj
 
@@ -298,9 +306,7 @@ PERSON_EXPORT_FIELDS = ("full_name", "gender", "birth_year", "phone", "email", "
 
 def _check_personal_data(actor, person: Person, organization: Organization | None = None) -> None:
     orgs = [organization] if organization is not None else [m.organization for m in person.memberships.select_related("organization")]
-    if actor is None:
-        return
-    if queries.sees_everything(actor):
+    if not _must_check(actor) or queries.sees_everything(actor):
         return
     if not orgs or not any(queries.can_see_personal_data(actor, org) for org in orgs):
         raise PermissionDenied(_("Bạn không có quyền xem hoặc sửa dữ liệu cá nhân này."))
@@ -311,7 +317,7 @@ def add_person(*, actor, organization: Organization, role: str = Membership.Role
                start_date: datetime.date | None = None, consent: bool = False, **fields) -> Person:
     """Add a person to an organisation. Personal data needs a stated purpose; consent is recorded."""
     _check_edit(actor, organization)
-    if not queries.can_see_personal_data(actor, organization) and actor is not None:
+    if _must_check(actor) and not queries.can_see_personal_data(actor, organization):
         raise PermissionDenied(_("Bạn không có quyền nhập dữ liệu cá nhân của tổ chức này."))
     person = Person()
     _apply(person, fields)
@@ -319,13 +325,13 @@ def add_person(*, actor, organization: Organization, role: str = Membership.Role
         person.consent_given_at = timezone.now()
     person.full_clean()
     person.save()
-    audit.record("registry.person.created", obj=person, actor=actor, agency_id=_audit_agency(actor),
+    audit.record(actions.PERSON_CREATED, obj=person, actor=actor, agency_id=_audit_agency(actor),
                  changes=audit.created(person, exclude=("id_number", "phone", "email")),
                  object_repr=person.full_name)
     membership = Membership(person=person, organization=organization, role=role, start_date=start_date)
     membership.full_clean()
     membership.save()
-    audit.record("registry.membership.created", obj=membership, actor=actor, agency_id=_audit_agency(actor),
+    audit.record(actions.MEMBERSHIP_CREATED, obj=membership, actor=actor, agency_id=_audit_agency(actor),
                  changes=audit.created(membership))
     return person
 
@@ -343,7 +349,7 @@ def update_person(*, actor, person: Person, **fields) -> Person:
     changes = {k: ["…", "…"] if k in ("id_number", "phone", "email") else v
                for k, v in audit.diff(before, audit.snapshot(person)).items()}
     if changes:
-        audit.record("registry.person.updated", obj=person, actor=actor, agency_id=_audit_agency(actor),
+        audit.record(actions.PERSON_UPDATED, obj=person, actor=actor, agency_id=_audit_agency(actor),
                      changes=changes)
     return person
 
@@ -355,7 +361,7 @@ def end_membership(*, actor, membership: Membership, end_date: datetime.date | N
     membership.end_date = end_date or timezone.localdate()
     membership.full_clean()
     membership.save()
-    audit.record("registry.membership.ended", obj=membership, actor=actor, agency_id=_audit_agency(actor),
+    audit.record(actions.MEMBERSHIP_ENDED, obj=membership, actor=actor, agency_id=_audit_agency(actor),
                  changes=audit.diff(before, audit.snapshot(membership)))
     return membership
 
@@ -370,7 +376,7 @@ def record_consent(*, actor, person: Person, purpose: str | None = None) -> Pers
         person.consent_purpose = purpose
     person.full_clean()
     person.save()
-    audit.record("registry.person.consent_given", obj=person, actor=actor, agency_id=_audit_agency(actor),
+    audit.record(actions.PERSON_CONSENT_GIVEN, obj=person, actor=actor, agency_id=_audit_agency(actor),
                  changes=audit.diff(before, audit.snapshot(person, exclude=("id_number", "phone", "email"))))
     return person
 
@@ -381,7 +387,7 @@ def withdraw_consent(*, actor, person: Person) -> Person:
     before = audit.snapshot(person, exclude=("id_number", "phone", "email"))
     person.consent_withdrawn_at = timezone.now()
     person.save()
-    audit.record("registry.person.consent_withdrawn", obj=person, actor=actor, agency_id=_audit_agency(actor),
+    audit.record(actions.PERSON_CONSENT_WITHDRAWN, obj=person, actor=actor, agency_id=_audit_agency(actor),
                  changes=audit.diff(before, audit.snapshot(person, exclude=("id_number", "phone", "email"))))
     return person
 
@@ -397,7 +403,7 @@ def export_person_data(*, actor, person: Person) -> dict:
     ]
     data["exported_at"] = timezone.now().isoformat()
     with transaction.atomic():
-        audit.record("registry.person.exported", obj=person, actor=actor, agency_id=_audit_agency(actor),
+        audit.record(actions.PERSON_EXPORTED, obj=person, actor=actor, agency_id=_audit_agency(actor),
                      object_repr=person.full_name)
     return data
 
@@ -418,7 +424,7 @@ def erase_person(*, actor, person: Person) -> Person:
     person.erased_at = timezone.now()
     person.consent_withdrawn_at = person.consent_withdrawn_at or person.erased_at
     person.save()
-    audit.record("registry.person.erased", obj=person, actor=actor, agency_id=_audit_agency(actor),
+    audit.record(actions.PERSON_ERASED, obj=person, actor=actor, agency_id=_audit_agency(actor),
                  object_repr=f"person #{person.pk}",
                  changes={"erased": [False, True]})
     return person
@@ -434,7 +440,7 @@ def create_product(*, actor, producer: Organization, photo=None, **fields) -> Pr
     _check_edit(actor, producer)
     product = Product(producer=producer)
     _apply(product, fields)
-    product = _save_new(product, "registry.product.created", actor=actor)
+    product = _save_new(product, actions.PRODUCT_CREATED, actor=actor)
     if photo:
         add_product_photo(actor=actor, product=product, image=photo)
     return product
@@ -446,7 +452,7 @@ def update_product(*, actor, product: Product, photo=None, **fields) -> Product:
     _check_edit(actor, product.producer)
     if "producer" in fields and fields["producer"] != product.producer:
         _check_edit(actor, fields["producer"])
-    product = _save_changed(product, "registry.product.updated", actor=actor, fields=fields)
+    product = _save_changed(product, actions.PRODUCT_UPDATED, actor=actor, fields=fields)
     if photo:
         add_product_photo(actor=actor, product=product, image=photo)
     return product
@@ -457,7 +463,7 @@ def delete_product(*, actor, product: Product) -> None:
     _check_edit(actor, product.producer)
     snapshot = audit.snapshot(product, exclude=AUDIT_EXCLUDE)
     repr_ = str(product)
-    audit.record("registry.product.deleted", obj=product, actor=actor, agency_id=_audit_agency(actor),
+    audit.record(actions.PRODUCT_DELETED, obj=product, actor=actor, agency_id=_audit_agency(actor),
                  changes={k: [v, None] for k, v in snapshot.items()},
                  object_repr=repr_)
     product.delete()
@@ -470,7 +476,7 @@ def add_product_photo(*, actor, product: Product, image, caption: str = "") -> P
     photo = ProductPhoto(product=product, image=image, caption=caption, order=product.photos.count())
     photo.full_clean()
     photo.save()
-    audit.record("registry.product.photo_added", obj=product, actor=actor, agency_id=_audit_agency(actor),
+    audit.record(actions.PRODUCT_PHOTO_ADDED, obj=product, actor=actor, agency_id=_audit_agency(actor),
                  changes={"photo": [None, photo.image.name]})
     return photo
 
@@ -478,7 +484,7 @@ def add_product_photo(*, actor, product: Product, image, caption: str = "") -> P
 @transaction.atomic
 def delete_product_photo(*, actor, photo: ProductPhoto) -> None:
     _check_edit(actor, photo.product.producer)
-    audit.record("registry.product.photo_deleted", obj=photo.product, actor=actor, agency_id=_audit_agency(actor),
+    audit.record(actions.PRODUCT_PHOTO_DELETED, obj=photo.product, actor=actor, agency_id=_audit_agency(actor),
                  changes={"photo": [photo.image.name, None]})
     photo.delete()
 
@@ -491,7 +497,7 @@ def create_certification(*, actor, organization: Organization, **fields) -> Cert
     _check_edit(actor, organization)
     cert = Certification(organization=organization)
     _apply(cert, fields)
-    return _save_new(cert, "registry.certification.created", actor=actor)
+    return _save_new(cert, actions.CERTIFICATION_CREATED, actor=actor)
 
 
 @transaction.atomic
@@ -499,13 +505,13 @@ def update_certification(*, actor, certification: Certification, **fields) -> Ce
     _check_edit(actor, certification.organization)
     if "expiry_date" in fields and fields["expiry_date"] != certification.expiry_date:
         certification.expiry_reminder_sent_on = None  # renewed: remind again before the new date
-    return _save_changed(certification, "registry.certification.updated", actor=actor, fields=fields)
+    return _save_changed(certification, actions.CERTIFICATION_UPDATED, actor=actor, fields=fields)
 
 
 @transaction.atomic
 def delete_certification(*, actor, certification: Certification) -> None:
     _check_edit(actor, certification.organization)
-    audit.record("registry.certification.deleted", obj=certification, actor=actor, agency_id=_audit_agency(actor),
+    audit.record(actions.CERTIFICATION_DELETED, obj=certification, actor=actor, agency_id=_audit_agency(actor),
                  changes={k: [v, None] for k, v in audit.snapshot(certification).items()})
     certification.delete()
 
@@ -518,13 +524,13 @@ def create_ip_right(*, actor, owner: Organization, **fields) -> IPRight:
     _check_edit(actor, owner)
     right = IPRight(owner=owner)
     _apply(right, fields)
-    return _save_new(right, "registry.ipright.created", actor=actor)
+    return _save_new(right, actions.IPRIGHT_CREATED, actor=actor)
 
 
 @transaction.atomic
 def update_ip_right(*, actor, ip_right: IPRight, **fields) -> IPRight:
     _check_edit(actor, ip_right.owner)
-    return _save_changed(ip_right, "registry.ipright.updated", actor=actor, fields=fields)
+    return _save_changed(ip_right, actions.IPRIGHT_UPDATED, actor=actor, fields=fields)
 
 
 @transaction.atomic
@@ -538,7 +544,7 @@ def grant_ip_usage(*, actor, ip_right: IPRight, grantee: Organization, product: 
     _apply(grant, fields)
     grant.full_clean()
     grant.save()
-    audit.record("registry.ipusagegrant.created", obj=grant, actor=actor, agency_id=_audit_agency(actor),
+    audit.record(actions.IPUSAGEGRANT_CREATED, obj=grant, actor=actor, agency_id=_audit_agency(actor),
                  changes=audit.created(grant))
     return grant
 
@@ -546,7 +552,7 @@ def grant_ip_usage(*, actor, ip_right: IPRight, grantee: Organization, product: 
 @transaction.atomic
 def revoke_ip_usage(*, actor, grant: IPUsageGrant) -> None:
     _check_edit(actor, grant.ip_right.owner)
-    audit.record("registry.ipusagegrant.deleted", obj=grant, actor=actor, agency_id=_audit_agency(actor),
+    audit.record(actions.IPUSAGEGRANT_DELETED, obj=grant, actor=actor, agency_id=_audit_agency(actor),
                  changes={k: [v, None] for k, v in audit.snapshot(grant).items()})
     grant.delete()
 
@@ -561,13 +567,13 @@ def create_ocop_rating(*, actor, product: Product, **fields) -> OcopRating:
     _apply(rating, fields)
     if rating.total_score is None and isinstance(rating.score_parts, dict) and rating.score_parts:
         rating.total_score = sum(int(v) for v in rating.score_parts.values())
-    return _save_new(rating, "registry.ocoprating.created", actor=actor)
+    return _save_new(rating, actions.OCOPRATING_CREATED, actor=actor)
 
 
 @transaction.atomic
 def update_ocop_rating(*, actor, rating: OcopRating, **fields) -> OcopRating:
     _check_edit(actor, rating.product.producer)
-    return _save_changed(rating, "registry.ocoprating.updated", actor=actor, fields=fields)
+    return _save_changed(rating, actions.OCOPRATING_UPDATED, actor=actor, fields=fields)
 
 
 # --- Reminders ---------------------------------------------------------------------------------------

@@ -10,10 +10,13 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from htxconnect.core.actors import system_actor
 from htxconnect.registry.models import Organization, Product
 
 from . import services, steps
 from .models import CompanyPrefix, Link, Location, Lot
+
+DEMO = system_actor("load_demo")  # demo data is written by the system, unchecked
 
 # (cooperative, demo prefix, farm, packing house)
 COOPERATIVES = [
@@ -52,7 +55,7 @@ def _journey(lot: Lot, farm: Location, house: Location, buyer: Location, owner) 
         when = start + datetime.timedelta(hours=hours)
         if when > timezone.now():
             break
-        steps.record_step(actor=None, owner=owner, lot=lot, step=step, when=when, location=place, quantity=qty,
+        steps.record_step(actor=DEMO, owner=owner, lot=lot, step=step, when=when, location=place, quantity=qty,
                           destination=destination)
 
 
@@ -67,16 +70,16 @@ def load(stdout):
         if org is None:
             continue
         if not CompanyPrefix.objects.filter(prefix=prefix).exists():
-            services.register_company_prefix(actor=None, organization=org, prefix=prefix, is_demo=True)
+            services.register_company_prefix(actor=DEMO, organization=org, prefix=prefix, is_demo=True)
         farm = Location.objects.filter(organization=org, name=farm_name).first() or services.create_location(
-            actor=None, organization=org, name=farm_name, address=org.address)
+            actor=DEMO, organization=org, name=farm_name, address=org.address)
         house = Location.objects.filter(organization=org, name=house_name).first() or services.create_location(
-            actor=None, organization=org, name=house_name, address=org.address)
+            actor=DEMO, organization=org, name=house_name, address=org.address)
         buyer = Location.objects.filter(organization=org, name=BUYER_PLACE).first() or services.create_location(
-            actor=None, organization=org, name=BUYER_PLACE)
+            actor=DEMO, organization=org, name=BUYER_PLACE)
         for index, product in enumerate(Product.objects.filter(producer=org).order_by("pk"), start=1):
             if not product.gtin:
-                services.assign_gtin(actor=None, product=product)
+                services.assign_gtin(actor=DEMO, product=product)
                 product.refresh_from_db()
             for code, produced in _lot_codes(product, index * 2 - 1):
                 # The recall is of the cooperative's first product (its safe vegetables) only; other
@@ -89,17 +92,17 @@ def load(stdout):
                 shelf = 7 if product.category in ("vegetable", "mushroom") else 20
                 if "sấy" in product.name:
                     shelf = 365
-                lot = services.create_lot(actor=None, product=product, code=code, production_date=produced,
+                lot = services.create_lot(actor=DEMO, product=product, code=code, production_date=produced,
                                           expiry_date=produced + datetime.timedelta(days=shelf),
                                           quantity=Decimal("250"), origin=farm)
                 _journey(lot, farm, house, buyer, owner)
                 made += 1
             if not Link.objects.filter(product=product).exists() and org.website:
-                services.add_link(actor=None, product=product, link_type=Link.LinkType.HAS_RETAILERS,
+                services.add_link(actor=DEMO, product=product, link_type=Link.LinkType.HAS_RETAILERS,
                                   target_url=org.website, title=org.name)
     recalled = Lot.objects.filter(product__producer__name=RECALLED[0], code=RECALLED[1], recalled_at__isnull=True).first()
     if recalled is not None:
-        services.recall_lot(actor=None, lot=recalled, reason=RECALLED[2], hotline="1800 6838",
+        services.recall_lot(actor=DEMO, lot=recalled, reason=RECALLED[2], hotline="1800 6838",
                             return_to="Cửa hàng đã mua hoặc trụ sở HTX Nhân Đức; được hoàn tiền đầy đủ.")
     stdout.write(f"  truy xuất: {made} lô mới, {Lot.objects.count()} lô, "
                  f"{CompanyPrefix.objects.filter(is_demo=True).count()} mã doanh nghiệp mẫu")

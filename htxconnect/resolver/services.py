@@ -19,6 +19,7 @@ from htxconnect.registry import services as registry_services
 from htxconnect.registry.models import Organization, Product
 from htxconnect.core import identifiers as gs1
 
+from . import audit_actions as actions
 from . import cache as page_cache
 from .models import CompanyPrefix, Link, Location, Lot, PrintRun, ProblemReport
 
@@ -38,13 +39,19 @@ def can_record(user, organization: Organization) -> bool:
     return organization.pk in registry_queries.managed_organization_ids(user)
 
 
+def _must_check(actor) -> bool:
+    """Rights are checked for everyone but the system actor; a missing actor is an error."""
+    audit.check_actor(actor)
+    return not audit.is_system(actor)
+
+
 def check_manage(actor, organization: Organization) -> None:
-    if actor is not None and not can_manage(actor, organization):
+    if _must_check(actor) and not can_manage(actor, organization):
         raise PermissionDenied(_("Bạn không có quyền quản lý truy xuất của %(name)s.") % {"name": organization.name})
 
 
 def check_record(actor, organization: Organization) -> None:
-    if actor is not None and not can_record(actor, organization):
+    if _must_check(actor) and not can_record(actor, organization):
         raise PermissionDenied(_("Bạn không có quyền ghi nhật ký của %(name)s.") % {"name": organization.name})
 
 
@@ -64,7 +71,7 @@ def register_company_prefix(*, actor, organization: Organization, prefix: str, i
     row = CompanyPrefix(organization=organization, prefix=prefix, is_demo=is_demo)
     row.full_clean()
     row.save()
-    audit.record("resolver.prefix.registered", obj=row, changes=audit.created(row), actor=actor)
+    audit.record(actions.PREFIX_REGISTERED, obj=row, changes=audit.created(row), actor=actor)
     return row
 
 
@@ -110,7 +117,7 @@ def create_location(*, actor, organization: Organization, name: str, gln: str = 
     row = Location(organization=organization, name=name, gln=gln, address=address)
     row.full_clean()
     row.save()
-    audit.record("resolver.location.created", obj=row, changes=audit.created(row), actor=actor)
+    audit.record(actions.LOCATION_CREATED, obj=row, changes=audit.created(row), actor=actor)
     return row
 
 
@@ -125,7 +132,7 @@ def create_lot(*, actor, product: Product, code: str, production_date: datetime.
     _check_lot_code(code)
     lot.full_clean()
     lot.save()
-    audit.record("resolver.lot.created", obj=lot, changes=audit.created(lot), actor=actor)
+    audit.record(actions.LOT_CREATED, obj=lot, changes=audit.created(lot), actor=actor)
     _purge(product.pk)
     return lot
 
@@ -151,7 +158,7 @@ def update_lot(*, actor, lot: Lot, **fields) -> Lot:
         raise TypeError(f"unknown fields {sorted(fields)}")
     lot.full_clean()
     lot.save()
-    audit.record("resolver.lot.updated", obj=lot, changes=audit.diff(before, audit.snapshot(lot)), actor=actor)
+    audit.record(actions.LOT_UPDATED, obj=lot, changes=audit.diff(before, audit.snapshot(lot)), actor=actor)
     _purge(lot.product_id)
     return lot
 
@@ -180,7 +187,7 @@ def recall_lot(*, actor, lot: Lot, reason: str, return_to: str = "", hotline: st
     lot.recall_return_to = return_to[:300]
     lot.recall_hotline = hotline[:30]
     lot.save(update_fields=["recalled_at", "recall_reason", "recall_return_to", "recall_hotline", "updated_at"])
-    audit.record("resolver.lot.recalled", obj=lot, changes=audit.diff(before, audit.snapshot(lot)), actor=actor)
+    audit.record(actions.LOT_RECALLED, obj=lot, changes=audit.diff(before, audit.snapshot(lot)), actor=actor)
     _purge(lot.product_id)
     return lot
 
@@ -198,7 +205,7 @@ def cancel_recall(*, actor, lot: Lot) -> Lot:
     lot.recalled_at = None
     lot.recall_reason = lot.recall_return_to = lot.recall_hotline = ""
     lot.save(update_fields=["recalled_at", "recall_reason", "recall_return_to", "recall_hotline", "updated_at"])
-    audit.record("resolver.lot.recall_cancelled", obj=lot, changes=audit.diff(before, audit.snapshot(lot)), actor=actor)
+    audit.record(actions.LOT_RECALL_CANCELLED, obj=lot, changes=audit.diff(before, audit.snapshot(lot)), actor=actor)
     _purge(lot.product_id)
     return lot
 
@@ -220,7 +227,7 @@ def add_link(*, actor, product: Product, link_type: str, target_url: str, title:
                 language=language, media_type=media_type, is_default=is_default)
     link.full_clean()
     link.save()
-    audit.record("resolver.link.added", obj=link, changes=audit.created(link), actor=actor)
+    audit.record(actions.LINK_ADDED, obj=link, changes=audit.created(link), actor=actor)
     _purge(product.pk)
     return link
 
@@ -230,7 +237,7 @@ def delete_link(*, actor, link: Link) -> None:
     check_manage(actor, link.product.producer)
     snap, product_id, repr_ = audit.snapshot(link), link.product_id, str(link)
     link.delete()
-    audit.record("resolver.link.deleted", changes={k: [v, None] for k, v in snap.items()}, actor=actor,
+    audit.record(actions.LINK_DELETED, changes={k: [v, None] for k, v in snap.items()}, actor=actor,
                  object_repr=repr_)
     _purge(product_id)
 
@@ -239,7 +246,9 @@ def delete_link(*, actor, link: Link) -> None:
 
 
 @transaction.atomic
-def report_problem(*, product: Product, lot: Lot | None, message: str, contact: str = "", ip_hash: str = "") -> ProblemReport:
+def report_problem(*, actor, product: Product, lot: Lot | None, message: str, contact: str = "",
+                   ip_hash: str = "") -> ProblemReport:
+    """A consumer's report from the public scan page (`actor` is the visitor, usually anonymous)."""
     message = (message or "").strip()
     if len(message) < 5:
         raise ValidationError({"message": _("Nội dung phản ánh cần ít nhất 5 ký tự.")})
@@ -247,7 +256,7 @@ def report_problem(*, product: Product, lot: Lot | None, message: str, contact: 
                         ip_hash=ip_hash)
     row.full_clean()
     row.save()
-    audit.record("resolver.problem.reported", obj=row, changes={"lot": [None, lot.pk if lot else None]}, actor=None,
+    audit.record(actions.PROBLEM_REPORTED, obj=row, changes={"lot": [None, lot.pk if lot else None]}, actor=actor,
                  object_repr=f"{product} / {lot.code if lot else '-'}")
     return row
 
@@ -272,7 +281,7 @@ def create_print_run(*, actor, lot: Lot, layout: str, count: int, with_serials: 
                    serial_to=serial_to, created_by=actor if getattr(actor, "is_authenticated", False) else None)
     run.full_clean(exclude=["pdf", "created_by"])
     run.save()
-    audit.record("resolver.printrun.created", obj=run, changes=audit.created(run), actor=actor)
+    audit.record(actions.PRINTRUN_CREATED, obj=run, changes=audit.created(run), actor=actor)
     return run
 
 

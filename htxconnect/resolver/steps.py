@@ -25,6 +25,7 @@ from htxconnect.core import identifiers as gs1
 from htxconnect.trace.epcis.capture import receive_document
 from htxconnect.trace.models import CaptureJob
 
+from . import audit_actions as actions
 from . import services
 from .models import Location, Lot
 
@@ -170,12 +171,12 @@ def record_step(*, actor, lot: Lot, step: str, when: datetime.datetime, location
                         output_lot=output_lot, destination=destination)
     document = document_for([event])
     # The one capture service: validation, storage, the capture record and subscriptions' webhooks.
-    job = receive_document(document, user=owner or actor, public=lot.is_public,
+    job = receive_document(document, user=owner or (None if audit.is_system(actor) else actor), public=lot.is_public,
                            organization_id=lot.product.producer_id, synchronous=True)
     if job.status != CaptureJob.Status.SUCCESS:  # a bug here, not the user's input: say which rule failed
         raise ValidationError("; ".join(f"{e.get('path', '')}: {e.get('detail', e)}" for e in job.errors))
     row = job.events.get()
-    audit.record("resolver.step.recorded", obj=lot, actor=actor,
+    audit.record(actions.STEP_RECORDED, obj=lot, actor=actor,
                  changes={"step": [None, step], "event_id": [None, event["eventID"]]})
     services._purge(lot.product_id)
     return row

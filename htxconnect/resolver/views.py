@@ -286,7 +286,8 @@ def report(request, gtin: str):
                 form.add_error(None, _("Bạn đã gửi nhiều phản ánh; hãy thử lại sau một giờ."))
             else:
                 try:
-                    services.report_problem(product=product, lot=data, message=form.cleaned_data["message"],
+                    services.report_problem(actor=request.user, product=product, lot=data,
+                                            message=form.cleaned_data["message"],
                                             contact=form.cleaned_data["contact"], ip_hash=who)
                     done = True
                 except ValidationError as exc:

@@ -8,6 +8,7 @@ from django.test import Client
 
 from htxconnect.core.models import AuditEntry
 from tests.conftest import PASSWORD
+from htxconnect.core.actors import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -142,8 +143,8 @@ def test_profile_email_taken_by_another_user(users, clients):
 def test_profile_lists_own_api_keys_only(users, clients):
     from htxconnect.accounts import apikeys
 
-    mine, _ = apikeys.issue_key(users["officer"], "máy EPCIS")
-    theirs, _ = apikeys.issue_key(users["other_officer"], "của người khác")
+    mine, _ = apikeys.issue_key(users["officer"], "máy EPCIS", by=SYSTEM)
+    theirs, _ = apikeys.issue_key(users["other_officer"], "của người khác", by=SYSTEM)
     body = clients["officer"].get("/accounts/profile/").content.decode()
     assert f"htx_{mine.prefix}_" in body and "máy EPCIS" in body
     assert theirs.prefix not in body

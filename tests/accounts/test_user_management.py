@@ -116,9 +116,15 @@ def test_admin_edits_role_and_agency(users, clients, agencies):
     assert response.status_code == 302
     target.refresh_from_db()
     assert target.role == "officer" and target.agency == agencies[1]
-    entry = AuditEntry.objects.get(action="accounts.user.updated")
-    assert entry.changes["role"] == ["coop_member", "officer"]
-    assert entry.changes["agency_id"] == [None, agencies[1].pk]
+    # A change of role or agency has its own action type (issue 9: audit every change of role or agency),
+    # with the administrator, their agency and their address.
+    entry = AuditEntry.objects.get(action="accounts.user.role_changed")
+    assert entry.changes == {"role": ["coop_member", "officer"], "agency_id": [None, agencies[1].pk]}
+    assert entry.actor == users["admin"] and entry.object_id == str(target.pk)
+    assert entry.ip == "127.0.0.1"
+    # The other details changed by the same form are a separate "updated" entry.
+    assert AuditEntry.objects.get(action="accounts.user.updated").changes == {
+        "full_name": ["u_coop_member", "Đỗ Thị Lan"]}
 
 
 def test_edit_to_officer_without_agency_is_a_field_error(users, clients):

@@ -8,6 +8,7 @@ from django.test import Client
 
 from htxconnect.accounts import apikeys
 from htxconnect.core.models import AuditEntry
+from htxconnect.core.actors import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,7 @@ def bearer(raw):
 
 
 def test_me_with_an_api_key(users):
-    key, raw = apikeys.issue_key(users["officer"])
+    key, raw = apikeys.issue_key(users["officer"], by=SYSTEM)
     response = Client().get(ME, **bearer(raw))
     assert response.status_code == 200
     body = response.json()
@@ -67,9 +68,9 @@ def test_malformed_or_unknown_key_is_401_and_logged(header, caplog):
 
 
 def test_revoked_key_is_401_and_an_invalid_key_never_falls_back_to_the_session(users, clients):
-    key, raw = apikeys.issue_key(users["buyer"])
+    key, raw = apikeys.issue_key(users["buyer"], by=SYSTEM)
     assert Client().get(ME, **bearer(raw)).status_code == 200
-    apikeys.revoke_key(key)
+    apikeys.revoke_key(key, by=SYSTEM)
     response = Client().get(ME, **bearer(raw))
     assert response.status_code == 401
     assert response.json()["detail"] == INVALID_KEY
@@ -92,27 +93,25 @@ def test_non_staff_session_needs_no_two_factor(users):
 
 
 def test_staff_api_key_counts_as_verified(users):
-    _, raw = apikeys.issue_key(users["admin"])
+    _, raw = apikeys.issue_key(users["admin"], by=SYSTEM)
     body = Client().get(ME, **bearer(raw)).json()
     assert body["two_factor_verified"] is True
 
 
-def test_request_context_points_at_the_key_owner(users):
-    """A service called from an API-key request audits the key's owner as the actor."""
-    from htxconnect.api.auth import ApiKeyAuth
+def test_api_key_caller_is_the_key_owner_with_the_request_address(users):
+    """A service given the API caller audits the key's owner and the address the call came from."""
     from django.test import RequestFactory
 
-    _, raw = apikeys.issue_key(users["coop_manager"])
-    request = RequestFactory().get(ME, HTTP_AUTHORIZATION=f"Bearer {raw}")
-    from htxconnect.core import audit, request_context
+    from htxconnect.accounts import audit_actions
+    from htxconnect.api.auth import ApiKeyAuth
+    from htxconnect.core import audit
 
-    tokens = request_context.bind(request)
-    try:
-        ApiKeyAuth()(request)
-        entry = audit.record("tests.api.touched")
-    finally:
-        request_context.unbind(tokens)
+    _, raw = apikeys.issue_key(users["coop_manager"], by=SYSTEM)
+    request = RequestFactory().get(ME, HTTP_AUTHORIZATION=f"Bearer {raw}", REMOTE_ADDR="198.51.100.7")
+    caller = ApiKeyAuth()(request)
+    entry = audit.record(audit_actions.PROFILE_UPDATED, actor=caller, obj=caller)
     assert entry.actor == users["coop_manager"]
+    assert entry.ip == "198.51.100.7"
 
 
 def test_openapi_schema_is_served_and_lists_me_with_bearer_auth():
@@ -159,7 +158,7 @@ def test_iter_operations_lists_me_as_authenticated():
 
 
 def test_no_audit_entry_or_key_use_for_rejected_calls(users):
-    key, raw = apikeys.issue_key(users["buyer"])
+    key, raw = apikeys.issue_key(users["buyer"], by=SYSTEM)
     before = AuditEntry.objects.count()
     Client().get(ME, **bearer(raw[:-2] + "zz"))
     assert AuditEntry.objects.count() == before
@@ -196,7 +195,7 @@ def test_session_post_needs_the_csrf_token(users):
 
 @probe
 def test_api_key_post_needs_no_csrf_token(users):
-    _, raw = apikeys.issue_key(users["officer"])
+    _, raw = apikeys.issue_key(users["officer"], by=SYSTEM)
     client = Client(enforce_csrf_checks=True)
     response = client.post("/probe/items", GOOD_ITEM, content_type="application/json", **bearer(raw))
     assert response.status_code == 200

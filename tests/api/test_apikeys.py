@@ -11,12 +11,13 @@ from django.utils import timezone
 from htxconnect.accounts import apikeys
 from htxconnect.accounts.models import ApiKey
 from htxconnect.core.models import AuditEntry
+from htxconnect.core.actors import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
 
 def test_issued_key_has_the_documented_shape_and_only_its_digest_is_stored(users):
-    key, raw = apikeys.issue_key(users["officer"], "máy chủ EPCIS")
+    key, raw = apikeys.issue_key(users["officer"], "máy chủ EPCIS", by=SYSTEM)
     assert apikeys.KEY_PATTERN.match(raw)
     assert raw.startswith(f"htx_{key.prefix}_")
     stored = ApiKey.objects.get(pk=key.pk)
@@ -28,12 +29,12 @@ def test_issued_key_has_the_documented_shape_and_only_its_digest_is_stored(users
 
 
 def test_two_keys_differ(users):
-    (a, raw_a), (b, raw_b) = apikeys.issue_key(users["buyer"]), apikeys.issue_key(users["buyer"])
+    (a, raw_a), (b, raw_b) = apikeys.issue_key(users["buyer"], by=SYSTEM), apikeys.issue_key(users["buyer"], by=SYSTEM)
     assert a.prefix != b.prefix and raw_a != raw_b
 
 
 def test_authenticate_accepts_the_key_and_rejects_tampering(users):
-    key, raw = apikeys.issue_key(users["coop_manager"])
+    key, raw = apikeys.issue_key(users["coop_manager"], by=SYSTEM)
     assert apikeys.authenticate_key(raw) == key
     tampered = raw[:-1] + ("A" if raw[-1] != "A" else "B")
     assert apikeys.authenticate_key(tampered) is None
@@ -43,17 +44,17 @@ def test_authenticate_accepts_the_key_and_rejects_tampering(users):
 
 
 def test_revoked_key_and_inactive_user_are_rejected(users):
-    key, raw = apikeys.issue_key(users["buyer"])
+    key, raw = apikeys.issue_key(users["buyer"], by=SYSTEM)
     apikeys.revoke_key(key.prefix, by=users["buyer"])
     assert apikeys.check_key(raw) == (None, "revoked")
-    key2, raw2 = apikeys.issue_key(users["coop_member"])
+    key2, raw2 = apikeys.issue_key(users["coop_member"], by=SYSTEM)
     users["coop_member"].is_active = False
     users["coop_member"].save()
     assert apikeys.check_key(raw2) == (None, "inactive")
 
 
 def test_last_used_is_written_at_most_once_a_minute(users, django_assert_num_queries):
-    key, raw = apikeys.issue_key(users["buyer"])
+    key, raw = apikeys.issue_key(users["buyer"], by=SYSTEM)
     assert key.last_used_at is None
     apikeys.authenticate_key(raw)
     first = ApiKey.objects.get(pk=key.pk).last_used_at
@@ -79,7 +80,7 @@ def test_issue_and_revoke_are_audited(users):
 
 
 def test_only_the_owner_or_an_admin_may_revoke(users):
-    key, _ = apikeys.issue_key(users["buyer"])
+    key, _ = apikeys.issue_key(users["buyer"], by=SYSTEM)
     with pytest.raises(PermissionDenied):
         apikeys.revoke_key(key, by=users["officer"])
     assert ApiKey.objects.get(pk=key.pk).revoked_at is None
@@ -89,24 +90,24 @@ def test_only_the_owner_or_an_admin_may_revoke(users):
 
 def test_revoke_finds_a_key_by_prefix_whole_key_or_id(users):
     for finder in (lambda k, raw: k.prefix, lambda k, raw: raw, lambda k, raw: k.pk, lambda k, raw: f"htx_{k.prefix}"):
-        key, raw = apikeys.issue_key(users["buyer"])
-        assert apikeys.revoke_key(finder(key, raw)).revoked_at is not None
+        key, raw = apikeys.issue_key(users["buyer"], by=SYSTEM)
+        assert apikeys.revoke_key(finder(key, raw), by=SYSTEM).revoked_at is not None
     with pytest.raises(ApiKey.DoesNotExist):
-        apikeys.revoke_key("0000000000")
+        apikeys.revoke_key("0000000000", by=SYSTEM)
 
 
 def test_inactive_user_gets_no_key(users):
     users["buyer"].is_active = False
     users["buyer"].save()
     with pytest.raises(Exception) as exc:
-        apikeys.issue_key(users["buyer"])
+        apikeys.issue_key(users["buyer"], by=SYSTEM)
     assert "khóa" in str(exc.value)
 
 
 def test_keys_of_lists_newest_first(users):
-    a, _ = apikeys.issue_key(users["buyer"], "a")
-    b, _ = apikeys.issue_key(users["buyer"], "b")
-    apikeys.issue_key(users["officer"], "other")
+    a, _ = apikeys.issue_key(users["buyer"], "a", by=SYSTEM)
+    b, _ = apikeys.issue_key(users["buyer"], "b", by=SYSTEM)
+    apikeys.issue_key(users["officer"], "other", by=SYSTEM)
     assert list(apikeys.keys_of(users["buyer"])) == [b, a]
 
 
@@ -131,7 +132,7 @@ def test_issue_api_key_command_unknown_user(db):
 
 
 def test_revoke_api_key_command(users, capsys):
-    key, raw = apikeys.issue_key(users["buyer"])
+    key, raw = apikeys.issue_key(users["buyer"], by=SYSTEM)
     call_command("revoke_api_key", key.prefix)
     assert "Đã thu hồi" in capsys.readouterr().out
     assert apikeys.authenticate_key(raw) is None

@@ -3,14 +3,16 @@
 import pytest
 
 from htxconnect.core import audit
+from htxconnect.core.actors import SYSTEM
 from htxconnect.core.models import AuditEntry
+from htxconnect.registry.audit_actions import ORGANIZATION_CREATED
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def entry():
-    return audit.record("core.test.created", object_repr="HTX Phước Thành", changes={"name": [None, "HTX Phước Thành"]})
+    return audit.record(ORGANIZATION_CREATED, actor=SYSTEM, object_repr="HTX Phước Thành", changes={"name": [None, "HTX Phước Thành"]})
 
 
 def test_an_entry_cannot_be_saved_again(entry):
@@ -50,7 +52,7 @@ def test_the_audit_log_page_offers_no_way_to_change_entries(clients, entry):
     assert 'method="post"' not in body.split('id="audit-page"')[1]
     for method in ("post", "put", "patch", "delete"):
         assert getattr(client, method)("/audit/", {"action": "x"}).status_code == 405, method
-    assert AuditEntry.objects.get(pk=entry.pk).action == "core.test.created"
+    assert AuditEntry.objects.get(pk=entry.pk).action == "registry.organization.created"
 
 
 def test_no_url_of_the_project_edits_audit_entries():

@@ -170,8 +170,9 @@ def test_leader_home_counts_active_users_of_their_agency_only(clients, users):
 
 def test_admin_home_counts_users_agencies_and_recent_changes(clients, users):
     from htxconnect.core import audit
+    from htxconnect.registry.audit_actions import ORGANIZATION_CREATED
 
-    audit.record("core.test.created", actor=users["admin"], agency_id=users["leader"].agency_id, object_repr="X")
+    audit.record(ORGANIZATION_CREATED, actor=users["admin"], agency_id=users["leader"].agency_id, object_repr="X")
     body = _page(clients["admin"])
     assert _card_value(body, "Người dùng đang hoạt động") == len(users)
     assert _card_value(body, "Cơ quan") == 2
@@ -180,9 +181,10 @@ def test_admin_home_counts_users_agencies_and_recent_changes(clients, users):
 
 def test_leader_recent_changes_count_only_their_agency(clients, users):
     from htxconnect.core import audit
+    from htxconnect.registry.audit_actions import ORGANIZATION_CREATED, ORGANIZATION_UPDATED
 
-    audit.record("core.test.a", actor=users["leader"], agency_id=users["leader"].agency_id)
-    audit.record("core.test.b", actor=users["other_leader"], agency_id=users["other_leader"].agency_id)
+    audit.record(ORGANIZATION_CREATED, actor=users["leader"], agency_id=users["leader"].agency_id)
+    audit.record(ORGANIZATION_UPDATED, actor=users["other_leader"], agency_id=users["other_leader"].agency_id)
     assert _card_value(_page(clients["leader"]), "Thay đổi trong 7 ngày qua") == 1
 
 

@@ -5,12 +5,13 @@ import pytest
 from playwright.sync_api import expect
 
 from htxconnect.accounts import apikeys
+from htxconnect.core.actors import SYSTEM
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_swagger_ui_works_under_the_strict_csp_and_calls_me_with_a_key(new_page, users):
-    _, raw = apikeys.issue_key(users["coop_manager"])
+    _, raw = apikeys.issue_key(users["coop_manager"], by=SYSTEM)
     page = new_page()
     problems = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" and "401" not in m.text else None)

@@ -13,6 +13,7 @@ from htxconnect.registry import services
 from tests.conftest import make_user
 
 from .conftest import PHONE, no_horizontal_scroll, signed_in_page
+from htxconnect.core.actors import SYSTEM
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -32,18 +33,18 @@ def registry(db):
     officer = make_user("canbo.registry.e2e", Role.OFFICER, agency, full_name="Lê Minh Tâm")
     today = datetime.date.today()
     hong_duc = services.create_organization(
-        actor=None, name="HTX Hồng Đức", province_code="79", ward_code="25813", tax_code="0100233488",
+        actor=SYSTEM, name="HTX Hồng Đức", province_code="79", ward_code="25813", tax_code="0100233488",
         legal_representative=LEGAL_REPRESENTATIVE, phone=PHONE_NUMBER, members_count=42)
-    services.create_organization(actor=None, name="HTX Đức Hòa Thượng", province_code="79")  # a near miss
+    services.create_organization(actor=SYSTEM, name="HTX Đức Hòa Thượng", province_code="79")  # a near miss
     for i in range(12):
-        services.create_organization(actor=None, name=f"HTX Nông nghiệp Mẫu {i}", province_code="79")
-    product = services.create_product(actor=None, producer=hong_duc, name="Gạo ST25 Hồng Đức")
-    services.create_certification(actor=None, organization=hong_duc, type="vietgap", number="VG-2025-017",
+        services.create_organization(actor=SYSTEM, name=f"HTX Nông nghiệp Mẫu {i}", province_code="79")
+    product = services.create_product(actor=SYSTEM, producer=hong_duc, name="Gạo ST25 Hồng Đức")
+    services.create_certification(actor=SYSTEM, organization=hong_duc, type="vietgap", number="VG-2025-017",
                                   issue_date=today - datetime.timedelta(days=300),
                                   expiry_date=today + datetime.timedelta(days=30))
-    services.create_ocop_rating(actor=None, product=product, stars=4, decision_number="1234/QĐ-UBND",
+    services.create_ocop_rating(actor=SYSTEM, product=product, stars=4, decision_number="1234/QĐ-UBND",
                                 decision_date=today - datetime.timedelta(days=100))
-    services.add_person(actor=None, organization=hong_duc, role="chair", consent=True, **PERSON)
+    services.add_person(actor=SYSTEM, organization=hong_duc, role="chair", consent=True, **PERSON)
     return {"officer": officer, "hong_duc": hong_duc}
 
 

@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import PHONE
 from tests.resolver.conftest import certified, coop, journey, lot, places, product  # noqa: F401 - fixtures
+from htxconnect.core.actors import SYSTEM
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -28,7 +29,7 @@ def test_scan_page_journey_english_and_recall(new_page, lot, journey, certified,
     expect(page.get_by_role("heading", name="Journey of this lot")).to_be_visible()
     page.screenshot(path=str(tmp_path / "scan-en.png"), full_page=True)
 
-    services.recall_lot(actor=None, lot=lot, reason="Phát hiện nấm mốc trong mẫu kiểm tra")
+    services.recall_lot(actor=SYSTEM, lot=lot, reason="Phát hiện nấm mốc trong mẫu kiểm tra")
     page.reload()
     banner = page.get_by_role("alert")
     expect(banner).to_be_visible()

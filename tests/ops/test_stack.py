@@ -69,7 +69,7 @@ def stack(tmp_path_factory):
     key_out = subprocess.run(
         [python, "manage.py", "shell", "-c",
          "from htxconnect.accounts.models import User; from htxconnect.accounts.apikeys import issue_key;"
-         "u = User.objects.create_user('may.epcis', role='buyer'); print(issue_key(u, 'stack')[1])"],
+         "u = User.objects.create_user('may.epcis', role='buyer'); from htxconnect.core.actors import SYSTEM; print(issue_key(u, 'stack', by=SYSTEM)[1])"],
         cwd=ROOT, env=env, check=True, capture_output=True, text=True, timeout=120)
     api_key = key_out.stdout.strip().splitlines()[-1]
 

@@ -4,16 +4,17 @@ import pytest
 
 from htxconnect.registry import services
 from htxconnect.registry.models import Organization, OrganizationUser
+from htxconnect.core.actors import SYSTEM
 
 
 @pytest.fixture
 def orgs(users):
     """Two cooperatives in the home province (79), one in the other agency's province (91)."""
-    hong_duc = services.create_organization(actor=None, name="HTX Hồng Đức", province_code="79", ward_code="25813",
+    hong_duc = services.create_organization(actor=SYSTEM, name="HTX Hồng Đức", province_code="79", ward_code="25813",
                                             tax_code="0100233488", sectors=["trong-trot"], phone="0909123456")
-    oi = services.create_organization(actor=None, name="HTX Ổi Thanh Kiên", province_code="79", ward_code="25858",
+    oi = services.create_organization(actor=SYSTEM, name="HTX Ổi Thanh Kiên", province_code="79", ward_code="25858",
                                       sectors=["cay-an-qua"])
-    angiang = services.create_organization(actor=None, name="HTX Nông nghiệp Long Bình", province_code="91")
+    angiang = services.create_organization(actor=SYSTEM, name="HTX Nông nghiệp Long Bình", province_code="91")
     OrganizationUser.objects.create(user=users["coop_manager"], organization=oi, role="manager")
     return {"hong_duc": hong_duc, "oi": oi, "angiang": angiang}
 
@@ -24,7 +25,7 @@ def today():
 
 
 def make_orgs(n, province="79", prefix="HTX Mẫu"):
-    return [services.create_organization(actor=None, name=f"{prefix} {i}", province_code=province) for i in range(n)]
+    return [services.create_organization(actor=SYSTEM, name=f"{prefix} {i}", province_code=province) for i in range(n)]
 
 
 @pytest.fixture

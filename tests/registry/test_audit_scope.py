@@ -4,6 +4,7 @@ of that agency see them; cooperative-manager and system writes carry no agency."
 import pytest
 from django.urls import reverse
 
+from htxconnect.core.actors import SYSTEM
 from htxconnect.core.models import AuditEntry
 from htxconnect.registry import services
 
@@ -34,7 +35,7 @@ def test_other_province_officer_writes_for_their_own_agency(orgs, users):
 
 @pytest.mark.parametrize("who", ["coop_manager", None])
 def test_manager_and_system_writes_carry_no_agency(orgs, users, who):
-    actor = users[who] if who else None
+    actor = users[who] if who else SYSTEM
     services.update_organization(actor=actor, organization=orgs["oi"], members_count=30)
     assert last_entry("registry.organization.updated").agency_id is None
 

@@ -11,6 +11,7 @@ from htxconnect.accounts.models import User
 from htxconnect.registry import services
 from htxconnect.registry.dashboard import registry_home_cards
 from htxconnect.registry.models import OrganizationUser, add_months
+from htxconnect.core.actors import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -20,14 +21,14 @@ OCOP = "Sản phẩm OCOP cần đánh giá lại"
 
 
 def _cert(org, number, days_left, today):
-    return services.create_certification(actor=None, organization=org, type="vietgap", number=number,
+    return services.create_certification(actor=SYSTEM, organization=org, type="vietgap", number=number,
                                          issue_date=today - datetime.timedelta(days=700),
                                          expiry_date=today + datetime.timedelta(days=days_left))
 
 
 def _ocop(org, name, months_ago, today, decision="1/QĐ"):
-    product = org.products.filter(name=name).first() or services.create_product(actor=None, producer=org, name=name)
-    return services.create_ocop_rating(actor=None, product=product, stars=3, decision_number=decision,
+    product = org.products.filter(name=name).first() or services.create_product(actor=SYSTEM, producer=org, name=name)
+    return services.create_ocop_rating(actor=SYSTEM, product=product, stars=3, decision_number=decision,
                                        decision_date=add_months(today, -months_ago))
 
 
@@ -117,7 +118,7 @@ def test_home_page_query_count_does_not_grow_with_data(attention, clients, today
     with CaptureQueriesContext(connection) as first:
         client.get("/")
     for i in range(5):
-        services.create_organization(actor=None, name=f"HTX Thêm {i}", province_code="79")
+        services.create_organization(actor=SYSTEM, name=f"HTX Thêm {i}", province_code="79")
         _cert(attention["oi"], f"MORE-{i}", 30, today)
     with CaptureQueriesContext(connection) as second:
         client.get("/")

@@ -17,6 +17,7 @@ from htxconnect.registry.importer import analysis, commit as commit_mod, pipelin
 from htxconnect.registry.importer import columns as C
 from htxconnect.registry.models import Certification, Organization, Product
 from tests.registry.fixtures.workbooks import GTIN_OK, TAX_A
+from htxconnect.core.actors import SYSTEM
 
 pytestmark = pytest.mark.django_db
 ORGS = "/registry/import/export/organisations.xlsx"
@@ -30,17 +31,17 @@ def media(settings, tmp_path):
 
 @pytest.fixture
 def registry(users):
-    a = services.create_organization(actor=None, name="HTX Hồng Đức", tax_code=TAX_A, province_code="79",
+    a = services.create_organization(actor=SYSTEM, name="HTX Hồng Đức", tax_code=TAX_A, province_code="79",
                                      ward_code="25864", street="Ấp 2", members_count=12, sectors=["trong-trot"],
                                      address_as_written="xã Tân Hiệp, huyện Phú Giáo, tỉnh Bình Dương",
                                      registration_date=datetime.date(2019, 3, 15))
-    b = services.create_organization(actor=None, name="HTX Ổi Thanh Kiên", province_code="79", ward_code="25858",
+    b = services.create_organization(actor=SYSTEM, name="HTX Ổi Thanh Kiên", province_code="79", ward_code="25858",
                                      kind="cooperative_group")
-    c = services.create_organization(actor=None, name="HTX Long Bình", province_code="91")
-    p = services.create_product(actor=None, producer=a, name="Bưởi da xanh", gtin=GTIN_OK, season_months=[8, 9],
+    c = services.create_organization(actor=SYSTEM, name="HTX Long Bình", province_code="91")
+    p = services.create_product(actor=SYSTEM, producer=a, name="Bưởi da xanh", gtin=GTIN_OK, season_months=[8, 9],
                                 category="fruit")
-    services.create_product(actor=None, producer=b, name="Ổi lê", category="fruit")
-    services.create_certification(actor=None, organization=a, product=p, type="vietgap", number="VG-1",
+    services.create_product(actor=SYSTEM, producer=b, name="Ổi lê", category="fruit")
+    services.create_certification(actor=SYSTEM, organization=a, product=p, type="vietgap", number="VG-1",
                                   issue_date=datetime.date(2025, 1, 10), expiry_date=datetime.date(2027, 1, 9))
     return a, b, c
 
@@ -96,9 +97,9 @@ def test_export_query_count_does_not_grow(clients, registry):
 
     before = count()
     for i in range(15):
-        org = services.create_organization(actor=None, name=f"HTX Thêm {i}", province_code="79", sectors=["trong-trot"])
-        services.create_product(actor=None, producer=org, name=f"Sản phẩm {i}")
-        services.create_certification(actor=None, organization=org, type="vietgap", issue_date=datetime.date(2025, 1, 1))
+        org = services.create_organization(actor=SYSTEM, name=f"HTX Thêm {i}", province_code="79", sectors=["trong-trot"])
+        services.create_product(actor=SYSTEM, producer=org, name=f"Sản phẩm {i}")
+        services.create_certification(actor=SYSTEM, organization=org, type="vietgap", issue_date=datetime.date(2025, 1, 1))
     assert count() == before
 
 

@@ -16,6 +16,7 @@ from htxconnect.registry.importer import analysis, commit as commit_mod, pipelin
 from htxconnect.registry.importer.filecheck import FileRefused
 from htxconnect.registry.models import Certification, Organization, Product
 from tests.registry.fixtures.workbooks import GTIN_OK, TAX_A, TAX_B, TAX_C, org, with_macro, workbook
+from htxconnect.core.actors import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +33,7 @@ def write(tmp_path, content: bytes, name="data.xlsx") -> Path:
     return path
 
 
-def preview_of(tmp_path, sheets, actor=None, **kw) -> dict:
+def preview_of(tmp_path, sheets, actor=SYSTEM, **kw) -> dict:
     return pipeline.preview_file(write(tmp_path, workbook(sheets, **kw)), actor=actor)
 
 
@@ -211,9 +212,9 @@ def test_officer_cannot_import_organisations_of_another_province(tmp_path, users
 
 
 def test_duplicates_same_tax_code_in_db_and_in_file_and_fuzzy_name(tmp_path, users):
-    existing = services.create_organization(actor=None, name="Hợp tác xã Nông nghiệp Phước Thành",
+    existing = services.create_organization(actor=SYSTEM, name="Hợp tác xã Nông nghiệp Phước Thành",
                                             province_code="79", ward_code="25864", members_count=10)
-    services.create_organization(actor=None, name="HTX Có Mã", tax_code=TAX_A, province_code="79")
+    services.create_organization(actor=SYSTEM, name="HTX Có Mã", tax_code=TAX_A, province_code="79")
     preview = preview_of(tmp_path, {"organizations": [
         org("HTX Có Mã (tên mới)", tax_code=TAX_A, address="xã Tân Hiệp, huyện Phú Giáo, tỉnh Bình Dương"),
         org("HTX Lặp", tax_code=TAX_A, address="xã Tân Hiệp, huyện Phú Giáo, tỉnh Bình Dương"),
@@ -237,7 +238,7 @@ def test_duplicates_same_tax_code_in_db_and_in_file_and_fuzzy_name(tmp_path, use
 
 
 def test_duplicate_choices_skip_and_create(tmp_path, users):
-    services.create_organization(actor=None, name="HTX Phước Thành", province_code="79", ward_code="25864")
+    services.create_organization(actor=SYSTEM, name="HTX Phước Thành", province_code="79", ward_code="25864")
     preview = preview_of(tmp_path, {"organizations": [
         org("HTX Phuoc Thanh", address="xã Tân Hiệp, huyện Phú Giáo, tỉnh Bình Dương")]}, actor=users["admin"])
     pipeline.apply_choices({"preview": preview}, {"organizations:2": {"action": "create"}}, actor=users["admin"])
@@ -254,7 +255,7 @@ def test_a_row_failing_at_commit_writes_nothing(tmp_path, users):
         org("HTX Hai", tax_code=TAX_B, address="xã Tân Hiệp, huyện Phú Giáo, tỉnh Bình Dương"),
     ]}, actor=users["admin"])
     # Between preview and commit someone registers the second tax code.
-    services.create_organization(actor=None, name="Đã có", tax_code=TAX_B, province_code="91")
+    services.create_organization(actor=SYSTEM, name="Đã có", tax_code=TAX_B, province_code="91")
     preview["sheets"]["organizations"][1]["duplicate"] = None  # as the preview saw it
     with pytest.raises(commit_mod.CommitFailed) as failure:
         commit_mod.commit(preview, actor=users["admin"])
@@ -268,7 +269,7 @@ def test_a_row_failing_at_commit_writes_nothing(tmp_path, users):
 
 def refused(tmp_path, content: bytes, name="data.xlsx") -> FileRefused:
     with pytest.raises(FileRefused) as info:
-        pipeline.preview_file(write(tmp_path, content, name), actor=None)
+        pipeline.preview_file(write(tmp_path, content, name), actor=SYSTEM)
     return info.value
 
 
@@ -307,7 +308,7 @@ def test_fifty_megabyte_file_is_refused_before_reading(tmp_path):
     with open(path, "wb") as handle:
         handle.truncate(50 * 1024 * 1024)
     with pytest.raises(FileRefused) as info:
-        pipeline.preview_file(path, actor=None)
+        pipeline.preview_file(path, actor=SYSTEM)
     assert info.value.code == "too_big" and "50,0 MB" in info.value.message and "10 MB" in info.value.message
 
 
@@ -347,7 +348,7 @@ def test_headers_match_without_accents_or_star(tmp_path):
     ws.append(["HTX Không Dấu", TAX_A, "xã Tân Hiệp, huyện Phú Giáo, tỉnh Bình Dương"])
     buffer = io.BytesIO()
     wb.save(buffer)
-    preview = pipeline.preview_file(write(tmp_path, buffer.getvalue()), actor=None)
+    preview = pipeline.preview_file(write(tmp_path, buffer.getvalue()), actor=SYSTEM)
     assert analysis.counts(preview)["organizations"]["ok"] == 1
 
 
@@ -385,7 +386,7 @@ def test_command_refuses_a_bad_file(tmp_path):
 
 
 def test_names_that_differ_only_by_number_are_not_duplicates(tmp_path, users):
-    services.create_organization(actor=None, name="Tổ hợp tác Bình An 1", province_code="79", ward_code="25864")
+    services.create_organization(actor=SYSTEM, name="Tổ hợp tác Bình An 1", province_code="79", ward_code="25864")
     preview = preview_of(tmp_path, {"organizations": [
         org("Tổ hợp tác Bình An 2", address=ADDRESS_TAN_HIEP), org("THT Binh An 1", address=ADDRESS_TAN_HIEP)]})
     two, one = preview["sheets"]["organizations"]
@@ -396,9 +397,9 @@ ADDRESS_TAN_HIEP = "xã Tân Hiệp, huyện Phú Giáo, tỉnh Bình Dương"
 
 
 def test_products_and_certifications_of_organisations_already_in_the_registry(tmp_path, users):
-    hong_duc = services.create_organization(actor=None, name="HTX Hồng Đức", tax_code=TAX_A, province_code="79")
-    services.create_organization(actor=None, name="HTX An Giang", tax_code=TAX_B, province_code="91")
-    services.create_product(actor=None, producer=hong_duc, name="Ổi lê")
+    hong_duc = services.create_organization(actor=SYSTEM, name="HTX Hồng Đức", tax_code=TAX_A, province_code="79")
+    services.create_organization(actor=SYSTEM, name="HTX An Giang", tax_code=TAX_B, province_code="91")
+    services.create_product(actor=SYSTEM, producer=hong_duc, name="Ổi lê")
     preview = preview_of(tmp_path, {
         "products": [{"producer_name": "htx hong duc", "name": "Xoài cát"},
                      {"producer_tax_code": TAX_A, "name": "Ổi Lê"},

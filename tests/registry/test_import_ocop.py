@@ -13,6 +13,7 @@ from htxconnect.registry import services
 from htxconnect.registry.importer import analysis, commit as commit_mod, pipeline
 from htxconnect.registry.models import OcopRating, Product
 from tests.registry.fixtures.workbooks import TAX_A, TAX_B, org, workbook
+from htxconnect.core.actors import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -52,8 +53,8 @@ PUBLISHED = {
 
 @pytest.fixture
 def hong_duc():
-    producer = services.create_organization(actor=None, name="HTX Hồng Đức", tax_code=TAX_B, province_code="79")
-    services.create_product(actor=None, producer=producer, name="Ổi Lê")
+    producer = services.create_organization(actor=SYSTEM, name="HTX Hồng Đức", tax_code=TAX_B, province_code="79")
+    services.create_product(actor=SYSTEM, producer=producer, name="Ổi Lê")
     return producer
 
 

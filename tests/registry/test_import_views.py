@@ -14,6 +14,7 @@ from htxconnect.core.models import AuditEntry
 from htxconnect.registry.importer import jobs
 from htxconnect.registry.models import Organization
 from tests.registry.fixtures.workbooks import TAX_A, TAX_B, org, with_macro, workbook
+from htxconnect.core.actors import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -284,7 +285,7 @@ def test_formula_and_wrong_columns_are_shown_on_the_job_page(clients):
 def test_duplicate_offered_for_merge_on_the_page(clients):
     from htxconnect.registry import services
 
-    services.create_organization(actor=None, name="HTX Cũ", tax_code=TAX_B, province_code="79", ward_code="25864")
+    services.create_organization(actor=SYSTEM, name="HTX Cũ", tax_code=TAX_B, province_code="79", ward_code="25864")
     client = clients["officer"]
     url = job_url(upload(client, workbook({"organizations": [org("HTX Cũ đổi tên", tax_code=TAX_B, address=ADDRESS)]})))
     html = client.get(url).content.decode()
@@ -301,7 +302,7 @@ def test_commit_failing_on_one_row_writes_nothing_and_says_which(clients):
     url = job_url(upload(client, workbook({"organizations": [
         org("HTX Một", tax_code=TAX_A, address=ADDRESS), org("HTX Hai", tax_code=TAX_B, address=ADDRESS)]})))
     # Someone registers the second tax code (in another province) between preview and commit.
-    services.create_organization(actor=None, name="Đơn vị khác", tax_code=TAX_B, province_code="91")
+    services.create_organization(actor=SYSTEM, name="Đơn vị khác", tax_code=TAX_B, province_code="91")
     client.post(url + "commit/", {"do": "commit"})
     html = client.get(url).content.decode()
     assert "Không nhập dòng nào. Trang “Tổ chức”, dòng 3" in html

@@ -9,6 +9,7 @@ from PIL import Image
 
 from htxconnect.registry import services
 from htxconnect.registry.models import Product, ProductPhoto
+from htxconnect.core.actors import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +37,7 @@ def test_valid_png_is_accepted_on_create(orgs, clients):
 
 
 def test_valid_png_is_added_on_edit(orgs, clients):
-    product = services.create_product(actor=None, producer=orgs["oi"], name="Ổi nữ hoàng")
+    product = services.create_product(actor=SYSTEM, producer=orgs["oi"], name="Ổi nữ hoàng")
     url = reverse("registry:product_edit", args=[product.pk])
     photo = SimpleUploadedFile("anh.png", png_bytes(), content_type="image/png")
     response = clients["officer"].post(url, product_data(name="Ổi nữ hoàng", photo=photo))
@@ -68,9 +69,9 @@ def test_text_file_renamed_png_is_refused_in_vietnamese(orgs, clients, content, 
 def test_service_refuses_a_non_image_too(orgs):
     from django.core.exceptions import ValidationError
 
-    product = services.create_product(actor=None, producer=orgs["oi"], name="Ổi")
+    product = services.create_product(actor=SYSTEM, producer=orgs["oi"], name="Ổi")
     with pytest.raises(ValidationError) as error:
-        services.add_product_photo(actor=None, product=product,
+        services.add_product_photo(actor=SYSTEM, product=product,
                                    image=SimpleUploadedFile("anh.png", b"not an image", content_type="image/png"))
     assert "ảnh" in str(error.value)
     assert not ProductPhoto.objects.exists()

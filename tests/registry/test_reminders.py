@@ -12,8 +12,8 @@ pytestmark = pytest.mark.django_db
 
 def test_expiry_reminder_sent_once(orgs, users):
     today = datetime.date.today()
-    services.update_organization(actor=None, organization=orgs["oi"], email="oi@example.vn")
-    cert = services.create_certification(actor=None, organization=orgs["oi"], type="vietgap", number="VG-1",
+    services.update_organization(actor=SYSTEM, organization=orgs["oi"], email="oi@example.vn")
+    cert = services.create_certification(actor=SYSTEM, organization=orgs["oi"], type="vietgap", number="VG-1",
                                          issue_date=today - datetime.timedelta(days=700),
                                          expiry_date=today + datetime.timedelta(days=15))
     assert run_expiry_reminders() == 1
@@ -24,7 +24,7 @@ def test_expiry_reminder_sent_once(orgs, users):
     send_expiry_reminders.enqueue()
     assert len(mail.outbox) == 1  # never twice
     # Renewal resets the reminder.
-    services.update_certification(actor=None, certification=cert, expiry_date=today + datetime.timedelta(days=30))
+    services.update_certification(actor=SYSTEM, certification=cert, expiry_date=today + datetime.timedelta(days=30))
     assert run_expiry_reminders() == 1
 
 
@@ -34,14 +34,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from htxconnect.registry.models import OcopRating, add_months  # noqa: E402
+from htxconnect.core.actors import SYSTEM
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def _rating(org, product_name, months_ago, today, number="15/QĐ-UBND"):
     product = org.products.filter(name=product_name).first() or services.create_product(
-        actor=None, producer=org, name=product_name)
-    return services.create_ocop_rating(actor=None, product=product, stars=4, decision_number=number,
+        actor=SYSTEM, producer=org, name=product_name)
+    return services.create_ocop_rating(actor=SYSTEM, product=product, stars=4, decision_number=number,
                                        decision_date=add_months(today, -months_ago))
 
 
@@ -50,14 +51,14 @@ def oi_documents(orgs):
     """Documents of HTX Ổi Thanh Kiên already in the registry: a scanned VietGAP certificate and a
     collective-mark title; plus a certificate without a scan (not reusable)."""
     today = datetime.date.today()
-    services.update_organization(actor=None, organization=orgs["oi"], email="oi@example.vn")
-    services.create_certification(actor=None, organization=orgs["oi"], type="vietgap", number="VG-SCAN",
+    services.update_organization(actor=SYSTEM, organization=orgs["oi"], email="oi@example.vn")
+    services.create_certification(actor=SYSTEM, organization=orgs["oi"], type="vietgap", number="VG-SCAN",
                                   issue_date=today - datetime.timedelta(days=300),
                                   expiry_date=today + datetime.timedelta(days=400),
                                   document=SimpleUploadedFile("vietgap.pdf", PDF, "application/pdf"))
-    services.create_certification(actor=None, organization=orgs["oi"], type="haccp", number="NO-SCAN",
+    services.create_certification(actor=SYSTEM, organization=orgs["oi"], type="haccp", number="NO-SCAN",
                                   issue_date=today - datetime.timedelta(days=300))
-    services.create_ip_right(actor=None, owner=orgs["oi"], kind="collective_mark", name="Ổi Thanh Kiên",
+    services.create_ip_right(actor=SYSTEM, owner=orgs["oi"], kind="collective_mark", name="Ổi Thanh Kiên",
                              status="granted", number="NH-123", application_date=today - datetime.timedelta(days=900),
                              grant_date=today - datetime.timedelta(days=500),
                              document=SimpleUploadedFile("vanbang.pdf", PDF, "application/pdf"))
@@ -85,7 +86,7 @@ def test_ocop_rerating_reminder_sent_once_with_reusable_documents(oi_documents, 
 
 def test_no_ocop_reminder_once_re_rated_or_expired(orgs):
     today = datetime.date.today()
-    services.update_organization(actor=None, organization=orgs["oi"], email="oi@example.vn")
+    services.update_organization(actor=SYSTEM, organization=orgs["oi"], email="oi@example.vn")
     _rating(orgs["oi"], "Ổi ruột đỏ", 33, today)
     _rating(orgs["oi"], "Ổi ruột đỏ", 1, today, number="99/QĐ")  # already re-rated
     _rating(orgs["oi"], "Ổi cũ", 37, today)                        # lapsed already
@@ -111,11 +112,11 @@ def test_ocop_rerating_page_lists_reusable_documents(oi_documents, clients, toda
 def test_reusable_documents_include_granted_marks_and_flag_lapsed(orgs, today):
     from htxconnect.registry import queries
 
-    mark = services.create_ip_right(actor=None, owner=orgs["hong_duc"], kind="certification_mark", name="Hóc Môn",
+    mark = services.create_ip_right(actor=SYSTEM, owner=orgs["hong_duc"], kind="certification_mark", name="Hóc Môn",
                                     status="granted", grant_date=today - datetime.timedelta(days=100),
                                     document=SimpleUploadedFile("nhcn.pdf", PDF, "application/pdf"))
-    services.grant_ip_usage(actor=None, ip_right=mark, grantee=orgs["oi"])
-    services.create_certification(actor=None, organization=orgs["oi"], type="vietgap", number="VG-OLD",
+    services.grant_ip_usage(actor=SYSTEM, ip_right=mark, grantee=orgs["oi"])
+    services.create_certification(actor=SYSTEM, organization=orgs["oi"], type="vietgap", number="VG-OLD",
                                   issue_date=today - datetime.timedelta(days=900),
                                   expiry_date=today - datetime.timedelta(days=10),
                                   document=SimpleUploadedFile("old.pdf", PDF, "application/pdf"))

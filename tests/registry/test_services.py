@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from htxconnect.core.models import AuditEntry
 from htxconnect.registry import services
 from htxconnect.registry.models import Certification, CertificationStatus, OcopRating, Organization, Product
+from htxconnect.core.actors import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +39,7 @@ def test_duplicate_tax_code_rejected(orgs, users):
 
 def test_ward_must_belong_to_province(users):
     with pytest.raises(ValidationError) as exc_info:
-        services.create_organization(actor=None, name="X", province_code="91", ward_code="25813")
+        services.create_organization(actor=SYSTEM, name="X", province_code="91", ward_code="25813")
     assert "không thuộc" in exc_info.value.message_dict["ward_code"][0]
 
 
@@ -94,7 +95,7 @@ def test_product_gtin_normalised_and_wrong_check_digit_named(orgs, users):
         services.create_product(actor=users["coop_manager"], producer=orgs["oi"], name="Ổi 2", gtin="8934567890127")
     assert "Số kiểm tra sai: phải là 0" in exc_info.value.message_dict["gtin"][0]
     with pytest.raises(ValidationError) as exc_info:
-        services.create_product(actor=None, producer=orgs["oi"], name="Ổi 3", gtin="08934567890120")
+        services.create_product(actor=SYSTEM, producer=orgs["oi"], name="Ổi 3", gtin="08934567890120")
     assert "đã được gán" in exc_info.value.message_dict["gtin"][0]
 
 
@@ -119,33 +120,33 @@ def test_certification_check_constraint_in_database(orgs, today):
 
 
 def test_ocop_rating_rules(orgs, users):
-    product = services.create_product(actor=None, producer=orgs["oi"], name="Ổi")
+    product = services.create_product(actor=SYSTEM, producer=orgs["oi"], name="Ổi")
     rating = services.create_ocop_rating(actor=users["officer"], product=product, stars=4, decision_number="12/QĐ",
                                          decision_date=datetime.date(2023, 1, 31), score_parts={"A": 30, "B": 20, "C": 25})
     assert rating.total_score == 75
     assert rating.valid_until == datetime.date(2026, 1, 31)
     assert rating.is_expired_on(datetime.date(2026, 2, 1)) and not rating.is_expired_on(datetime.date(2026, 1, 31))
     with pytest.raises(ValidationError) as exc_info:
-        services.create_ocop_rating(actor=None, product=product, stars=6, decision_number="x",
+        services.create_ocop_rating(actor=SYSTEM, product=product, stars=6, decision_number="x",
                                     decision_date=datetime.date(2024, 1, 1))
     assert "từ 3 đến 5" in exc_info.value.message_dict["stars"][0]
     with pytest.raises(ValidationError):
-        services.create_ocop_rating(actor=None, product=product, stars=5, level="province", decision_number="x",
+        services.create_ocop_rating(actor=SYSTEM, product=product, stars=5, level="province", decision_number="x",
                                     decision_date=datetime.date(2024, 1, 1))
     assert OcopRating.objects.count() == 1
 
 
 def test_ip_right_and_usage_grant(orgs, users):
-    agency = services.create_organization(actor=None, name="Sở KH&CN An Giang", kind="agency", province_code="91")
+    agency = services.create_organization(actor=SYSTEM, name="Sở KH&CN An Giang", kind="agency", province_code="91")
     mark = services.create_ip_right(actor=users["other_officer"], owner=agency, kind="certification_mark",
                                     name="An Giang", status="granted", grant_date=datetime.date(2018, 5, 10))
     grant = services.grant_ip_usage(actor=users["other_officer"], ip_right=mark, grantee=orgs["angiang"],
                                     granted_on=datetime.date(2020, 3, 20))
     assert grant.grantee == orgs["angiang"]
     with pytest.raises(ValidationError):
-        services.grant_ip_usage(actor=None, ip_right=mark, grantee=orgs["angiang"])  # duplicate
+        services.grant_ip_usage(actor=SYSTEM, ip_right=mark, grantee=orgs["angiang"])  # duplicate
     with pytest.raises(ValidationError) as exc_info:
-        services.create_ip_right(actor=None, owner=agency, kind="trademark", name="X", status="granted")
+        services.create_ip_right(actor=SYSTEM, owner=agency, kind="trademark", name="X", status="granted")
     assert "grant_date" in exc_info.value.message_dict
 
 

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from htxconnect.registry import queries, services
 from htxconnect.registry.models import Organization
+from htxconnect.core.actors import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def test_search_finds_hong_duc(orgs, clients, q):
 
 
 def test_search_oi_ranks_oi_thanh_kien_first(orgs, clients):
-    services.create_organization(actor=None, name="HTX Thới Hòa", province_code="79")
+    services.create_organization(actor=SYSTEM, name="HTX Thới Hòa", province_code="79")
     response = clients["officer"].get(reverse("registry:organization_list"), {"q": "oi"})
     assert names(response)[0] == "HTX Ổi Thanh Kiên"
     response = clients["officer"].get(reverse("registry:organization_list"), {"q": "oi thanh kien"})
@@ -38,15 +39,15 @@ def test_officer_sees_only_own_province(orgs, clients):
 
 
 def test_filters(orgs, clients):
-    services.create_certification(actor=None, organization=orgs["hong_duc"], type="iso_9001",
+    services.create_certification(actor=SYSTEM, organization=orgs["hong_duc"], type="iso_9001",
                                   issue_date=datetime.date(2025, 1, 1), expiry_date=datetime.date(2099, 1, 1))
     url = reverse("registry:organization_list")
     assert names(clients["officer"].get(url, {"certification": "iso_9001"})) == ["HTX Hồng Đức"]
     assert names(clients["officer"].get(url, {"sector": "cay-an-qua"})) == ["HTX Ổi Thanh Kiên"]
     assert names(clients["officer"].get(url, {"ward": "25858"})) == ["HTX Ổi Thanh Kiên"]
     assert names(clients["officer"].get(url, {"sort": "-name"})) == ["HTX Ổi Thanh Kiên", "HTX Hồng Đức"]
-    product = services.create_product(actor=None, producer=orgs["oi"], name="Ổi")
-    services.create_ocop_rating(actor=None, product=product, stars=4, decision_number="1",
+    product = services.create_product(actor=SYSTEM, producer=orgs["oi"], name="Ổi")
+    services.create_ocop_rating(actor=SYSTEM, product=product, stars=4, decision_number="1",
                                 decision_date=datetime.date.today() - datetime.timedelta(days=10))
     assert names(clients["officer"].get(url, {"ocop": "4"})) == ["HTX Ổi Thanh Kiên"]
     assert names(clients["officer"].get(url, {"ocop": "5"})) == []
@@ -62,8 +63,8 @@ def test_list_query_count_is_constant(users, org_factory, django_assert_num_quer
     def count_for(n):
         Organization.objects.filter(name__startswith="HTX Mẫu").update(province_code="01")
         for org in org_factory(n, prefix=f"HTX Mẫu {n}"):
-            services.create_product(actor=None, producer=org, name="Gạo")
-            services.create_certification(actor=None, organization=org, type="vietgap",
+            services.create_product(actor=SYSTEM, producer=org, name="Gạo")
+            services.create_certification(actor=SYSTEM, organization=org, type="vietgap",
                                           issue_date=datetime.date(2025, 1, 1))
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
@@ -151,7 +152,7 @@ def test_product_form_gtin_error(orgs, clients):
 
 
 def test_people_tab_only_for_staff_and_own_manager(orgs, clients, users):
-    services.add_person(actor=None, organization=orgs["oi"], role="director", full_name="Nguyễn Văn Kiên",
+    services.add_person(actor=SYSTEM, organization=orgs["oi"], role="director", full_name="Nguyễn Văn Kiên",
                         phone="0909000001")
     url = reverse("registry:organization_detail", args=[orgs["oi"].pk]) + "?tab=people"
     assert "0909000001" in clients["officer"].get(url).content.decode()
@@ -167,7 +168,7 @@ def test_people_tab_only_for_staff_and_own_manager(orgs, clients, users):
 
 
 def test_person_export_and_erase_views(orgs, clients, users):
-    person = services.add_person(actor=None, organization=orgs["oi"], full_name="Trần Thị Hoa", phone="0911")
+    person = services.add_person(actor=SYSTEM, organization=orgs["oi"], full_name="Trần Thị Hoa", phone="0911")
     response = clients["officer"].get(reverse("registry:person_export", args=[person.pk]))
     assert response.status_code == 200 and response.json()["full_name"] == "Trần Thị Hoa"
     assert clients["other_officer"].get(reverse("registry:person_export", args=[person.pk])).status_code == 404
@@ -186,9 +187,9 @@ def test_verify_view(orgs, clients):
 
 
 def test_public_directory_shows_only_public_fields(orgs, clients):
-    services.update_organization(actor=None, organization=orgs["hong_duc"], public_contact=False)
-    hidden = services.create_organization(actor=None, name="HTX Ẩn Danh", province_code="79", is_public=False)
-    dissolved = services.create_organization(actor=None, name="HTX Đã Giải Thể", province_code="79", status="dissolved")
+    services.update_organization(actor=SYSTEM, organization=orgs["hong_duc"], public_contact=False)
+    hidden = services.create_organization(actor=SYSTEM, name="HTX Ẩn Danh", province_code="79", is_public=False)
+    dissolved = services.create_organization(actor=SYSTEM, name="HTX Đã Giải Thể", province_code="79", status="dissolved")
     response = clients["anonymous"].get(reverse("registry:public_list"))
     listed = names(response)
     assert "HTX Hồng Đức" in listed and hidden.name not in listed and dissolved.name not in listed
@@ -196,7 +197,7 @@ def test_public_directory_shows_only_public_fields(orgs, clients):
     detail = clients["anonymous"].get(reverse("registry:public_detail", args=[orgs["hong_duc"].pk])).content.decode()
     assert "0909123456" not in detail and "0100233488" not in detail
     assert clients["anonymous"].get(reverse("registry:public_detail", args=[hidden.pk])).status_code == 404
-    services.update_organization(actor=None, organization=orgs["hong_duc"], public_contact=True)
+    services.update_organization(actor=SYSTEM, organization=orgs["hong_duc"], public_contact=True)
     detail = clients["anonymous"].get(reverse("registry:public_detail", args=[orgs["hong_duc"].pk])).content.decode()
     assert "0909123456" in detail
 
@@ -206,12 +207,12 @@ def test_public_search(orgs, clients):
 
 
 def test_detail_tabs_render(orgs, clients, users):
-    product = services.create_product(actor=None, producer=orgs["oi"], name="Ổi", gtin="8934567890120")
-    services.create_certification(actor=None, organization=orgs["oi"], type="iso_9001", issue_date=datetime.date(2024, 1, 1),
+    product = services.create_product(actor=SYSTEM, producer=orgs["oi"], name="Ổi", gtin="8934567890120")
+    services.create_certification(actor=SYSTEM, organization=orgs["oi"], type="iso_9001", issue_date=datetime.date(2024, 1, 1),
                                   expiry_date=datetime.date(2027, 1, 1))
-    services.create_ocop_rating(actor=None, product=product, stars=3, decision_number="5/QĐ",
+    services.create_ocop_rating(actor=SYSTEM, product=product, stars=3, decision_number="5/QĐ",
                                 decision_date=datetime.date(2020, 1, 1))
-    services.create_ip_right(actor=None, owner=orgs["oi"], kind="trademark", name="ỔI THANH KIÊN", status="guidance")
+    services.create_ip_right(actor=SYSTEM, owner=orgs["oi"], kind="trademark", name="ỔI THANH KIÊN", status="guidance")
     base = reverse("registry:organization_detail", args=[orgs["oi"].pk])
     for tab in ["overview", "people", "products", "certifications", "ip", "ocop", "timeline"]:
         response = clients["officer"].get(base, {"tab": tab})
@@ -237,12 +238,12 @@ def test_timeline_providers_extend(orgs):
 
 def test_expiring_certifications(orgs, users, clients):
     today = datetime.date.today()
-    soon = services.create_certification(actor=None, organization=orgs["oi"], type="vietgap",
+    soon = services.create_certification(actor=SYSTEM, organization=orgs["oi"], type="vietgap",
                                          issue_date=today - datetime.timedelta(days=700),
                                          expiry_date=today + datetime.timedelta(days=20))
-    services.create_certification(actor=None, organization=orgs["oi"], type="organic",
+    services.create_certification(actor=SYSTEM, organization=orgs["oi"], type="organic",
                                   issue_date=today, expiry_date=today + datetime.timedelta(days=400))
-    services.create_certification(actor=None, organization=orgs["angiang"], type="vietgap",
+    services.create_certification(actor=SYSTEM, organization=orgs["angiang"], type="vietgap",
                                   issue_date=today - datetime.timedelta(days=700),
                                   expiry_date=today + datetime.timedelta(days=10))
     assert list(queries.expiring_certifications(users["officer"])) == [soon]
@@ -251,7 +252,7 @@ def test_expiring_certifications(orgs, users, clients):
 
 
 def test_person_correction(orgs, clients):
-    person = services.add_person(actor=None, organization=orgs["oi"], full_name="Trần Thị Hoa", phone="0911")
+    person = services.add_person(actor=SYSTEM, organization=orgs["oi"], full_name="Trần Thị Hoa", phone="0911")
     url = reverse("registry:person_edit", args=[person.pk])
     assert clients["other_officer"].get(url).status_code == 404
     response = clients["coop_manager"].post(url, {"full_name": "Trần Thị Hoà", "phone": "0912",
@@ -262,7 +263,7 @@ def test_person_correction(orgs, clients):
 
 
 def test_short_words_match_word_starts_only(orgs, clients):
-    services.create_organization(actor=None, name="HTX Thới Hòa", province_code="79")
+    services.create_organization(actor=SYSTEM, name="HTX Thới Hòa", province_code="79")
     found = names(clients["officer"].get(reverse("registry:organization_list"), {"q": "oi"}))
     assert found == ["HTX Ổi Thanh Kiên"]
     found = names(clients["officer"].get(reverse("registry:organization_list"), {"q": "thoi"}))

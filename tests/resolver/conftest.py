@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from htxconnect.core.actors import SYSTEM
 
 
 @pytest.fixture
@@ -13,7 +14,7 @@ def coop(users):
     from htxconnect.registry import services as registry_services
     from htxconnect.registry.models import OrganizationUser
 
-    org = registry_services.create_organization(actor=None, name="HTX Ổi Thử Nghiệm", province_code="79",
+    org = registry_services.create_organization(actor=SYSTEM, name="HTX Ổi Thử Nghiệm", province_code="79",
                                                 ward_code="25813", phone="0909123456", public_contact=True)
     OrganizationUser.objects.create(user=users["coop_manager"], organization=org, role="manager")
     OrganizationUser.objects.create(user=users["coop_member"], organization=org, role="member")
@@ -25,9 +26,9 @@ def product(coop):
     from htxconnect.registry import services as registry_services
     from htxconnect.resolver import services
 
-    prefix = services.register_company_prefix(actor=None, organization=coop, prefix="893123456", is_demo=True)
-    product = registry_services.create_product(actor=None, producer=coop, name="Ổi ruột đỏ", category="fruit")
-    services.assign_gtin(actor=None, product=product, prefix=prefix)
+    prefix = services.register_company_prefix(actor=SYSTEM, organization=coop, prefix="893123456", is_demo=True)
+    product = registry_services.create_product(actor=SYSTEM, producer=coop, name="Ổi ruột đỏ", category="fruit")
+    services.assign_gtin(actor=SYSTEM, product=product, prefix=prefix)
     product.refresh_from_db()
     return product
 
@@ -36,9 +37,9 @@ def product(coop):
 def places(coop):
     from htxconnect.resolver import services
 
-    farm = services.create_location(actor=None, organization=coop, name="Vườn ổi Phú Giáo")
-    house = services.create_location(actor=None, organization=coop, name="Nhà sơ chế", gln="8931234560010")
-    shop = services.create_location(actor=None, organization=coop, name="Siêu thị Thủ Đức")
+    farm = services.create_location(actor=SYSTEM, organization=coop, name="Vườn ổi Phú Giáo")
+    house = services.create_location(actor=SYSTEM, organization=coop, name="Nhà sơ chế", gln="8931234560010")
+    shop = services.create_location(actor=SYSTEM, organization=coop, name="Siêu thị Thủ Đức")
     return farm, house, shop
 
 
@@ -46,7 +47,7 @@ def places(coop):
 def lot(product, places):
     from htxconnect.resolver import services
 
-    return services.create_lot(actor=None, product=product, code="OI-2611-01", production_date=datetime.date(2026, 11, 12),
+    return services.create_lot(actor=SYSTEM, product=product, code="OI-2611-01", production_date=datetime.date(2026, 11, 12),
                                expiry_date=datetime.date(2026, 11, 30), quantity=Decimal("120"), origin=places[0])
 
 
@@ -71,12 +72,12 @@ def certified(coop, product):
     from htxconnect.registry import services as registry_services
 
     today = timezone.localdate()
-    valid = registry_services.create_certification(actor=None, organization=coop, product=product, type="vietgap",
+    valid = registry_services.create_certification(actor=SYSTEM, organization=coop, product=product, type="vietgap",
                                                    number="VG-001", issue_date=today - datetime.timedelta(days=100),
                                                    expiry_date=today + datetime.timedelta(days=600))
-    expired = registry_services.create_certification(actor=None, organization=coop, type="iso_9001", number="ISO-OLD",
+    expired = registry_services.create_certification(actor=SYSTEM, organization=coop, type="iso_9001", number="ISO-OLD",
                                                      issue_date=today - datetime.timedelta(days=1200),
                                                      expiry_date=today - datetime.timedelta(days=5))
-    rating = registry_services.create_ocop_rating(actor=None, product=product, stars=4, decision_number="QĐ 12/2026",
+    rating = registry_services.create_ocop_rating(actor=SYSTEM, product=product, stars=4, decision_number="QĐ 12/2026",
                                                   decision_date=today - datetime.timedelta(days=30), level="province")
     return valid, expired, rating

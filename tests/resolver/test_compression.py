@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from htxconnect.resolver import dl_compression as dlc
 from htxconnect.resolver import services
 from htxconnect.core import identifiers as gs1
+from htxconnect.core.actors import SYSTEM
 
 # Pairs published with GS1's Digital Link examples (id.gs1.org, GTIN 05412345000013, lot ABC123,
 # serial 72292641703, CPV AJY3095721P49) and other primary keys; compressed without optimisations.
@@ -150,7 +151,7 @@ def test_compressed_uri_linkset_and_query_attributes(c, lot):
 
 @pytest.mark.django_db
 def test_compressed_uri_redirects_to_requested_link_type(c, lot):
-    services.add_link(actor=None, product=lot.product, link_type="gs1:certificationInfo",
+    services.add_link(actor=SYSTEM, product=lot.product, link_type="gs1:certificationInfo",
                       target_url="https://cert.example/vietgap", title="VietGAP")
     token = dlc.compress_elements({"01": lot.product.gtin})
     r = c.get(f"/{token}", {"linkType": "gs1:certificationInfo"})

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from htxconnect.core.queries import home_cards
 from htxconnect.resolver.models import ScanEvent
+from htxconnect.core.actors import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -25,10 +26,10 @@ def other_product():
     from htxconnect.registry import services as registry_services
     from htxconnect.resolver import services
 
-    org = registry_services.create_organization(actor=None, name="HTX An Giang", province_code="91")
-    prefix = services.register_company_prefix(actor=None, organization=org, prefix="893123457", is_demo=True)
-    product = registry_services.create_product(actor=None, producer=org, name="Xoài cát", category="fruit")
-    services.assign_gtin(actor=None, product=product, prefix=prefix)
+    org = registry_services.create_organization(actor=SYSTEM, name="HTX An Giang", province_code="91")
+    prefix = services.register_company_prefix(actor=SYSTEM, organization=org, prefix="893123457", is_demo=True)
+    product = registry_services.create_product(actor=SYSTEM, producer=org, name="Xoài cát", category="fruit")
+    services.assign_gtin(actor=SYSTEM, product=product, prefix=prefix)
     return product
 
 

@@ -7,6 +7,7 @@ import pytest
 from htxconnect.resolver import labels, services
 from htxconnect.resolver.models import PrintRun
 from tests.tools import require_commands
+from htxconnect.core.actors import SYSTEM
 
 pytestmark = pytest.mark.django_db
 needs_tools = pytest.mark.usefixtures("decoding_tools")
@@ -35,7 +36,7 @@ def decode(pdf: bytes, tmp_path, page: int = 1, crop=None, name="p") -> list[str
 @pytest.mark.parametrize("layout,per_page", [("a4_3x8", 24), ("a4_2x7", 14), ("roll_50x30", 1)])
 def test_sheet_decodes(layout, per_page, lot, tmp_path, settings):
     settings.SITE_URL = "https://htx.example.vn"
-    run = services.create_print_run(actor=None, lot=lot, layout=layout, count=per_page, with_serials=True)
+    run = services.create_print_run(actor=SYSTEM, lot=lot, layout=layout, count=per_page, with_serials=True)
     pdf = labels.render(labels.labels_for(run, "https://htx.example.vn"), layout)
     assert pdf.startswith(b"%PDF")
     assert any(v.startswith("https://") for v in decode(pdf, tmp_path))  # the whole page scans
@@ -59,19 +60,19 @@ def test_sheet_decodes(layout, per_page, lot, tmp_path, settings):
 def test_vietnamese_font_is_embedded(lot):
     name, _bold = labels.fonts()
     assert name == "HTXSans"
-    run = services.create_print_run(actor=None, lot=lot, layout="a4_3x8", count=3)
+    run = services.create_print_run(actor=SYSTEM, lot=lot, layout="a4_3x8", count=3)
     pdf = labels.render(labels.labels_for(run, "https://h.vn"), "a4_3x8")
     assert b"DejaVu" in pdf or b"Noto" in pdf or b"Liberation" in pdf
 
 
 def test_demo_codes_are_marked_on_labels(lot):
-    run = services.create_print_run(actor=None, lot=lot, layout="roll_50x30", count=1)
+    run = services.create_print_run(actor=SYSTEM, lot=lot, layout="roll_50x30", count=1)
     assert labels.labels_for(run, "https://h.vn")[0].demo is True  # the fixture's prefix is a demo prefix
 
 
 def test_print_runs_record_serial_ranges(lot):
-    a = services.create_print_run(actor=None, lot=lot, layout="a4_3x8", count=24, with_serials=True)
-    b = services.create_print_run(actor=None, lot=lot, layout="a4_2x7", count=14, with_serials=True)
+    a = services.create_print_run(actor=SYSTEM, lot=lot, layout="a4_3x8", count=24, with_serials=True)
+    b = services.create_print_run(actor=SYSTEM, lot=lot, layout="a4_2x7", count=14, with_serials=True)
     assert (a.serial_from, a.serial_to, b.serial_from, b.serial_to) == (1, 24, 25, 38)
 
 

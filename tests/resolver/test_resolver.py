@@ -8,6 +8,7 @@ from django.test import Client
 from htxconnect.resolver import services
 from htxconnect.resolver.models import Link, ScanEvent
 from htxconnect.resolver.scans import check_new_scans
+from htxconnect.core.actors import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +127,7 @@ def test_unknown_lot_falls_back_to_gtin(c, product):
 
 
 def test_link_type_redirect_short_and_full_uri(c, lot):
-    services.add_link(actor=None, product=lot.product, link_type="gs1:certificationInfo",
+    services.add_link(actor=SYSTEM, product=lot.product, link_type="gs1:certificationInfo",
                       target_url="https://example.vn/vietgap", title="VietGAP")
     for value in ("gs1:certificationInfo", "https://gs1.org/voc/certificationInfo"):
         r = c.get(f"/01/{lot.product.gtin}/10/{lot.code}", {"linkType": value})
@@ -140,9 +141,9 @@ def test_missing_link_type_is_404_not_the_default(c, lot):
 
 
 def test_lot_link_wins_over_product_link(c, lot):
-    services.add_link(actor=None, product=lot.product, link_type="gs1:instructions",
+    services.add_link(actor=SYSTEM, product=lot.product, link_type="gs1:instructions",
                       target_url="https://example.vn/product", title="P")
-    services.add_link(actor=None, product=lot.product, lot=lot, link_type="gs1:instructions",
+    services.add_link(actor=SYSTEM, product=lot.product, lot=lot, link_type="gs1:instructions",
                       target_url="https://example.vn/lot", title="L")
     r = c.get(f"/01/{lot.product.gtin}/10/{lot.code}", {"linkType": "gs1:instructions"})
     assert r["Location"] == "https://example.vn/lot"
@@ -151,9 +152,9 @@ def test_lot_link_wins_over_product_link(c, lot):
 
 
 def test_language_negotiation(c, product):
-    services.add_link(actor=None, product=product, link_type="gs1:instructions", target_url="https://e.vn/vi",
+    services.add_link(actor=SYSTEM, product=product, link_type="gs1:instructions", target_url="https://e.vn/vi",
                       title="Hướng dẫn", language="vi")
-    services.add_link(actor=None, product=product, link_type="gs1:instructions", target_url="https://e.vn/en",
+    services.add_link(actor=SYSTEM, product=product, link_type="gs1:instructions", target_url="https://e.vn/en",
                       title="Instructions", language="en")
     url = f"/01/{product.gtin}?linkType=gs1:instructions"
     assert c.get(url, headers={"Accept-Language": "en-US,en;q=0.9,vi;q=0.5"})["Location"] == "https://e.vn/en"
@@ -162,7 +163,7 @@ def test_language_negotiation(c, product):
 
 
 def test_explicit_default_link_overrides_scan_page(c, product):
-    services.add_link(actor=None, product=product, link_type="gs1:pip", target_url="https://htx.example.vn/oi",
+    services.add_link(actor=SYSTEM, product=product, link_type="gs1:pip", target_url="https://htx.example.vn/oi",
                       title="Trang HTX", is_default=True)
     assert c.get(f"/01/{product.gtin}")["Location"] == "https://htx.example.vn/oi"
 
@@ -177,7 +178,7 @@ def _linkset(r):
 
 
 def test_linkset_has_each_level_with_anchor(c, lot):
-    services.add_link(actor=None, product=lot.product, link_type="gs1:hasRetailers", target_url="https://shop.vn/",
+    services.add_link(actor=SYSTEM, product=lot.product, link_type="gs1:hasRetailers", target_url="https://shop.vn/",
                       title="Cửa hàng")
     body = _linkset(c.get(f"/01/{lot.product.gtin}/10/{lot.code}", {"linkType": "all"}))
     anchors = [item["anchor"] for item in body]
@@ -222,7 +223,7 @@ def test_error_in_json_when_json_is_preferred_by_quality(c):
 def test_recall_status_in_linkset(c, lot):
     body = _linkset(c.get(f"/01/{lot.product.gtin}/10/{lot.code}", {"linkType": "linkset"}))
     assert "không bị thu hồi" in body[0]["https://gs1.org/voc/recallStatus"][0]["title"]
-    services.recall_lot(actor=None, lot=lot, reason="Dư lượng thuốc")
+    services.recall_lot(actor=SYSTEM, lot=lot, reason="Dư lượng thuốc")
     body = _linkset(c.get(f"/01/{lot.product.gtin}/10/{lot.code}", {"linkType": "linkset"}))
     assert body[0]["https://gs1.org/voc/recallStatus"][0]["title"].startswith("ĐÃ THU HỒI")
 
@@ -271,9 +272,9 @@ def test_scan_recorded_without_raw_ip(c, lot):
 def test_links_of_other_products_not_mixed(c, lot, coop):
     from htxconnect.registry import services as registry_services
 
-    other = registry_services.create_product(actor=None, producer=coop, name="Ổi sấy")
-    services.assign_gtin(actor=None, product=other)
-    services.add_link(actor=None, product=other, link_type="gs1:review", target_url="https://x.vn/", title="x")
+    other = registry_services.create_product(actor=SYSTEM, producer=coop, name="Ổi sấy")
+    services.assign_gtin(actor=SYSTEM, product=other)
+    services.add_link(actor=SYSTEM, product=other, link_type="gs1:review", target_url="https://x.vn/", title="x")
     r = c.get(f"/01/{lot.product.gtin}", {"linkType": "gs1:review"})
     assert r.status_code == 404 and "Location" not in r  # the other product's review is not this one's
     assert Link.objects.count() == 1

@@ -9,6 +9,7 @@ from django.utils.html import strip_tags
 
 from htxconnect.resolver import services, steps
 from htxconnect.resolver.models import ProblemReport
+from htxconnect.core.actors import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +87,7 @@ def test_recall_purges_the_cached_page(lot, django_capture_on_commit_callbacks):
     client = Client()
     assert "THU HỒI" not in client.get(url(lot)).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        services.recall_lot(actor=None, lot=lot, reason="Phát hiện nấm mốc")
+        services.recall_lot(actor=SYSTEM, lot=lot, reason="Phát hiện nấm mốc")
     html = client.get(url(lot)).content.decode()
     assert "LÔ HÀNG ĐÃ BỊ THU HỒI" in html and "Phát hiện nấm mốc" in html
     assert "THIS LOT HAS BEEN RECALLED" in client.get(url(lot, lang="en")).content.decode()
@@ -108,12 +109,12 @@ def test_product_change_purges(lot, django_capture_on_commit_callbacks):
     client = Client()
     client.get(url(lot))
     with django_capture_on_commit_callbacks(execute=True):
-        registry_services.update_product(actor=None, product=lot.product, name="Ổi ruột đỏ Phú Giáo")
+        registry_services.update_product(actor=SYSTEM, product=lot.product, name="Ổi ruột đỏ Phú Giáo")
     assert "Ổi ruột đỏ Phú Giáo" in client.get(url(lot)).content.decode()
 
 
 def test_private_lot_and_unknown_gtin(lot, product):
-    services.update_lot(actor=None, lot=lot, is_public=False)
+    services.update_lot(actor=SYSTEM, lot=lot, is_public=False)
     html = Client().get(url(lot)).content.decode()
     assert "chưa có thông tin lô" in html  # product shown, lot hidden
     assert Client().get("/scan/01/08930000000019/").status_code == 404

@@ -12,6 +12,7 @@ from htxconnect.registry import services as registry_services
 from htxconnect.resolver import scans, services
 from htxconnect.resolver.models import CompanyPrefix, Lot, ScanEvent
 from htxconnect.core import identifiers as gs1
+from htxconnect.core.actors import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -19,8 +20,8 @@ pytestmark = pytest.mark.django_db
 def test_assign_gtin_computes_check_digit_and_advances(coop, users):
     prefix = services.register_company_prefix(actor=users["coop_manager"], organization=coop, prefix="893555001",
                                               is_demo=True)
-    first = registry_services.create_product(actor=None, producer=coop, name="Ổi")
-    second = registry_services.create_product(actor=None, producer=coop, name="Bưởi")
+    first = registry_services.create_product(actor=SYSTEM, producer=coop, name="Ổi")
+    second = registry_services.create_product(actor=SYSTEM, producer=coop, name="Bưởi")
     g1 = services.assign_gtin(actor=users["coop_manager"], product=first)
     g2 = services.assign_gtin(actor=users["coop_manager"], product=second)
     assert g1 == "0" + "893555001001" + gs1.check_digit("893555001001")
@@ -31,30 +32,30 @@ def test_assign_gtin_computes_check_digit_and_advances(coop, users):
     assert first.gtin == g1
     assert AuditEntry.objects.filter(action="registry.product.updated", object_id=str(first.pk)).exists()
     with pytest.raises(ValidationError):
-        services.assign_gtin(actor=None, product=first)  # already has one
+        services.assign_gtin(actor=SYSTEM, product=first)  # already has one
 
 
 def test_assign_gtin_needs_a_prefix_and_permission(coop, users):
-    product = registry_services.create_product(actor=None, producer=coop, name="Mít")
+    product = registry_services.create_product(actor=SYSTEM, producer=coop, name="Mít")
     with pytest.raises(ValidationError):
-        services.assign_gtin(actor=None, product=product)
-    services.register_company_prefix(actor=None, organization=coop, prefix="893555002")
+        services.assign_gtin(actor=SYSTEM, product=product)
+    services.register_company_prefix(actor=SYSTEM, organization=coop, prefix="893555002")
     with pytest.raises(PermissionDenied):
         services.assign_gtin(actor=users["other_officer"], product=product)
     with pytest.raises(ValidationError):
-        services.register_company_prefix(actor=None, organization=coop, prefix="89A")
+        services.register_company_prefix(actor=SYSTEM, organization=coop, prefix="89A")
 
 
 def test_lot_rules(product):
     with pytest.raises(ValidationError) as exc:
-        services.create_lot(actor=None, product=product, code="LÔ 1", production_date=datetime.date(2026, 1, 1))
+        services.create_lot(actor=SYSTEM, product=product, code="LÔ 1", production_date=datetime.date(2026, 1, 1))
     assert "code" in exc.value.message_dict
     with pytest.raises(ValidationError):
-        services.create_lot(actor=None, product=product, code="L1", production_date=datetime.date(2026, 2, 1),
+        services.create_lot(actor=SYSTEM, product=product, code="L1", production_date=datetime.date(2026, 2, 1),
                             expiry_date=datetime.date(2026, 1, 1))
-    services.create_lot(actor=None, product=product, code="L1", production_date=datetime.date(2026, 2, 1))
+    services.create_lot(actor=SYSTEM, product=product, code="L1", production_date=datetime.date(2026, 2, 1))
     with pytest.raises(ValidationError):
-        services.create_lot(actor=None, product=product, code="L1", production_date=datetime.date(2026, 2, 1))
+        services.create_lot(actor=SYSTEM, product=product, code="L1", production_date=datetime.date(2026, 2, 1))
 
 
 def test_recall_needs_reason_and_manager(lot, users):
@@ -77,7 +78,7 @@ def _scan(lot, serial, country):
 
 
 def test_suspicious_scans_flagged(lot):
-    services.create_print_run(actor=None, lot=lot, layout="a4_3x8", count=24, with_serials=True)
+    services.create_print_run(actor=SYSTEM, lot=lot, layout="a4_3x8", count=24, with_serials=True)
     _scan(lot, "5", "VN")
     _scan(lot, "5", "KH")  # the same serial, another country, minutes later
     _scan(lot, "999", "VN")  # never printed
@@ -147,7 +148,7 @@ def test_create_lot_and_recall_and_links_through_pages(clients, product):
 
 
 def test_prefix_demo_flag(coop):
-    row = services.register_company_prefix(actor=None, organization=coop, prefix="893999909", is_demo=True)
+    row = services.register_company_prefix(actor=SYSTEM, organization=coop, prefix="893999909", is_demo=True)
     assert str(row) == "893999909 (demo)" and CompanyPrefix.objects.get().is_demo
 
 

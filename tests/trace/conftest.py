@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
+from htxconnect.core.actors import SYSTEM
 
 # Copies of GS1's EPCIS 2.0 examples (gs1/EPCIS, unchanged; see examples/SOURCE.txt).
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
@@ -42,7 +43,7 @@ def api_for(db):
     from htxconnect.accounts.apikeys import issue_key
 
     def make(user):
-        _key, raw = issue_key(user, "epcis test")
+        _key, raw = issue_key(user, "epcis test", by=SYSTEM)
         return Api(user, raw)
 
     return make

@@ -11,6 +11,7 @@ from htxconnect.trace.epcis.schema import iter_schema_errors
 from htxconnect.trace.models import CaptureJob, EPCISEvent, EPCISEventEPC
 
 from .conftest import EXAMPLES, load_example, make_document, object_event
+from htxconnect.core.actors import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -374,9 +375,9 @@ def test_a_wrong_or_revoked_key_gets_401(api):
     good = api
     from htxconnect.accounts.apikeys import issue_key
 
-    key, raw = issue_key(good.user)
+    key, raw = issue_key(good.user, by=SYSTEM)
     good.key = raw
-    revoke_key(key)
+    revoke_key(key, by=SYSTEM)
     assert good.capture(make_document(_two_events())).status_code == 401
     assert EPCISEvent.objects.count() == 0
 

@@ -14,6 +14,7 @@ import pytest
 from tests.tools import require
 
 from .conftest import EXAMPLES, EXAMPLES_DIR, load_example
+from htxconnect.core.actors import SYSTEM
 
 OPENAPI = EXAMPLES_DIR / "REST-Bindings-openapi.json"  # GS1's file, unchanged (examples/SOURCE.txt)
 ST = Path(sys.executable).parent / "st"
@@ -28,7 +29,7 @@ def live_key(transactional_db):
     user = User.objects.create_user(username="live-epcis", password="Mat-khau-thu-nghiem-2026", role="coop_manager")
     for path in EXAMPLES:
         receive_document(load_example(path), user=user)
-    _key, raw = issue_key(user, "live")
+    _key, raw = issue_key(user, "live", by=SYSTEM)
     return raw
 
 

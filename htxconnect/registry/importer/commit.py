@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from htxconnect.core import audit
 from htxconnect.core.text import fold
 
+from .. import audit_actions as actions
 from .. import services
 from ..models import Certification, OcopRating, Organization, Product
 from . import analysis
@@ -222,7 +223,7 @@ def commit(preview: dict, *, actor, filename: str = "", progress=None) -> dict:
                 raise _error(title, row, error) from None
             tick()
 
-        audit.record("registry.import.committed", actor=actor, object_repr=filename or "xlsx",
+        audit.record(actions.IMPORT_COMMITTED, actor=actor, object_repr=filename or "xlsx",
                      changes={"file": [None, filename], **{k: [None, v] for k, v in result.items()},
                               "addresses": [None, analysis.counts(preview)["addresses"]]})
     return result

@@ -35,7 +35,7 @@ def _dir(job_id) -> Path:
     return root() / str(uuid.UUID(str(job_id)))
 
 
-def create(*, user_id, filename: str, source, kind: str = "registry") -> dict:
+def create(*, user_id, filename: str, source, kind: str = "registry", address: str = "") -> dict:
     """Store an uploaded file (a Django UploadedFile or a path) and a new job for it. `kind` names
     the importer that owns the job ("registry", or "supports" for the programs' support import)."""
     job_id = str(uuid.uuid4())
@@ -48,7 +48,9 @@ def create(*, user_id, filename: str, source, kind: str = "registry") -> dict:
         with open(target, "wb") as out:
             for chunk in source.chunks():
                 out.write(chunk)
-    job = {"id": job_id, "kind": kind, "user_id": user_id, "filename": filename[:200], "status": QUEUED,
+    # The client address goes with the job so the task's audit entries name it (see core.audit).
+    job = {"id": job_id, "kind": kind, "user_id": user_id, "address": address[:64], "filename": filename[:200],
+           "status": QUEUED,
            "created_at": timezone.now().isoformat(), "progress": {"stage": "queued", "done": 0, "total": 0},
            "message": "", "preview": None, "result": None}
     save(job)

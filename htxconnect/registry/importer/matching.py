@@ -10,6 +10,7 @@ import re
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
 
+from htxconnect.core.actors import is_system
 from htxconnect.core.text import fold
 
 from .. import queries
@@ -133,7 +134,7 @@ def organization_duplicates(preview: Preview, actor) -> None:
                 target, kind, score = candidate, "name", int(round(found))
                 break
         if target is not None:
-            editable = actor is None or queries.can_edit_organization(actor, target)
+            editable = is_system(actor) or queries.can_edit_organization(actor, target)
             label = (_("Trùng mã số thuế với “%(name)s” đã có trong sổ") if kind == "tax_code"
                      else _("Tên gần giống “%(name)s” (giống %(score)s%%) cùng địa bàn, đã có trong sổ")) % {
                 "name": target.name, "score": score}
@@ -234,12 +235,12 @@ class Matcher:
         return found
 
     def _lookup_organization(self, tax, name, header, errors: list) -> Ref | None:
-        scope = queries.editable_organizations(self.actor) if self.actor is not None else Organization.objects.all()
+        scope = queries.editable_organizations(self.actor) if not is_system(self.actor) else Organization.objects.all()
         org, message = find_organization(tax, name, scope=scope)
         if org is None:
             errors.append([header, message])
             return None
-        if self.actor is not None and not queries.can_edit_organization(self.actor, org):
+        if not is_system(self.actor) and not queries.can_edit_organization(self.actor, org):
             errors.append([header, _("Bạn không có quyền cập nhật hồ sơ của “%(name)s”.") % {"name": org.name}])
             return None
         return Ref(db=org.pk, name=org.name)

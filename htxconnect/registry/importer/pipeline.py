@@ -6,7 +6,10 @@ from __future__ import annotations
 import logging
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
+
+from htxconnect.core.actors import system_actor
 
 from . import analysis, jobs
 from .analysis import CREATE, MERGE, SKIP
@@ -26,7 +29,14 @@ def preview_file(path, *, actor, progress=None) -> dict:
 
 
 def _actor(job):
-    return get_user_model().objects.filter(pk=job["user_id"]).first() if job.get("user_id") else None
+    """Who started the job: its user (found again by id), or the system for a job without one."""
+    if not job.get("user_id"):
+        return system_actor("registry_import")
+    user = get_user_model().objects.filter(pk=job["user_id"]).first()
+    if user is None:
+        raise PermissionDenied("import job of an unknown user")
+    user.audit_address = job.get("address", "")
+    return user
 
 
 def run_check(job_id) -> dict | None:

@@ -25,6 +25,7 @@ from django_tasks import task
 
 from htxconnect.core import audit
 from htxconnect.core.identifiers import canonical_epc
+from htxconnect.trace import audit_actions
 from htxconnect.trace.models import CaptureJob, EPCISEvent, EPCISEventEPC
 
 from .fields import store_fields
@@ -559,7 +560,9 @@ def run_capture(job: CaptureJob, document, *, user, public: bool = False, organi
                     job.stored_count, job.duplicate_count = stored, duplicates
                     status = CaptureJob.Status.FAILED if errors else CaptureJob.Status.SUCCESS
                     _finish(job, status=status, errors=errors)
-                    audit.record("trace.epcis.captured", obj=job, actor=user, object_repr=f"EPCIS capture {job.id}",
+                    # A queued job whose creator is gone was still started by someone: say "the system".
+                    audit.record(audit_actions.EPCIS_CAPTURED, obj=job, actor=user or audit.system_actor("epcis_capture"),
+                                 object_repr=f"EPCIS capture {job.id}",
                                  changes={"events": [None, stored], "duplicates": [None, duplicates],
                                           "rejected": [None, len(checked.bad_events) + len(plan.conflicts)],
                                           **({"declared_in_error": [None, [d[0].event_id for d in plan.declarations]]}

@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from htxconnect.core import audit
+from htxconnect.trace import audit_actions
 from htxconnect.trace.models import EPCISEvent, EPCISQuery, EPCISSubscription
 from htxconnect.trace.queries import master_data_owners, visible_events
 
@@ -101,7 +102,7 @@ def create_query(*, user, name, definition) -> EPCISQuery:
             query = EPCISQuery(owner=user, name=name, query=definition)
             query.full_clean(validate_unique=False, validate_constraints=False)
             query.save()
-            audit.record("trace.epcis.query_created", obj=query, actor=user, object_repr=f"EPCIS query {name}")
+            audit.record(audit_actions.EPCIS_QUERY_CREATED, obj=query, actor=user, object_repr=f"EPCIS query {name}")
     except IntegrityError:
         raise QueryExists(name) from None
     return query
@@ -113,7 +114,7 @@ class QueryExists(SubscriptionError):
 
 def delete_query(*, user, query: EPCISQuery) -> None:
     with transaction.atomic():
-        audit.record("trace.epcis.query_deleted", obj=query, actor=user, object_repr=f"EPCIS query {query.name}")
+        audit.record(audit_actions.EPCIS_QUERY_DELETED, obj=query, actor=user, object_repr=f"EPCIS query {query.name}")
         query.delete()
 
 
@@ -277,14 +278,14 @@ def create_subscription(*, user, query: EPCISQuery, body) -> EPCISSubscription:
                                          min_record_time=(initial or timezone.now()) if schedule is not None else None)
         subscription.full_clean(exclude=["dest"])  # URLField's validator refuses single-label hosts
         subscription.save()
-        audit.record("trace.epcis.subscribed", obj=subscription, actor=user,
+        audit.record(audit_actions.EPCIS_SUBSCRIBED, obj=subscription, actor=user,
                      object_repr=f"EPCIS subscription {subscription.pk} to {query.name}")
     return subscription
 
 
 def delete_subscription(*, user, subscription: EPCISSubscription) -> None:
     with transaction.atomic():
-        audit.record("trace.epcis.unsubscribed", obj=subscription, actor=user,
+        audit.record(audit_actions.EPCIS_UNSUBSCRIBED, obj=subscription, actor=user,
                      object_repr=f"EPCIS subscription {subscription.pk}")
         subscription.delete()
 

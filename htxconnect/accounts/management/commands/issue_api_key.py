@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from htxconnect.accounts.apikeys import issue_key
 from htxconnect.accounts.models import User
+from htxconnect.core.actors import system_actor
 
 
 class Command(BaseCommand):
@@ -20,7 +21,7 @@ class Command(BaseCommand):
         except User.DoesNotExist:
             raise CommandError(f"Không có người dùng “{username}”. / No such user: {username}") from None
         try:
-            key, raw = issue_key(user, name)
+            key, raw = issue_key(user, name, by=system_actor("issue_api_key"))
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
         self.stdout.write(

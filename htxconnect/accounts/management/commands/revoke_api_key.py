@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from htxconnect.accounts.apikeys import parse_prefix, revoke_key
 from htxconnect.accounts.models import ApiKey
+from htxconnect.core.actors import system_actor
 
 
 class Command(BaseCommand):
@@ -19,7 +20,7 @@ class Command(BaseCommand):
             )
         try:
             already = ApiKey.objects.get(prefix=parse_prefix(prefix)).revoked_at is not None
-            key = revoke_key(prefix)
+            key = revoke_key(prefix, by=system_actor("revoke_api_key"))
         except ApiKey.DoesNotExist:
             raise CommandError(f"Không có khóa API với tiền tố “{prefix}”. / No API key with that prefix.") from None
         if already:

@@ -8,6 +8,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from htxconnect.core.actors import system_actor
 from htxconnect.registry.importer import analysis, pipeline
 from htxconnect.registry.importer.commit import CommitFailed, commit
 from htxconnect.registry.importer.filecheck import FileRefused
@@ -27,7 +28,7 @@ class Command(BaseCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"Không thấy tệp {path}.")
-        actor = None
+        actor = system_actor("registry_import")  # no --user: the system imports, unchecked
         if options["user"]:
             actor = get_user_model().objects.filter(username=options["user"]).first()
             if actor is None:
