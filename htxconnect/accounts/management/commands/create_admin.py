@@ -22,6 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from htxconnect.accounts import services
 from htxconnect.accounts.models import Agency, User
 from htxconnect.core.adminunits import get_province
+from htxconnect.core.actors import system_actor
 from htxconnect.core.roles import Role
 
 
@@ -52,7 +53,7 @@ class Command(BaseCommand):
                 home, _created = Agency.objects.get_or_create(
                     name=agency.strip(), defaults={"kind": kind, "province_code": unit.code, "province_name": unit.name})
                 user = services.create_user(username=username, password=password, role=Role.ADMIN, agency=home,
-                                            full_name=full_name, email=email)
+                                            full_name=full_name, email=email, actor=system_actor("create_admin"))
                 device = TOTPDevice.objects.create(user=user, name=services.TOTP_DEVICE_NAME, confirmed=True)
                 codes = services.regenerate_backup_codes(user=user)
         except ValidationError as exc:
