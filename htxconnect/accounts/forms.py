@@ -87,6 +87,14 @@ class LoginForm(BootstrapMixin, forms.Form):
     password = forms.CharField(label=_("Mật khẩu"), max_length=4096, strip=False,
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
 
+    # Asked only while the account is locked by failures from elsewhere (see views.login_view).
+    code = forms.CharField(
+        label=_("Mã xác thực hai lớp"), max_length=32, required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "none",
+                                      "spellcheck": "false"}),
+        help_text=_("6 chữ số trong ứng dụng xác thực, hoặc một mã dự phòng."),
+    )
+
     error_messages = {"invalid_login": _("Tên đăng nhập hoặc mật khẩu không đúng.")}
 
     def __init__(self, *args, **kwargs):

@@ -166,6 +166,36 @@ def set_password(*, user: User, password: str, reason: str = "changed") -> User:
     return user
 
 
+# --- Sign-in events ---------------------------------------------------------------------------
+
+
+def find_account(username: str) -> User | None:
+    """The account a sign-in attempt names (case-insensitive, as authentication matches it)."""
+    username = (username or "").strip()
+    return User.objects.filter(username__iexact=username).first() if username else None
+
+
+def audit_sign_in(action, *, address: str, user: User | None = None, proven: bool = False,
+                  changes: dict | None = None) -> None:
+    """Record a sign-in event (login, failure, lockout, logout, second factor) for the account
+    `user` (None: no such account), from `address`.
+
+    `proven`: the person has shown they are `user` (right password at least), so they are the
+    actor; otherwise the actor is an anonymous visitor trying that account. The entry belongs to
+    the account's agency either way, so its leaders see attempts on their staff. The typed name of
+    an account that does not exist is not kept: it may be a password typed in the wrong field.
+    """
+    from django.contrib.auth.models import AnonymousUser
+
+    actor = user if proven and user is not None else AnonymousUser()
+    with transaction.atomic():
+        if user is None:
+            audit.record(action, actor=actor, address=address, object_repr=_("(không có tài khoản này)"),
+                         changes=changes)
+        else:
+            audit.record(action, actor=actor, obj=user, address=address, changes=changes)
+
+
 # --- Two-factor devices ----------------------------------------------------------------------
 
 

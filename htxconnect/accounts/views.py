@@ -38,6 +38,7 @@ from htxconnect.core.permissions import ADMIN, LEADER_OR_ADMIN, SIGNED_IN, is_st
 from htxconnect.core.redirects import safe_next
 from htxconnect.core.request_context import client_ip_from
 
+from . import audit_actions as actions
 from . import forms, queries, services, throttle
 from .models import ApiKey, User
 
@@ -103,8 +104,17 @@ def _finish_login(request, user, device=None, pending: bool = True):
         login(request, user, backend=user.backend)
     if device is not None:
         otp_login(request, device)
+    if pending:
+        services.audit_sign_in(actions.LOGIN_SUCCEEDED, user=user, proven=True, address=client_ip_from(request),
+                               changes={"second_factor": [None, _device_kind(device)]})
     security_log.info("login succeeded: user=%s second_factor=%s ip=%s", user.pk,
                       type(device).__name__ if device is not None else "none", client_ip_from(request))
+
+
+def _device_kind(device) -> str:
+    if device is None:
+        return str(_("không"))
+    return str(_("mã dự phòng")) if isinstance(device, StaticDevice) else str(_("ứng dụng xác thực"))
 
 
 def _set_marker(response, request):
@@ -141,14 +151,56 @@ def login_view(request):
         if form.is_valid():
             username = form.cleaned_data["username"].strip()
             address = client_ip_from(request)
-            lockout = throttle.check(username, address)
+            # Locked per address, or per account; but an account lock set off by failures from
+            # other addresses does not shut out the real user from an address that has not
+            # failed: they pass with their second factor, or with an e-mailed unlock link (a
+            # cookie for this browser). See docs/security.md.
+            lockout = throttle.check("", address)
+            account_lock = throttle.check(username, "") if lockout is None else None
+            if account_lock is not None:
+                context["account_locked"] = True
+                user = authenticate(request, username=username, password=form.cleaned_data["password"])
+                if user is not None and _unlocked_here(request, user):
+                    return _after_password(request, user, next_url)
+                device = _second_factor_with_password(user, form.cleaned_data.get("code", ""))
+                if device is not None:
+                    throttle.clear_username(username)
+                    services.audit_sign_in(actions.SECOND_FACTOR_SUCCEEDED, user=user, proven=True, address=address,
+                                           changes={"second_factor": [None, _device_kind(device)],
+                                                    "account_locked": [None, True]})
+                    _set_pending(request, user, next_url)
+                    _finish_login(request, user, device, pending=True)
+                    return _set_marker(redirect(next_url or settings.LOGIN_REDIRECT_URL), request)
+                # Wrong password, wrong code or no code: one answer for all, so the form tells a
+                # guesser nothing about the password; the failure counts against this address.
+                account = services.find_account(username)
+                services.audit_sign_in(actions.LOGIN_FAILED, user=account, address=address,
+                                       changes={"account_locked": [None, True]})
+                if throttle.register_failure("", address) is not None:
+                    services.audit_sign_in(actions.LOGIN_LOCKED_OUT, user=account, address=address,
+                                           changes={"scope": [None, str(_("địa chỉ máy"))]})
+                security_log.warning("login refused (throttled): username=%s ip=%s scope=username",
+                                     throttle.safe_for_log(username), address)
+                retry = datetime.fromtimestamp(account_lock.retry_at, tz=dt_timezone.utc)
+                context["locked_message"] = _(
+                    "Đăng nhập sai quá nhiều lần nên tài khoản này tạm thời bị chặn.") + " " + _retry_message(retry) + \
+                    " " + _("Nếu bạn là chủ tài khoản: nhập mật khẩu cùng mã xác thực hai lớp, hoặc nhận liên kết mở "
+                            "khóa qua e-mail.")
+                context["unlock_username"] = username
+                form = forms.LoginForm(initial={"username": username})
+                return render(request, "accounts/login.html", {**context, "form": form}, status=429)
             if lockout is None:
                 user = authenticate(request, username=username, password=form.cleaned_data["password"])
                 if user is not None:
                     throttle.clear_username(username)
                     return _after_password(request, user, next_url)
                 security_log.warning("login failed: username=%s ip=%s", throttle.safe_for_log(username), address)
+                account = services.find_account(username)
+                services.audit_sign_in(actions.LOGIN_FAILED, user=account, address=address)
                 lockout = throttle.register_failure(username, address)
+                if lockout is not None:
+                    services.audit_sign_in(actions.LOGIN_LOCKED_OUT, user=account, address=address,
+                                           changes={"scope": [None, _lockout_scope(lockout)]})
                 form.add_error(None, forms.LoginForm.error_messages["invalid_login"])
                 status = 401
             if lockout is not None:
@@ -172,6 +224,29 @@ def login_view(request):
     return response
 
 
+def _second_factor_with_password(user, code: str):
+    """The device that accepts `code` for `user` (password already checked), else None."""
+    if user is None or not (code or "").strip() or not services.has_confirmed_device(user):
+        return None
+    return services.verify_second_factor(user=user, code=code).device
+
+
+UNLOCK_COOKIE = "htx_unlock"
+UNLOCK_LINK_MAX_AGE = 30 * 60
+
+
+def _unlocked_here(request, user) -> bool:
+    """Whether this browser opened an e-mailed unlock link for `user` (a signed cookie)."""
+    from django.core import signing
+
+    try:
+        value = request.get_signed_cookie(UNLOCK_COOKIE, salt="htx.login-unlock.cookie",
+                                          max_age=settings.LOGIN_LOCKOUT_SECONDS)
+    except (KeyError, signing.BadSignature):
+        return False
+    return value == str(user.pk)
+
+
 def _after_password(request, user, next_url: str):
     if _needs_second_factor(user):
         _set_pending(request, user, next_url)
@@ -182,11 +257,69 @@ def _after_password(request, user, next_url: str):
     return _set_marker(redirect(next_url or settings.LOGIN_REDIRECT_URL), request)
 
 
+def _lockout_scope(lockout) -> str:
+    return str(_("tài khoản")) if lockout.scope == "username" else str(_("địa chỉ máy"))
+
+
+@public
+@require_POST
+def unlock_request(request):
+    """Mail an unlock link to the owner of a locked account. The same answer whatever the name,
+    so the page tells nobody which accounts exist; bounded per address like password resets."""
+    from django.core import signing
+    from django.core.mail import send_mail
+
+    address = client_ip_from(request)
+    username = (request.POST.get("username") or "").strip()[:150]
+    limited = throttle.count_request("login-unlock", address, limit=settings.LOGIN_MAX_FAILURES,
+                                     window=settings.LOGIN_LOCKOUT_SECONDS)
+    user = services.find_account(username) if limited is None else None
+    if user is not None and user.is_active and user.email:
+        token = signing.dumps({"u": user.pk}, salt="htx.login-unlock.link")
+        link = request.build_absolute_uri(reverse("accounts:unlock_confirm", args=[token]))
+        send_mail(_("Mở khóa đăng nhập HTX Connect"),
+                  _("Có nhiều lần đăng nhập sai vào tài khoản %(u)s nên tài khoản tạm bị khóa. Nếu bạn đang cố đăng "
+                    "nhập, mở liên kết sau trong %(m)s phút để mở khóa cho trình duyệt của bạn:\n\n%(link)s\n\n"
+                    "Nếu không phải bạn, hãy bỏ qua thư này; mật khẩu của bạn vẫn an toàn.")
+                  % {"u": user.username, "m": UNLOCK_LINK_MAX_AGE // 60, "link": link},
+                  None, [user.email])
+        services.audit_sign_in(actions.LOGIN_UNLOCK_REQUESTED, user=user, address=address)
+    messages.info(request, _("Nếu tài khoản có địa chỉ e-mail, một liên kết mở khóa vừa được gửi tới đó. Liên kết "
+                             "dùng được trong %(m)s phút.") % {"m": UNLOCK_LINK_MAX_AGE // 60})
+    return redirect("accounts:login")
+
+
+@public
+def unlock_confirm(request, token: str):
+    """The e-mailed link: a button (a mail scanner that follows the link unlocks nothing), then a
+    signed cookie that lets this browser sign in to the locked account."""
+    from django.core import signing
+
+    try:
+        data = signing.loads(token, salt="htx.login-unlock.link", max_age=UNLOCK_LINK_MAX_AGE)
+        user = User.objects.filter(pk=data.get("u"), is_active=True).first()
+    except (signing.BadSignature, AttributeError):
+        user = None
+    if user is None:
+        messages.error(request, _("Liên kết mở khóa không hợp lệ hoặc đã quá hạn. Hãy yêu cầu liên kết mới."))
+        return redirect("accounts:login")
+    if request.method == "POST":
+        services.audit_sign_in(actions.LOGIN_UNLOCKED, user=user, address=client_ip_from(request))
+        messages.success(request, _("Đã mở khóa đăng nhập trên trình duyệt này. Hãy đăng nhập."))
+        response = redirect("accounts:login")
+        response.set_signed_cookie(UNLOCK_COOKIE, str(user.pk), salt="htx.login-unlock.cookie",
+                                   max_age=settings.LOGIN_LOCKOUT_SECONDS, httponly=True, samesite="Lax",
+                                   secure=settings.SESSION_COOKIE_SECURE)
+        return response
+    return render(request, "accounts/unlock_confirm.html", {"subject": user})
+
+
 @public
 @require_POST
 def logout_view(request):
     if request.user.is_authenticated:
         security_log.info("logout: user=%s", request.user.pk)
+        services.audit_sign_in(actions.LOGOUT, user=request.user, proven=True, address=client_ip_from(request))
     logout(request)
     response = redirect("accounts:login")
     response.delete_cookie(MARKER_COOKIE, samesite="Lax")
@@ -219,13 +352,18 @@ def otp_verify(request):
         form = forms.OTPCodeForm(request.POST)
         if form.is_valid():
             result = services.verify_second_factor(user=user, code=form.cleaned_data["code"])
+            address = client_ip_from(request)
             if result.device is not None:
+                services.audit_sign_in(actions.SECOND_FACTOR_SUCCEEDED, user=user, proven=True, address=address,
+                                       changes={"second_factor": [None, _device_kind(result.device)]})
                 _finish_login(request, user, result.device, pending=pending)
                 if isinstance(result.device, StaticDevice):
                     left = services.backup_codes_left(user)
                     messages.warning(request, _("Bạn vừa dùng một mã dự phòng; còn lại %(n)s mã. Mỗi mã chỉ dùng "
                                                 "được một lần.") % {"n": left})
                 return _set_marker(redirect(next_url), request)
+            services.audit_sign_in(actions.SECOND_FACTOR_FAILED, user=user, proven=True, address=address,
+                                   changes={"throttled": [None, True]} if result.locked_until is not None else None)
             if result.locked_until is not None:
                 security_log.warning("second factor throttled: user=%s ip=%s", user.pk, client_ip_from(request))
                 context["locked_message"] = _("Bạn đã nhập sai mã nhiều lần.") + " " + \

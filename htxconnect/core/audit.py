@@ -198,3 +198,37 @@ def record(action: Action, *, actor, obj: models.Model | None = None, changes: d
         changes=changes,
         ip=(address or "")[:64],
     )
+
+
+# --- Erasure -----------------------------------------------------------------------------------------
+
+ERASED = "(đã xóa)"
+
+
+def _erase_value(value):
+    return None if value in (None, "", [], {}) else ERASED
+
+
+def erase_from_entries(obj: models.Model, *, fields, object_repr: str, related=()) -> int:
+    """Scrub a person's data from the entries already written about `obj` (a right to erasure):
+    its name in `object_repr`, the values of `fields` in the changes. What happened, when, by
+    whom, and which fields changed stay. `related`: other objects whose entries name it (e.g. its
+    memberships), whose names are rewritten from their current (erased) `str()`.
+
+    The only change the application ever makes to an entry; returns how many were rewritten.
+    """
+    fields = set(fields)
+    targets = [(obj, object_repr)] + [(other, str(other)) for other in related]
+    count = 0
+    for target, new_repr in targets:
+        entries = AuditEntry.objects.filter(object_type=target._meta.label_lower, object_id=str(target.pk))
+        for entry_id, changes in entries.values_list("pk", "changes"):
+            if isinstance(changes, dict):
+                changes = {k: ([_erase_value(x) for x in v] if isinstance(v, list) else _erase_value(v))
+                           if k in fields else v for k, v in changes.items()}
+            # Entries are append-only (AuditEntryQuerySet.update refuses): erasure alone goes
+            # around that, through the plain QuerySet.
+            models.QuerySet.update(AuditEntry.objects.filter(pk=entry_id), object_repr=new_repr[:300],
+                                   changes=changes)
+            count += 1
+    return count

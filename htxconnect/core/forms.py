@@ -41,7 +41,7 @@ def _text(label, max_length, placeholder="", **attrs):
 
 class AuditFilterForm(forms.Form):
     actor = _text(_("Người thực hiện"), 150, _("tên đăng nhập"), autocomplete="off")
-    action = _text(_("Hành động"), 100, _("vd: registry."), autocomplete="off")
+    action = forms.ChoiceField(label=_("Hành động"), required=False, widget=forms.Select(attrs={"class": "form-select"}))
     object_type = forms.ChoiceField(label=_("Loại đối tượng"), required=False,
                                     widget=forms.Select(attrs={"class": "form-select"}))
     date_from = VietnameseDateField(label=_("Từ ngày"), required=False, widget=forms.TextInput(
@@ -50,8 +50,12 @@ class AuditFilterForm(forms.Form):
         attrs={"class": "form-control", "placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off"}))
     q = _text(_("Đối tượng"), 200, _("một phần tên"), type="search")
 
-    def __init__(self, *args, object_types=(), **kwargs):
+    def __init__(self, *args, object_types=(), actions=(), **kwargs):
         super().__init__(*args, **kwargs)
+        # Chosen from the registry of action types, by their Vietnamese names (core.audit).
+        self.fields["action"].choices = list(actions) or [("", _("Tất cả"))]
+        self.fields["action"].error_messages["invalid_choice"] = _(
+            "Hành động: “%(value)s” không có trong danh sách; hãy chọn trong danh sách.")
         self.fields["object_type"].choices = [("", _("Tất cả"))] + list(object_types)
         self.fields["object_type"].error_messages["invalid_choice"] = _(
             "Loại đối tượng: “%(value)s” không có trong nhật ký bạn được xem.")
@@ -63,9 +67,6 @@ class AuditFilterForm(forms.Form):
                 widget = self.fields[name].widget
                 widget.attrs["class"] = (widget.attrs.get("class", "") + " is-invalid").strip()
                 widget.attrs["aria-invalid"] = "true"
-
-    def clean_action(self):
-        return self.cleaned_data["action"].strip().lower()
 
     def clean(self):
         data = super().clean()

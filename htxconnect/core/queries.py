@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import numbers
+from . import audit, numbers
 from .models import AuditEntry
 from .permissions import sees_all_agencies
 from .roles import Role
@@ -63,11 +63,12 @@ def local_day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.da
 def filter_audit_entries(entries: QuerySet, *, actor: str = "", action: str = "", object_type: str = "",
                          date_from: datetime.date | None = None, date_to: datetime.date | None = None,
                          q: str = "") -> QuerySet:
+    """`action` is a registered code (exact), or an app's prefix ending in a dot (`accounts.`)."""
     actor, action, q = (actor or "").strip(), (action or "").strip(), (q or "").strip()
     if actor:
-        entries = entries.filter(actor_repr__icontains=actor)
+        entries = entries.filter(Q(actor_repr__icontains=actor) | Q(actor__full_name__icontains=actor))
     if action:
-        entries = entries.filter(action__startswith=action)
+        entries = entries.filter(action__startswith=action) if action.endswith(".") else entries.filter(action=action)
     if object_type:
         entries = entries.filter(object_type=object_type)
     if date_from:
@@ -76,7 +77,37 @@ def filter_audit_entries(entries: QuerySet, *, actor: str = "", action: str = ""
         entries = entries.filter(created_at__lt=local_day_bounds(date_to)[1])
     if q:
         entries = entries.filter(object_repr__icontains=q)
-    return entries.order_by("-created_at", "-id")
+    return entries.select_related("actor").order_by("-created_at", "-id")
+
+
+# The groups of the action filter, by the app that declares the actions.
+_ACTION_GROUPS = {
+    "accounts": _("Tài khoản, đăng nhập, khóa API"),
+    "registry": _("Sổ đăng ký"),
+    "resolver": _("Truy xuất: lô hàng, nhãn, trang quét mã"),
+    "trace": _("Kho sự kiện EPCIS"),
+}
+
+
+def audit_action_choices() -> list:
+    """The action filter's choices: every registered action by its Vietnamese name, grouped by app,
+    each group led by "all of this group" (value `app.`). Built from the registry, not the table."""
+    groups: dict[str, list] = {}
+    for item in audit.registered_actions():
+        groups.setdefault(item.app, []).append((item.code, str(item.label)))
+    choices: list = [("", _("Tất cả"))]
+    for app in sorted(groups, key=lambda a: (a not in _ACTION_GROUPS, str(_ACTION_GROUPS.get(a, a)))):
+        name = str(_ACTION_GROUPS.get(app) or _app_name(app))
+        options = sorted(groups[app], key=lambda c: c[1].lower())
+        choices.append((name, [(f"{app}.", _("Tất cả: %(group)s") % {"group": name.lower()})] + options))
+    return choices
+
+
+def _app_name(app: str) -> str:
+    try:
+        return str(apps.get_app_config(app).verbose_name)
+    except LookupError:
+        return app
 
 
 def _model_for(object_type: str):
@@ -94,7 +125,7 @@ def object_type_label(object_type: str) -> str:
 def audit_object_types(entries: QuerySet) -> list[tuple[str, str]]:
     """(value, label) of the object types present in the entries the user may see (one query)."""
     values = entries.exclude(object_type="").order_by().values_list("object_type", flat=True).distinct()
-    return sorted(((v, f"{object_type_label(v)} ({v})") for v in values), key=lambda c: c[1].lower())
+    return sorted(((v, object_type_label(v)) for v in values), key=lambda c: c[1].lower())
 
 
 def agency_names(agency_ids: Iterable[int]) -> dict[int, str]:
@@ -107,9 +138,22 @@ def agency_names(agency_ids: Iterable[int]) -> dict[int, str]:
 
 # Values that must never be shown, even if a service recorded them by mistake.
 _SECRET_FIELD = re.compile(r"(^|_)(password|secret|digest|token|otp|key)(_|$)", re.IGNORECASE)
+# Bookkeeping that says nothing to a reader: row ids, search copies, automatic time stamps.
+_HIDDEN_FIELD = re.compile(r"^(id|search_text|created_at|updated_at|date_joined|last_login)$|_folded$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 _MAX_VALUE = 200
+# Labels of keys that services record beside the model's fields.
+_EXTRA_LABELS = {
+    "filters": _("bộ lọc"), "scope": _("phạm vi chặn"), "second_factor": _("lớp xác thực thứ hai"),
+    "throttled": _("bị tạm chặn vì sai nhiều lần"), "otp_device": _("ứng dụng xác thực"),
+    "otp_devices": _("số thiết bị xác thực"), "backup_codes": _("số mã dự phòng"), "erased": _("đã xóa dữ liệu"),
+    "reason": _("lý do"), "photo": _("ảnh"), "step": _("công đoạn"), "event_id": _("mã sự kiện"),
+    "events": _("số sự kiện lưu"), "duplicates": _("số sự kiện trùng"), "rejected": _("số sự kiện bị từ chối"),
+    "public": _("công khai"), "count": _("số lượng"), "user": _("người dùng"), "role": _("vai trò"),
+    "prefix": _("tiền tố"), "name": _("tên"), "revoked_at": _("ngày thu hồi"), "rows": _("số dòng"),
+    "created": _("số bản ghi thêm"), "updated": _("số bản ghi sửa"), "skipped": _("số dòng bỏ qua"),
+}
 
 
 @dataclass(frozen=True)
@@ -120,20 +164,60 @@ class Change:
     is_pair: bool = True  # False: a single value recorded without before/after
 
 
-def _field_of(model, name):
+def _fields_by_key(model) -> dict:
+    """A model's fields by the keys snapshots use: attribute names (`agency_id`) and names (`agency`)."""
     if model is None:
-        return None
-    try:
-        return model._meta.get_field(name)
-    except FieldDoesNotExist:
-        return None
+        return {}
+    fields = {}
+    for field in model._meta.get_fields():
+        if getattr(field, "auto_created", False) and not getattr(field, "concrete", False):
+            continue  # reverse relations
+        fields[field.name] = field
+        attname = getattr(field, "attname", None)
+        if attname:
+            fields[attname] = field
+    return fields
 
 
-def _show(value, field=None) -> str:
-    if value is None or value == "" or value == [] or value == {}:
+def _related_model(field):
+    if field is None or not getattr(field, "is_relation", False):
+        return None
+    if getattr(field, "many_to_one", False) or getattr(field, "one_to_one", False) or \
+            getattr(field, "many_to_many", False):
+        return field.related_model
+    return None
+
+
+def _ids_in(value) -> list:
+    values = value if isinstance(value, (list, tuple)) else [value]
+    found = []
+    for v in values:
+        if isinstance(v, (list, tuple)):
+            found.extend(_ids_in(v))
+        elif isinstance(v, int) and not isinstance(v, bool):
+            found.append(v)
+        elif isinstance(v, str) and v.isdigit():
+            found.append(int(v))
+    return found
+
+
+def _is_empty(value) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _show(value, field=None, names: dict | None = None) -> str:
+    if _is_empty(value):
         return _("(trống)")
+    if value == audit.MASK:
+        return _("(đã ẩn)")
     if isinstance(value, bool):
         return _("có") if value else _("không")
+    related = _related_model(field)
+    if related is not None and names is not None:
+        ids = _ids_in(value)
+        if ids and len(ids) == len(value if isinstance(value, (list, tuple)) else [value]):
+            known = names.get(related, {})
+            return ", ".join(known.get(i) or _("#%(id)s (không còn)") % {"id": i} for i in ids)
     choices = dict(field.flatchoices) if field is not None and getattr(field, "choices", None) else {}
     if choices and not isinstance(value, (list, dict)) and value in choices:
         return str(choices[value])
@@ -142,7 +226,7 @@ def _show(value, field=None) -> str:
     if isinstance(value, (list, tuple)):
         text = ", ".join(_show(v) for v in value)
     elif isinstance(value, dict):
-        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+        text = "; ".join(f"{k}: {_show(v)}" for k, v in sorted(value.items()))
     else:
         text = str(value)
         if _ISO_DATE.match(text):
@@ -158,50 +242,121 @@ def _show(value, field=None) -> str:
     return text if len(text) <= _MAX_VALUE else text[:_MAX_VALUE - 1] + "…"
 
 
-def describe_changes(entry: AuditEntry) -> list[Change]:
-    """The entry's changes as "field: before → after", with field names from the model when known."""
+def _label(key: str, field) -> str:
+    if field is not None and getattr(field, "verbose_name", None):
+        text = str(field.verbose_name)
+    else:
+        text = str(_EXTRA_LABELS.get(key, key.replace("_", " ")))
+    return text[:1].upper() + text[1:]
+
+
+def _masked_change(value) -> str:
+    if isinstance(value, (list, tuple)) and len(value) == 2:
+        before, after = (not _is_empty(v) for v in value)
+        if before and not after:
+            return _("đã xóa (giá trị được ẩn)")
+        if after and not before:
+            return _("đã thêm (giá trị được ẩn)")
+    return _("đã thay đổi (giá trị được ẩn)")
+
+
+def describe_changes(entry: AuditEntry, names: dict | None = None) -> list[Change]:
+    """What the entry changed, for a reader: Vietnamese field labels, names instead of ids, masked
+    personal values, only the fields whose value changed (no bookkeeping, no empty creations).
+
+    `names`: {model: {id: name}} for the related objects of the page (see `audit_rows`).
+    """
     changes = entry.changes
     if not isinstance(changes, dict):
-        return [Change(_("thay đổi"), "", _show(changes), is_pair=False)] if changes else []
+        return [Change(_("Thay đổi"), "", _show(changes), is_pair=False)] if changes else []
     model = _model_for(entry.object_type)
+    fields = _fields_by_key(model)
+    masked = set(audit.masked_fields(model))
     result = []
     for key, value in changes.items():
-        field = _field_of(model, key)
-        label = str(field.verbose_name) if field is not None and getattr(field, "verbose_name", None) else key
-        if _SECRET_FIELD.search(key):
+        if _HIDDEN_FIELD.search(key):
+            continue
+        field = fields.get(key)
+        label = _label(key, field)
+        pair = isinstance(value, (list, tuple)) and len(value) == 2
+        if _SECRET_FIELD.search(key) and key not in ("prefix",):
             hidden = "••••••"
-            result.append(Change(label, hidden, hidden) if isinstance(value, (list, tuple)) and len(value) == 2
-                          else Change(label, "", hidden, is_pair=False))
-        elif isinstance(value, (list, tuple)) and len(value) == 2:
-            result.append(Change(label, _show(value[0], field), _show(value[1], field)))
+            result.append(Change(label, hidden, hidden) if pair else Change(label, "", hidden, is_pair=False))
+            continue
+        if key in masked or (pair and audit.MASK in value) or value == audit.MASK:
+            # A personal value: the log keeps that it changed, never the value (older entries too).
+            result.append(Change(label, "", _masked_change(value), is_pair=False))
+            continue
+        if not pair:
+            if not _is_empty(value):
+                result.append(Change(label, "", _show(value, field, names), is_pair=False))
+            continue
+        before, after = value
+        if before == after:
+            continue
+        shown_before, shown_after = _show(before, field, names), _show(after, field, names)
+        if shown_before == shown_after and before != audit.MASK:
+            continue
+        if _is_empty(before):  # a value set (creation): just the value
+            result.append(Change(label, "", shown_after, is_pair=False))
         else:
-            result.append(Change(label, "", _show(value, field), is_pair=False))
+            result.append(Change(label, shown_before, shown_after))
     return result
+
+
+def related_names(entries: Iterable[AuditEntry]) -> dict:
+    """{related model: {id: name}} for every id the entries' changes point at: one query per model."""
+    wanted: dict = {}
+    for entry in entries:
+        if not isinstance(entry.changes, dict):
+            continue
+        fields = _fields_by_key(_model_for(entry.object_type))
+        for key, value in entry.changes.items():
+            related = _related_model(fields.get(key))
+            if related is not None:
+                wanted.setdefault(related, set()).update(_ids_in(value))
+    names = {}
+    for model, ids in wanted.items():
+        if not ids:
+            continue
+        # select_related(): names built from related rows (a lot's product) cost no extra query.
+        rows = model._default_manager.select_related().filter(pk__in=ids)
+        names[model] = {row.pk: str(row) for row in rows}
+    return names
 
 
 @dataclass(frozen=True)
 class AuditRow:
     entry: AuditEntry
+    action_label: str
+    actor_name: str
     object_label: str
     agency_name: str
     changes: list[Change]
 
-    # Dotted names split so the page can break lines after a dot and nowhere else.
     @property
-    def action_parts(self) -> list[str]:
-        return self.entry.action.split(".")
+    def known_action(self) -> bool:
+        return self.action_label != self.entry.action
 
-    @property
-    def actor_parts(self) -> list[str]:
-        return self.entry.actor_repr.split(".") if self.entry.actor_repr else []
+
+def _actor_display(entry: AuditEntry) -> str:
+    user = entry.actor
+    if user is not None:
+        full = (getattr(user, "full_name", "") or "").strip()
+        return f"{full} ({entry.actor_repr})" if full and full != entry.actor_repr else entry.actor_repr
+    return entry.actor_repr or "—"
 
 
 def audit_rows(entries: Iterable[AuditEntry], *, with_agency: bool = True) -> list[AuditRow]:
-    """Decorate one page of entries for display: one query for agency names, whatever the length."""
+    """Decorate one page of entries for display: a fixed number of queries (agency names, one per
+    kind of related object), whatever the length."""
     entries = list(entries)
     names = agency_names(e.agency_id for e in entries) if with_agency else {}
-    return [AuditRow(entry=e, object_label=object_type_label(e.object_type) if e.object_type else "",
-                     agency_name=names.get(e.agency_id, ""), changes=describe_changes(e)) for e in entries]
+    related = related_names(entries)
+    return [AuditRow(entry=e, action_label=audit.action_label(e.action), actor_name=_actor_display(e),
+                     object_label=object_type_label(e.object_type) if e.object_type else "",
+                     agency_name=names.get(e.agency_id, ""), changes=describe_changes(e, related))
+            for e in entries]
 
 
 # --- Home dashboard ------------------------------------------------------------------------------

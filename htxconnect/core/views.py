@@ -57,7 +57,8 @@ def audit_log(request):
     """The audit log: administrators see every entry, leaders those of their agency and province."""
     visible = queries.audit_entries_visible_to(request.user)
     filtering = any(request.GET.get(name) for name in AuditFilterForm.base_fields)  # not just ?page=
-    form = AuditFilterForm(request.GET if filtering else None, object_types=queries.audit_object_types(visible))
+    form = AuditFilterForm(request.GET if filtering else None, object_types=queries.audit_object_types(visible),
+                           actions=queries.audit_action_choices())
     filters = form.valid_filters() if form.is_bound else {}
     entries = queries.filter_audit_entries(visible, **filters)
     page = Paginator(entries, queries.AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))

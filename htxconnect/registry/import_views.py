@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from htxconnect.core.permissions import COOPERATIVE, OFFICER_OR_ADMIN, requires
 from htxconnect.core.request_context import client_ip_from
 
-from . import exporter, import_tasks, queries
+from . import exporter, import_tasks, queries, services
 from .importer import analysis, corrections, filecheck, jobs, pipeline
 from .importer.template import build_template
 from .models import Certification, Product
@@ -189,7 +189,10 @@ def export_organizations(request):
         extra = {"products": Product.objects.filter(producer__in=ids),
                  "certifications": Certification.objects.filter(organization__in=ids)}
     stamp = timezone.localdate().strftime("%Y%m%d")
-    return _xlsx(exporter.export_workbook(organizations=organizations, **extra), f"to-chuc-{stamp}.xlsx")
+    filename = f"to-chuc-{stamp}.xlsx"
+    response = _xlsx(exporter.export_workbook(organizations=organizations, **extra), filename)
+    services.record_export(actor=request.user, kind="organizations", filename=filename, filters=request.GET.dict())
+    return response
 
 
 @requires(COOPERATIVE)
@@ -207,4 +210,7 @@ def export_products(request):
     if gtin.isdigit():
         products = products.filter(gtin=gtin.zfill(14))
     stamp = timezone.localdate().strftime("%Y%m%d")
-    return _xlsx(exporter.export_workbook(products=products), f"san-pham-{stamp}.xlsx")
+    filename = f"san-pham-{stamp}.xlsx"
+    response = _xlsx(exporter.export_workbook(products=products), filename)
+    services.record_export(actor=request.user, kind="products", filename=filename, filters=request.GET.dict())
+    return response

@@ -424,9 +424,11 @@ def erase_person(*, actor, person: Person) -> Person:
     person.erased_at = timezone.now()
     person.consent_withdrawn_at = person.consent_withdrawn_at or person.erased_at
     person.save()
+    # The log keeps that the person was added, changed, exported; no longer who they were.
+    audit.erase_from_entries(person, fields=Person.AUDIT_ERASED_FIELDS, object_repr=person.full_name,
+                             related=list(person.memberships.select_related("organization")))
     audit.record(actions.PERSON_ERASED, obj=person, actor=actor, agency_id=_audit_agency(actor),
-                 object_repr=f"person #{person.pk}",
-                 changes={"erased": [False, True]})
+                 object_repr=person.full_name, changes={"erased": [False, True]})
     return person
 
 
@@ -574,6 +576,20 @@ def create_ocop_rating(*, actor, product: Product, **fields) -> OcopRating:
 def update_ocop_rating(*, actor, rating: OcopRating, **fields) -> OcopRating:
     _check_edit(actor, rating.product.producer)
     return _save_changed(rating, actions.OCOPRATING_UPDATED, actor=actor, fields=fields)
+
+
+# --- Exports ---------------------------------------------------------------------------------------
+
+
+EXPORTS = {"organizations": actions.EXPORT_ORGANIZATIONS, "products": actions.EXPORT_PRODUCTS}
+
+
+@transaction.atomic
+def record_export(*, actor, kind: str, filename: str, filters: dict) -> None:
+    """Audit an Excel export: who took which list, with which filters (the data itself is not copied)."""
+    audit.record(EXPORTS[kind], actor=actor, agency_id=_audit_agency(actor), object_repr=filename,
+                 province_code=queries.staff_province(actor) if not audit.is_system(actor) else "",
+                 changes={"filters": {k: v for k, v in sorted(filters.items()) if v}})
 
 
 # --- Reminders ---------------------------------------------------------------------------------------

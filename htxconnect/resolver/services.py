@@ -261,6 +261,23 @@ def report_problem(*, actor, product: Product, lot: Lot | None, message: str, co
     return row
 
 
+# --- Exports -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_lot_export(*, actor, lot: Lot) -> None:
+    """Audit the download of a lot's traceability record (JSON)."""
+    audit.record(actions.LOT_EXPORTED, actor=actor, obj=lot,
+                 province_code=lot.product.producer.province_code)
+
+
+@transaction.atomic
+def record_labels_download(*, actor, run: PrintRun) -> None:
+    """Audit the download of a label sheet (PDF): labels carry codes that consumers will trust."""
+    audit.record(actions.LABELS_EXPORTED, actor=actor, obj=run, changes={"count": run.count},
+                 province_code=run.lot.product.producer.province_code)
+
+
 # --- Print runs ------------------------------------------------------------------------------------
 
 

@@ -462,6 +462,7 @@ def print_pdf(request, pk: int):
         raise Http404
     response = HttpResponse(run.pdf.open("rb").read(), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="nhan-{run.lot.code}-{run.pk}.pdf"'
+    services.record_labels_download(actor=request.user, run=run)
     return response
 
 
@@ -487,6 +488,7 @@ def lot_export(request, pk: int):
     body = export.lot_record(lot, site=resolver.root(request))
     response = JsonResponse(body, json_dumps_params={"ensure_ascii": False, "indent": 2})
     response["Content-Disposition"] = f'attachment; filename="truy-xuat-{lot.product.gtin}-{lot.code}.json"'
+    services.record_lot_export(actor=request.user, lot=lot)
     return response
 
 

@@ -35,7 +35,7 @@ def rows(response) -> list[str]:
 
 def shown(response) -> set[str]:
     """object_repr of the entries on the page."""
-    return {re.search(r'data-label="Đối tượng" class="text-break">([^<]*)', r).group(1) for r in rows(response)}
+    return {re.search(r'data-label="Đối tượng" class="text-break audit-object">([^<]*)', r).group(1) for r in rows(response)}
 
 
 @pytest.fixture
@@ -84,35 +84,47 @@ def test_admin_sees_all_with_the_agency_named(clients, two_agencies):
 # --- what an entry shows --------------------------------------------------------------------------------
 
 
-def test_entry_shows_local_time_actor_action_object_address_and_changes(clients, users):
+def test_entry_shows_local_time_actor_action_object_address_and_changes(clients, users, agencies):
+    """Issue 9, a readable log: the action's Vietnamese name, Vietnamese field labels, names
+    instead of ids, personal values masked, only the fields that changed."""
     entry("accounts.user.updated", at=datetime.datetime(2026, 3, 5, 16, 30, tzinfo=datetime.UTC), actor="u_admin",
           agency=users["leader"].agency, object_type="accounts.user", object_id=str(users["officer"].pk),
           object_repr="Phạm Thị Thu", ip="203.0.113.7",
           changes={"full_name": ["Pham Thi Thu", "Phạm Thị Thu"], "role": ["officer", "leader"],
+                   "agency_id": [agencies[1].pk, agencies[0].pk],
                    "is_active": [True, False], "phone": [None, "0912345678"], "password": ["old-hash", "new-hash"],
+                   "email": ["a@example.vn", "a@example.vn"],
                    "date_joined": ["2026-01-02T03:04:05+00:00", "2026-01-02T03:04:05+00:00"]})
     response = clients["leader"].get("/audit/")
     (row,) = rows(response)
     text = re.sub(r"<[^>]+>", "", row)
     assert "05/03/2026 23:30" in text  # 16:30 UTC is 23:30 in Asia/Ho_Chi_Minh
-    assert "u_admin" in text and "accounts.user.updated" in text and "203.0.113.7" in text
-    assert "accounts.<wbr>user.<wbr>updated" in row  # long dotted names break after a dot only
-    assert "Phạm Thị Thu" in text and "Người dùng" in text and f"#{users['officer'].pk}" in text
-    assert "họ và tên: Pham Thi Thu → Phạm Thị Thu" in text
-    assert "vai trò: Cán bộ cơ quan → Lãnh đạo cơ quan" in text
+    assert "u_admin" in text and "203.0.113.7" in text
+    assert "Sửa tài khoản" in text and "accounts.user.updated" not in text  # the name, not the code
+    assert "Phạm Thị Thu" in text and "Người dùng" in text
+    assert "Họ và tên: Pham Thi Thu → Phạm Thị Thu" in text
+    assert "Vai trò: Cán bộ cơ quan → Lãnh đạo cơ quan" in text
+    # The agency by its name, not its id.
+    assert "Cơ quan: Liên minh Hợp tác xã tỉnh An Giang → Sở Khoa học và Công nghệ TP. Hồ Chí Minh" in text
+    assert "Trạng thái hoạt động" not in text or "có → không" in text
     from htxconnect.accounts.models import User
 
-    assert f"{User._meta.get_field('is_active').verbose_name}: có → không" in text
-    assert "số điện thoại: (trống) → 0912345678" in text
+    label = str(User._meta.get_field("is_active").verbose_name)
+    assert f"{label[:1].upper() + label[1:]}: có → không" in text
+    # A user's phone is masked like a person's: the change is shown, the number is not.
+    assert "0912345678" not in row and "Số điện thoại: đã thêm (giá trị được ẩn)" in text
     assert "old-hash" not in row and "new-hash" not in row and "••••••" in row
-    assert "02/01/2026 10:04" in text  # an ISO datetime value in local time
+    # Only what changed: the unchanged e-mail and the bookkeeping date are not listed.
+    assert "a@example.vn" not in text and "Ngày tham gia" not in text and "date joined" not in text
 
 
 def test_entry_with_unknown_type_and_free_form_changes(clients, users):
     entry("core.import.finished", agency=users["leader"].agency, object_type="nowhere.thing",
           changes={"rows": 12, "files": ["a.xlsx", "b.xlsx", "c.xlsx"]})
     text = re.sub(r"<[^>]+>", "", rows(clients["leader"].get("/audit/"))[0])
-    assert "nowhere.thing" in text and "rows: 12" in text and "files: a.xlsx, b.xlsx, c.xlsx" in text
+    # An action no longer declared shows its code; unknown keys their own names.
+    assert "core.import.finished" in text and "nowhere.thing" in text
+    assert "Số dòng: 12" in text and "Files: a.xlsx, b.xlsx, c.xlsx" in text
 
 
 # --- filters -----------------------------------------------------------------------------------------------
@@ -135,9 +147,8 @@ def varied(agencies):
 @pytest.mark.parametrize("params, expected", [
     ({"actor": "canbo.an"}, {"HTX Dứa Tân Phước", "Dứa Queen"}),
     ({"actor": "CANBO"}, {"HTX Dứa Tân Phước", "HTX Bưởi Tân Triều", "Dứa Queen"}),
-    ({"action": "registry.organization"}, {"HTX Dứa Tân Phước", "HTX Bưởi Tân Triều"}),
-    ({"action": "Registry."}, {"HTX Dứa Tân Phước", "HTX Bưởi Tân Triều", "Dứa Queen"}),
-    ({"action": "organization"}, set()),  # a prefix, not a substring
+    ({"action": "registry.organization.created"}, {"HTX Dứa Tân Phước"}),  # one action, from the list
+    ({"action": "registry."}, {"HTX Dứa Tân Phước", "HTX Bưởi Tân Triều", "Dứa Queen"}),  # a whole group
     ({"object_type": "registry.product"}, {"Dứa Queen"}),
     ({"date_from": "06/03/2026"}, {"Dứa Queen", "Nguyễn Văn Bình"}),  # 00:00 on the 6th, local time
     ({"date_to": "05/03/2026"}, {"HTX Dứa Tân Phước", "HTX Bưởi Tân Triều"}),  # 23:00 on the 5th included
@@ -170,6 +181,8 @@ def test_object_type_choices_list_only_types_the_user_may_see(clients, varied, a
     ({"date_from": "09/03/2026", "date_to": "01/03/2026"}, "date_to",
      "Đến ngày: 01/03/2026 trước Từ ngày 09/03/2026; ngày kết thúc phải bằng hoặc sau ngày bắt đầu."),
     ({"object_type": "khong.co"}, "object_type", "Loại đối tượng: “khong.co” không có trong nhật ký bạn được xem."),
+    ({"action": "registry.organization"}, "action",
+     "Hành động: “registry.organization” không có trong danh sách; hãy chọn trong danh sách."),
 ])
 def test_bad_filter_input_gets_a_vietnamese_error_and_keeps_the_input(clients, varied, params, field, message):
     response = clients["leader"].get("/audit/", {**params, "actor": "canbo.an"})
@@ -207,8 +220,8 @@ def test_fifty_entries_a_page(clients, agencies):
     assert len(rows(client.get("/audit/", {"page": 3}))) == 20
     assert len(rows(client.get("/audit/", {"page": "không-phải-số"}))) == 50
     assert len(rows(client.get("/audit/", {"page": 99}))) == 20  # past the end: the last page
-    body = client.get("/audit/", {"page": 2, "action": "registry"}).content.decode()
-    assert "Trang 2/3" in body and "?action=registry&amp;page=3" in body and "?action=registry&amp;page=1" in body
+    body = client.get("/audit/", {"page": 2, "action": "registry."}).content.decode()
+    assert "Trang 2/3" in body and "?action=registry.&amp;page=3" in body and "?action=registry.&amp;page=1" in body
 
 
 def _queries(client, params=None):
@@ -232,7 +245,7 @@ def test_query_count(clients, agencies, django_assert_num_queries):
     client.get("/audit/")  # warm the session
     # session, user, OTP device; object types, count, page; session save (savepoint, update, release)
     with django_assert_num_queries(9):
-        client.get("/audit/", {"action": "registry"})
+        client.get("/audit/", {"action": "registry."})
 
 
 def test_htmx_request_gets_the_filter_block_with_errors(clients, varied):
@@ -272,3 +285,30 @@ def test_province_is_taken_from_the_record_when_it_has_one(users):
             return "Nơi thử"
 
     assert audit.record(ORGANIZATION_UPDATED, actor=SYSTEM, obj=Place()).province_code == "91"
+
+
+def test_action_filter_is_a_list_of_registered_actions_by_name(clients, varied):
+    from htxconnect.core import audit
+
+    body = clients["leader"].get("/audit/").content.decode()
+    select = re.search(r'<select name="action".*?</select>', body, re.S).group(0)
+    for item in audit.registered_actions():
+        assert f'value="{item.code}"' in select
+    assert ">Sửa tổ chức</option>" in select and ">Đăng nhập sai</option>" in select
+    assert '<optgroup label="Sổ đăng ký">' in select and 'value="registry."' in select
+
+
+def test_related_objects_are_named_in_a_fixed_number_of_queries(clients, agencies, users):
+    """Names instead of ids: one query per kind of related object, whatever the page holds."""
+    def make(n):
+        AuditEntry.objects.bulk_create(
+            AuditEntry(action="accounts.user.role_changed", actor_repr="u_admin", agency_id=agencies[0].pk,
+                       object_type="accounts.user", object_id=str(users["officer"].pk), object_repr="u_officer",
+                       changes={"agency_id": [agencies[1].pk, agencies[0].pk]}) for _ in range(n))
+    client = clients["admin"]
+    make(2)
+    few = _queries(client)
+    make(40)
+    assert _queries(client) == few
+    text = re.sub(r"<[^>]+>", "", rows(client.get("/audit/"))[0])
+    assert "Liên minh Hợp tác xã tỉnh An Giang → Sở Khoa học và Công nghệ TP. Hồ Chí Minh" in text
