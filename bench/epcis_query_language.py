@@ -135,11 +135,12 @@ def main(argv=None) -> int:
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=args.keepdb)
     try:
         from htxconnect.accounts.apikeys import issue_key
+        from htxconnect.core.actors import SYSTEM
         from htxconnect.accounts.models import User
         from htxconnect.core.roles import Role
 
         user, _ = User.objects.get_or_create(username="bench-epcis-ql", defaults={"role": Role.COOP_MANAGER})
-        _key, raw = issue_key(user, "bench")
+        _key, raw = issue_key(user, "bench", by=SYSTEM)
         print(f"database: {connection.vendor} ({connection.settings_dict['NAME']})")
         fill(user.pk, args.events)
         bench(Client(), {"Authorization": f"Bearer {raw}"}, args.requests)

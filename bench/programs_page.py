@@ -45,6 +45,7 @@ def pct(values, q):
 
 def fill(n_orgs: int, n_supports: int, n_targets: int, n_loans: int):
     from htxconnect.accounts.models import Agency
+    from htxconnect.core.actors import SYSTEM
     from htxconnect.programs import services
     from htxconnect.programs.models import Loan, Plan, Support, Target
     from htxconnect.registry.models import Organization
@@ -56,9 +57,9 @@ def fill(n_orgs: int, n_supports: int, n_targets: int, n_loans: int):
         [Organization(name=f"HTX Bench {i:05d}", kind="cooperative", province_code="79", search_text=f"htx bench {i}")
          for i in range(n_orgs)], batch_size=2000)
     org_ids = list(Organization.objects.values_list("pk", flat=True))
-    program = services.create_program(actor=None, agency=agency, name="Chương trình (bench)", start_year=2021,
+    program = services.create_program(actor=SYSTEM, agency=agency, name="Chương trình (bench)", start_year=2021,
                                       end_year=2025)
-    groups = [services.add_content_group(actor=None, program=program, number=i, title=f"Nhóm {i}") for i in range(1, 8)]
+    groups = [services.add_content_group(actor=SYSTEM, program=program, number=i, title=f"Nhóm {i}") for i in range(1, 8)]
     plans = [Plan.objects.create(program=program, year=y) for y in range(2021, 2026)]
     supports = []
     for _ in range(n_supports):

@@ -351,29 +351,31 @@ def main(argv=None) -> int:
 SETUP = """
 import datetime
 from django.utils import timezone
+from htxconnect.core.actors import SYSTEM
 from htxconnect.registry import services as rs
 from htxconnect.resolver import services, steps
 from django.contrib.auth import get_user_model
 user = get_user_model().objects.create_user(username="bench", password="x" * 20, role="admin")
-org = rs.create_organization(actor=None, name="HTX Đo Hiệu Năng", province_code="79")
-prefix = services.register_company_prefix(actor=None, organization=org, prefix="893999990", is_demo=True)
-product = rs.create_product(actor=None, producer=org, name="Ổi đo hiệu năng", category="fruit")
-gtin = services.assign_gtin(actor=None, product=product)
+org = rs.create_organization(actor=SYSTEM, name="HTX Đo Hiệu Năng", province_code="79")
+prefix = services.register_company_prefix(actor=SYSTEM, organization=org, prefix="893999990", is_demo=True)
+product = rs.create_product(actor=SYSTEM, producer=org, name="Ổi đo hiệu năng", category="fruit")
+gtin = services.assign_gtin(actor=SYSTEM, product=product)
 product.refresh_from_db()
-farm = services.create_location(actor=None, organization=org, name="Vườn ổi")
-lot = services.create_lot(actor=None, product=product, code="BENCH-01", production_date=datetime.date(2026, 11, 1))
+farm = services.create_location(actor=SYSTEM, organization=org, name="Vườn ổi")
+lot = services.create_lot(actor=SYSTEM, product=product, code="BENCH-01", production_date=datetime.date(2026, 11, 1))
 start = timezone.now() - datetime.timedelta(days=3)
 for i, step in enumerate(["harvest", "sort", "pack", "ship", "receive"]):
-    steps.record_step(actor=None, owner=user, lot=lot, step=step, when=start + datetime.timedelta(hours=5 * i),
+    steps.record_step(actor=SYSTEM, owner=user, lot=lot, step=step, when=start + datetime.timedelta(hours=5 * i),
                       location=farm, quantity=100)
 print(f"/scan/01/{gtin}/10/BENCH-01/?lang=vi")
 """
 
 RECALL = """
 import time
+from htxconnect.core.actors import SYSTEM
 from htxconnect.resolver import services
 from htxconnect.resolver.models import Lot
-services.recall_lot(actor=None, lot=Lot.objects.get(code="BENCH-01"), reason="Đo độ trễ thu hồi")
+services.recall_lot(actor=SYSTEM, lot=Lot.objects.get(code="BENCH-01"), reason="Đo độ trễ thu hồi")
 print(time.time())
 """
 

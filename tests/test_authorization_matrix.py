@@ -43,6 +43,12 @@ def _user_pk(samples, who):
     return samples["people"][who]
 
 
+def _unlock_token(samples):
+    from django.core import signing
+
+    return signing.dumps({"u": _user_pk(samples, "officer")}, salt="htx.login-unlock.link")
+
+
 # url name → Case. Paths may be callables taking the `objects` fixture (sample records).
 MATRIX: dict[str, Case] = {
     # --- core ---
@@ -53,6 +59,11 @@ MATRIX: dict[str, Case] = {
     # --- accounts ---
     "accounts:login": Case("/accounts/login/", signed_in(302, anonymous=200)),
     "accounts:logout": Case("/accounts/logout/", everyone("login"), method="post"),
+    # Unlock links: the request is mailed (or not) and always lands on the login page; a valid
+    # e-mailed link shows its confirmation button to whoever opens it (the token is the secret).
+    "accounts:unlock_request": Case("/accounts/unlock/", everyone("login"), method="post",
+                                    data={"username": "officer"}),
+    "accounts:unlock_confirm": Case(lambda s: f"/accounts/unlock/{_unlock_token(s)}/", everyone(200)),
     "accounts:otp_verify": Case("/accounts/otp/verify/", signed_in(302)),
     "accounts:otp_setup": Case("/accounts/otp/setup/", signed_in(200)),
     "accounts:otp_backup_codes": Case("/accounts/otp/backup-codes/", signed_in(200)),
@@ -354,4 +365,5 @@ NOBODY_SUCCEEDS = {
     "trace:epcis_readPoints_item": "a place no event names is 404 for everyone (the lists and /events cases get 200)",
     "trace:epcis_bizLocations_item": "a place no event names is 404 for everyone (the lists and /events cases get 200)",
     "accounts:logout": "signing out always lands on the login page",
+    "accounts:unlock_request": "asking for an unlock link always lands on the login page (it tells nobody which accounts exist)",
 }

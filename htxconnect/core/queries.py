@@ -86,6 +86,7 @@ _ACTION_GROUPS = {
     "registry": _("Sổ đăng ký"),
     "resolver": _("Truy xuất: lô hàng, nhãn, trang quét mã"),
     "trace": _("Kho sự kiện EPCIS"),
+    "programs": _("Chương trình, hỗ trợ, hồ sơ, khoản vay"),
 }
 
 
@@ -153,6 +154,8 @@ _EXTRA_LABELS = {
     "public": _("công khai"), "count": _("số lượng"), "user": _("người dùng"), "role": _("vai trò"),
     "prefix": _("tiền tố"), "name": _("tên"), "revoked_at": _("ngày thu hồi"), "rows": _("số dòng"),
     "created": _("số bản ghi thêm"), "updated": _("số bản ghi sửa"), "skipped": _("số dòng bỏ qua"),
+    "document": _("giấy tờ"), "comment": _("ý kiến"), "disbursed": _("số tiền giải ngân"),
+    "repaid": _("số tiền trả nợ"), "on": _("ngày"), "from_year": _("sao chép từ năm"), "targets": _("số chỉ tiêu"),
 }
 
 

@@ -14,6 +14,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from htxconnect.accounts.models import Agency
+from htxconnect.core.actors import system_actor
 from htxconnect.registry import services as registry_services
 from htxconnect.registry.models import Organization
 
@@ -21,6 +22,7 @@ from . import services
 from .models import Application, Loan, Plan, Policy, Program, ScienceTask, Support, SupportKind
 
 D = datetime.date
+DEMO = system_actor("load_demo")  # demo data is written by the system, unchecked
 BD_REPORT = "Bài viết “Sở Khoa học và Công nghệ: Hỗ trợ phát triển kinh tế tập thể, hợp tác xã” (Bình Dương)."
 AG_REPORT = "Bài viết về Hội nghị sơ kết 6 tháng đầu năm 2020 của Liên minh HTX tỉnh An Giang (đăng 13/07/2020)."
 BD_UNDATED = ("Bài viết tổng kết giai đoạn 2016–2020 không nêu ngày hỗ trợ: ghi ngày cuối giai đoạn 31/12/2020. "
@@ -95,12 +97,12 @@ def _program(name: str, **fields) -> tuple[Program, bool]:
     existing = Program.objects.filter(name=name).first()
     if existing is not None:
         return existing, False
-    return services.create_program(actor=None, name=name, **fields), True
+    return services.create_program(actor=DEMO, name=name, **fields), True
 
 
 def _support(program, organization, kind, title, given_on, note, **fields) -> Support:
     existing = Support.objects.filter(program=program, organization=organization, kind=kind, title=title).first()
-    return existing or services.record_support(actor=None, organization=organization, program=program, kind=kind,
+    return existing or services.record_support(actor=DEMO, organization=organization, program=program, kind=kind,
                                                title=title, given_on=given_on, note=note, **fields)
 
 
@@ -116,7 +118,7 @@ def load_binh_duong() -> dict:
             _support(old, _org(name), kind, title, D(2020, 12, 31), BD_UNDATED)
     for name in SOLAR_PLACEHOLDERS:
         org = Organization.objects.filter(name=name).first() or registry_services.create_organization(
-            actor=None, name=name, kind="cooperative", province_code="79", address_needs_review=True,
+            actor=DEMO, name=name, kind="cooperative", province_code="79", address_needs_review=True,
             description="Bài viết chỉ nêu “03 HTX” đầu tư điện năng lượng mặt trời, không nêu tên: bản ghi giữ chỗ.")
         _support(old, org, SupportKind.SOLAR_POWER,
                  "Đầu tư ứng dụng công nghệ điện năng lượng mặt trời vào sản xuất kinh doanh (Liên minh HTX làm cầu "
@@ -126,14 +128,14 @@ def load_binh_duong() -> dict:
     for name in ("HTX Chăn nuôi Tâm Phát", "HTX Cao su Nhật Hưng"):
         host = _org(name)
         task = ScienceTask.objects.filter(host=host, program=old).first() or services.create_science_task(
-            actor=None, agency=dost, host=host, program=old, status=ScienceTask.Status.APPROVED,
+            actor=DEMO, agency=dost, host=host, program=old, status=ScienceTask.Status.APPROVED,
             title=f"Dự án ứng dụng khoa học và công nghệ của {name}",
             note="Bài viết không nêu tên, kinh phí và thời gian của dự án; chỉ nêu dự án được xét duyệt cho vay "
                  "vốn ưu đãi để đầu tư ứng dụng công nghệ mới vào dây chuyền sản xuất.")
         tasks.append(task)
     if not Loan.objects.filter(program=old).exists():
         services.create_loan(
-            actor=None, agency=dost, borrowers=[t.host for t in tasks], program=old,
+            actor=DEMO, agency=dost, borrowers=[t.host for t in tasks], program=old,
             fund="Quỹ Phát triển Khoa học và Công nghệ tỉnh Bình Dương",
             purpose="Đầu tư ứng dụng công nghệ mới vào dây chuyền sản xuất (02 dự án ứng dụng KH&CN)",
             principal=6_900_000_000, approved_on=D(2020, 12, 31),
@@ -145,14 +147,14 @@ def load_binh_duong() -> dict:
         BD_2021_NAME, agency=dost, partner_agencies=[alliance], responsible_bodies=bodies, start_year=2021,
         end_year=2025, description="Các nội dung được cụ thể hóa hằng năm, tập trung vào bảy nhóm nội dung. " + BD_REPORT)
     if created:
-        groups = [services.add_content_group(actor=None, program=new, number=i, title=t)
+        groups = [services.add_content_group(actor=DEMO, program=new, number=i, title=t)
                   for i, t in enumerate(BD_2021_GROUPS, start=1)]
-        plan = services.create_plan(actor=None, program=new, year=2021,
+        plan = services.create_plan(actor=DEMO, program=new, year=2021,
                                     note="Chỉ tiêu định lượng duy nhất bài viết nêu: tập huấn ít nhất 150 lượt người mỗi năm.")
-        services.add_target(actor=None, plan=plan, group=groups[2], title="Tập huấn ít nhất 150 lượt người",
+        services.add_target(actor=DEMO, plan=plan, group=groups[2], title="Tập huấn ít nhất 150 lượt người",
                             indicator="training_person_times", value=150, unit="lượt người")
         for _year in range(2022, 2026):
-            plan = services.copy_plan_to_next_year(actor=None, plan=plan)
+            plan = services.copy_plan_to_next_year(actor=DEMO, plan=plan)
     return {"old": old, "new": new}
 
 
@@ -163,13 +165,13 @@ def load_an_giang() -> dict:
                                 start_year=2019, end_year=2020, description=AG_REPORT)
     if created:
         for i, title in enumerate(AG_GROUPS, start=1):
-            services.add_content_group(actor=None, program=program, number=i, title=title)
-        plan = services.create_plan(actor=None, program=program, year=2020,
+            services.add_content_group(actor=DEMO, program=program, number=i, title=title)
+        plan = services.create_plan(actor=DEMO, program=program, year=2020,
                                     note="Kế hoạch triển khai năm 2020 giữa Liên minh HTX với Sở KH&CN.")
-        services.add_target(actor=None, plan=plan, group=program.groups.get(number=2),
+        services.add_target(actor=DEMO, plan=plan, group=program.groups.get(number=2),
                             title="Tổ chức 04 buổi hội thảo kết nối cung cầu", indicator="supply_demand_sessions",
                             value=4, unit="buổi")
-        services.add_target(actor=None, plan=plan, group=program.groups.get(number=1),
+        services.add_target(actor=DEMO, plan=plan, group=program.groups.get(number=1),
                             title="Vận động HTX sử dụng nhãn hiệu chứng nhận “An Giang”",
                             indicator="mark_usage_grants", params={"mark": "An Giang"}, value=6, unit="đơn vị",
                             note="Bài viết không nêu số chỉ tiêu: ghi bằng số HTX đã được trao quyền đợt sau (06) để "
@@ -184,23 +186,23 @@ def load_an_giang() -> dict:
     policy = Policy.objects.filter(agency=dost, number="71/2019/QĐ-UBND").first()
     if policy is None:
         policy = services.create_policy(
-            actor=None, agency=dost, number="71/2019/QĐ-UBND", issuer="Ủy ban nhân dân tỉnh An Giang",
+            actor=DEMO, agency=dost, number="71/2019/QĐ-UBND", issuer="Ủy ban nhân dân tỉnh An Giang",
             issued_on=D(2019, 12, 23),
             title="Quy định hỗ trợ thúc đẩy hoạt động chuyển giao, ứng dụng, đổi mới công nghệ trên địa bàn tỉnh An Giang",
             summary="Xét hỗ trợ theo đối tượng, lĩnh vực, điều kiện và mức hỗ trợ. Các điều kiện dưới đây là cách "
                     "ghi giản lược cho bản trình diễn: đối chiếu văn bản gốc trước khi dùng.")
-        services.add_condition(actor=None, policy=policy, kind="org_kind", order=1,
+        services.add_condition(actor=DEMO, policy=policy, kind="org_kind", order=1,
                                label="Đối tượng: tổ chức, doanh nghiệp, hợp tác xã",
                                params={"kinds": ["cooperative", "cooperative_union", "cooperative_group",
                                                  "enterprise", "research_institute"]})
-        services.add_condition(actor=None, policy=policy, kind="province", order=2,
+        services.add_condition(actor=DEMO, policy=policy, kind="province", order=2,
                                label="Thực hiện trên địa bàn tỉnh An Giang", params={"provinces": ["91"]})
-        services.add_condition(actor=None, policy=policy, kind="sector", order=3,
+        services.add_condition(actor=DEMO, policy=policy, kind="sector", order=3,
                                label="Lĩnh vực: nông nghiệp, chế biến nông sản",
                                params={"sectors": ["trong-trot", "lua-gao", "cay-an-qua", "rau-an-toan", "nam",
                                                    "chan-nuoi", "thuy-san", "che-bien", "dich-vu-nong-nghiep"]})
         services.add_support_item(
-            actor=None, policy=policy, code="1", name="Hỗ trợ dự án ứng dụng, chuyển giao, đổi mới công nghệ",
+            actor=DEMO, policy=policy, code="1", name="Hỗ trợ dự án ứng dụng, chuyển giao, đổi mới công nghệ",
             kind=SupportKind.TECHNOLOGY_TRANSFER, review_days=30,
             required_documents=["Đơn đề nghị hỗ trợ", "Thuyết minh dự án"],
             note="Mức hỗ trợ theo Quyết định (bài viết không nêu; chưa nhập).")
@@ -208,14 +210,14 @@ def load_an_giang() -> dict:
     binh_thanh = _org("HTX sản xuất rau an toàn Bình Thạnh")
     if not Application.objects.filter(organization=binh_thanh, item=item).exists():
         application = services.create_application(
-            actor=None, organization=binh_thanh, item=item, title=BINH_THANH_PROJECT, amount_requested=None,
+            actor=DEMO, organization=binh_thanh, item=item, title=BINH_THANH_PROJECT, amount_requested=None,
             program=program, group=program.groups.get(number=4),
             description="Số tiền đề nghị chưa xác định: Sở đề nghị HTX nghiên cứu tiêu chí và mức hỗ trợ để hoàn "
                         "chỉnh thuyết minh. Bài viết không nêu ngày: hồ sơ và các bước xử lý ghi theo ngày hội nghị "
                         "sơ kết 09/07/2020.",
             documents={name: ContentFile(PLACEHOLDER_PDF, name="tai-lieu-mau.pdf") for name in item.required_documents})
         for action, comment in (("submit", ""), ("start_review", ""), ("request_info", BINH_THANH_ANSWER)):
-            services.transition_application(actor=None, application_id=application.pk, action=action, comment=comment)
+            services.transition_application(actor=DEMO, application_id=application.pk, action=action, comment=comment)
         # The article reports the reply at the review conference of 09/07/2020: the application and its
         # steps are dated then, so a report of the 2019–2020 plan finds them in its period.
         reported = timezone.make_aware(datetime.datetime(2020, 7, 9, 8, 0))
@@ -230,16 +232,16 @@ def load_decree_98() -> Policy:
     policy = Policy.objects.filter(agency=dost, number="98/2018/NĐ-CP").first()
     if policy is None:
         policy = services.create_policy(
-            actor=None, agency=dost, number="98/2018/NĐ-CP", issuer="Chính phủ", issued_on=D(2018, 7, 5),
+            actor=DEMO, agency=dost, number="98/2018/NĐ-CP", issuer="Chính phủ", issued_on=D(2018, 7, 5),
             title="Chính sách khuyến khích phát triển hợp tác, liên kết trong sản xuất và tiêu thụ sản phẩm nông nghiệp")
-        services.add_condition(actor=None, policy=policy, kind="org_kind", order=1, label="Chủ trì liên kết",
+        services.add_condition(actor=DEMO, policy=policy, kind="org_kind", order=1, label="Chủ trì liên kết",
                                params={"kinds": ["cooperative", "cooperative_union", "enterprise"]})
-        services.add_condition(actor=None, policy=policy, kind="province", order=2,
+        services.add_condition(actor=DEMO, policy=policy, kind="province", order=2,
                                label="Thuộc địa bàn cơ quan quản lý (TP. Hồ Chí Minh)", params={"provinces": ["79"]})
-        services.add_condition(actor=None, policy=policy, kind="members", order=3, label="Có ít nhất 7 thành viên",
+        services.add_condition(actor=DEMO, policy=policy, kind="members", order=3, label="Có ít nhất 7 thành viên",
                                params={"min": 7})
         services.add_support_item(
-            actor=None, policy=policy, code="8.1", name="Hỗ trợ chi phí tư vấn xây dựng liên kết",
+            actor=DEMO, policy=policy, code="8.1", name="Hỗ trợ chi phí tư vấn xây dựng liên kết",
             kind=SupportKind.CONSULTING, max_amount=300_000_000, max_share_percent=100,
             required_documents=["Đơn đề nghị hỗ trợ", "Hợp đồng liên kết"],
             note="Mức tối đa ghi theo Điều 8 của Nghị định: đối chiếu văn bản gốc trước khi dùng.")
@@ -250,7 +252,7 @@ def load_decree_98() -> Policy:
          "Thành lập, tổ chức và hoạt động của Quỹ hỗ trợ phát triển hợp tác xã"),
     ]:
         if not Policy.objects.filter(agency=dost, number=number).exists():
-            services.create_policy(actor=None, agency=dost, number=number, issuer=issuer, issued_on=issued, title=title)
+            services.create_policy(actor=DEMO, agency=dost, number=number, issuer=issuer, issued_on=issued, title=title)
     return policy
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from htxconnect.core import audit
 from htxconnect.registry.models import Organization
 
+from . import audit_actions as actions
 from . import indicators, queries, workflow
 from .loans import position
 from .models import (
@@ -22,37 +23,21 @@ from .models import (
     Program, Repayment, ScienceTask, ScienceTaskStep, Support, SupportItem, Target,
 )
 
-# The audit action types of this app, in one place.
-ACTIONS = {
-    "policy.created": "programs.policy.created",
-    "item.created": "programs.support_item.created",
-    "condition.created": "programs.condition.created",
-    "program.created": "programs.program.created",
-    "group.created": "programs.content_group.created",
-    "plan.created": "programs.plan.created",
-    "plan.copied": "programs.plan.copied",
-    "target.created": "programs.target.created",
-    "support.created": "programs.support.created",
-    "application.created": "programs.application.created",
-    "application.document_added": "programs.application.document_added",
-    "loan.created": "programs.loan.created",
-    "loan.disbursed": "programs.loan.disbursed",
-    "loan.repaid": "programs.loan.repaid",
-    "task.created": "programs.science_task.created",
-    "task.advanced": "programs.science_task.advanced",
-}
-for _t in workflow.TRANSITIONS.values():
-    ACTIONS[f"application.{_t.action}"] = f"programs.application.{_t.target}"
+def _must_check(actor) -> bool:
+    """Whether `actor`'s rights are checked: always, except for the system actor (commands, the
+    demo loader). A missing actor is an error, never a pass."""
+    audit.check_actor(actor)
+    return not audit.is_system(actor)
 
 
-def _record(key: str, obj, *, actor, changes=None, agency_id=None):
-    audit.record(ACTIONS[key], obj=obj, changes=changes or audit.created(obj), actor=actor,
+def _record(action: audit.Action, obj, *, actor, changes=None, agency_id=None):
+    audit.record(action, obj=obj, changes=changes or audit.created(obj), actor=actor,
                  agency_id=agency_id if agency_id is not None else getattr(obj, "agency_id", None))
 
 
 def _require_staff_of(actor, agency_id: int | None, what: str) -> None:
-    """Officers of the owning agency (or administrators); None actor = system (commands, demo)."""
-    if actor is None:
+    """Officers of the owning agency (or administrators); the system actor (commands, demo) passes."""
+    if not _must_check(actor):
         return
     if queries.is_admin(actor):
         return
@@ -63,7 +48,7 @@ def _require_staff_of(actor, agency_id: int | None, what: str) -> None:
 def _agency_for(actor, agency):
     if agency is not None:
         return agency
-    if actor is not None and getattr(actor, "agency_id", None):
+    if not audit.is_system(actor) and getattr(actor, "agency_id", None):
         return actor.agency
     raise ValidationError({"agency": _("Chọn cơ quan ghi nhận.")})
 
@@ -74,6 +59,18 @@ def _save(obj):
     return obj
 
 
+# --- Exports -------------------------------------------------------------------------------------------------
+
+EXPORTS = {"supports": actions.EXPORT_SUPPORTS, "applications": actions.EXPORT_APPLICATIONS}
+
+
+@transaction.atomic
+def record_export(*, actor, kind: str, filename: str, filters: dict) -> None:
+    """Audit an Excel export: who took which list, with which filters (the data itself is not copied)."""
+    audit.record(EXPORTS[kind], actor=actor, object_repr=filename,
+                 changes={"filters": {k: v for k, v in sorted(filters.items()) if v and k != "format"}})
+
+
 # --- Policies ----------------------------------------------------------------------------------------
 
 
@@ -82,7 +79,7 @@ def create_policy(*, actor, agency=None, **fields) -> Policy:
     agency = _agency_for(actor, agency)
     _require_staff_of(actor, agency.pk, _("Chỉ cán bộ của cơ quan được nhập chính sách."))
     policy = _save(Policy(agency=agency, **fields))
-    _record("policy.created", policy, actor=actor)
+    _record(actions.POLICY_CREATED, policy, actor=actor)
     return policy
 
 
@@ -90,7 +87,7 @@ def create_policy(*, actor, agency=None, **fields) -> Policy:
 def add_support_item(*, actor, policy: Policy, **fields) -> SupportItem:
     _require_staff_of(actor, policy.agency_id, _("Chỉ cán bộ của cơ quan được sửa chính sách."))
     item = _save(SupportItem(policy=policy, **fields))
-    _record("item.created", item, actor=actor, agency_id=policy.agency_id)
+    _record(actions.SUPPORT_ITEM_CREATED, item, actor=actor, agency_id=policy.agency_id)
     return item
 
 
@@ -98,7 +95,7 @@ def add_support_item(*, actor, policy: Policy, **fields) -> SupportItem:
 def add_condition(*, actor, policy: Policy, kind: str, params: dict, label: str = "", order: int = 0) -> Condition:
     _require_staff_of(actor, policy.agency_id, _("Chỉ cán bộ của cơ quan được sửa chính sách."))
     condition = _save(Condition(policy=policy, kind=kind, params=params, label=label, order=order))
-    _record("condition.created", condition, actor=actor, agency_id=policy.agency_id)
+    _record(actions.CONDITION_CREATED, condition, actor=actor, agency_id=policy.agency_id)
     return condition
 
 
@@ -112,12 +109,12 @@ def create_program(*, actor, agency=None, partner_agencies=(), responsible_bodie
     program = _save(Program(agency=agency, **fields))
     program.partner_agencies.set(partner_agencies)
     program.responsible_bodies.set(responsible_bodies)
-    _record("program.created", program, actor=actor)
+    _record(actions.PROGRAM_CREATED, program, actor=actor)
     return program
 
 
 def _check_program(actor, program: Program):
-    if actor is not None and not queries.can_change_program(actor, program):
+    if _must_check(actor) and not queries.can_change_program(actor, program):
         raise PermissionDenied(_("Bạn không có quyền sửa chương trình này."))
 
 
@@ -125,7 +122,7 @@ def _check_program(actor, program: Program):
 def add_content_group(*, actor, program: Program, number: int, title: str, description: str = "") -> ContentGroup:
     _check_program(actor, program)
     group = _save(ContentGroup(program=program, number=number, title=title, description=description))
-    _record("group.created", group, actor=actor, agency_id=program.agency_id)
+    _record(actions.CONTENT_GROUP_CREATED, group, actor=actor, agency_id=program.agency_id)
     return group
 
 
@@ -133,7 +130,7 @@ def add_content_group(*, actor, program: Program, number: int, title: str, descr
 def create_plan(*, actor, program: Program, year: int, note: str = "") -> Plan:
     _check_program(actor, program)
     plan = _save(Plan(program=program, year=year, note=note))
-    _record("plan.created", plan, actor=actor, agency_id=program.agency_id)
+    _record(actions.PLAN_CREATED, plan, actor=actor, agency_id=program.agency_id)
     return plan
 
 
@@ -145,7 +142,7 @@ def add_target(*, actor, plan: Plan, group: ContentGroup, title: str, indicator:
                     params=params or {}, note=note)
     indicators.check_target(target)
     target = _save(target)
-    _record("target.created", target, actor=actor, agency_id=plan.program.agency_id)
+    _record(actions.TARGET_CREATED, target, actor=actor, agency_id=plan.program.agency_id)
     return target
 
 
@@ -166,7 +163,7 @@ def copy_plan_to_next_year(*, actor, plan: Plan) -> Plan:
     for target in copied:
         target.full_clean()
     Target.objects.bulk_create(copied)
-    _record("plan.copied", new, actor=actor, agency_id=program.agency_id,
+    _record(actions.PLAN_COPIED, new, actor=actor, agency_id=program.agency_id,
             changes={"from_year": [None, plan.year], "year": [None, year], "targets": [None, len(copied)]})
     return new
 
@@ -198,7 +195,7 @@ def record_support(*, actor, organization: Organization, kind: str, title: str, 
                    participants: int | None = None, science_task: ScienceTask | None = None, note: str = "",
                    document=None, application: Application | None = None) -> Support:
     agency = _agency_for(actor, agency if agency is not None else (program.agency if program else None))
-    if actor is not None and not queries.is_admin(actor):
+    if _must_check(actor) and not queries.is_admin(actor):
         allowed = queries.can_record(actor) and (
             queries.agency_of(actor) == agency.pk or (program is not None and queries.can_change_program(actor, program)))
         if not allowed:
@@ -213,7 +210,7 @@ def record_support(*, actor, organization: Organization, kind: str, title: str, 
     if document:
         support.document = document
     _save(support)
-    _record("support.created", support, actor=actor)
+    _record(actions.SUPPORT_CREATED, support, actor=actor)
     return support
 
 
@@ -221,7 +218,7 @@ def record_support(*, actor, organization: Organization, kind: str, title: str, 
 
 
 def _check_can_apply(actor, organization: Organization, item: SupportItem) -> None:
-    if actor is None or queries.is_admin(actor):
+    if not _must_check(actor) or queries.is_admin(actor):
         return
     own = actor.role == "coop_manager" and organization.pk in queries.managed_ids(actor, True)
     on_behalf = queries.agency_of(actor) == item.policy.agency_id and queries.applicable_organizations(actor).filter(
@@ -247,7 +244,7 @@ def create_application(*, actor, organization: Organization, item: SupportItem, 
     for name, file in (documents or {}).items():
         if file:
             _add_document(application, name, file)
-    _record("application.created", application, actor=actor)
+    _record(actions.APPLICATION_CREATED, application, actor=actor)
     return application
 
 
@@ -260,6 +257,7 @@ def _add_document(application: Application, name: str, file) -> ApplicationDocum
 
 @transaction.atomic
 def add_application_document(*, actor, application: Application, name: str, file) -> ApplicationDocument:
+    audit.check_actor(actor)
     locked = Application.objects.select_for_update().get(pk=application.pk)
     if workflow.APPLICANT not in queries.application_roles(actor, locked) and \
             workflow.OFFICER not in queries.application_roles(actor, locked):
@@ -267,7 +265,7 @@ def add_application_document(*, actor, application: Application, name: str, file
     if locked.state not in (Application.State.DRAFT, Application.State.INFO_REQUESTED):
         raise ValidationError({"file": _("Chỉ bổ sung giấy tờ khi hồ sơ đang nháp hoặc được yêu cầu bổ sung.")})
     doc = _add_document(locked, name, file)
-    _record("application.document_added", locked, actor=actor, changes={"document": [None, name]})
+    _record(actions.APPLICATION_DOCUMENT_ADDED, locked, actor=actor, changes={"document": [None, name]})
     return doc
 
 
@@ -308,7 +306,7 @@ def transition_application(*, actor, application_id: int, action: str, comment: 
         raise ValidationError({"action": _("Thao tác “%(a)s” không có.") % {"a": action}})
     application = (Application.objects.select_for_update(of=("self",))
                    .select_related("item", "item__policy", "organization").get(pk=application_id))
-    roles = queries.application_roles(actor, application) if actor is not None else {workflow.OFFICER}
+    roles = queries.application_roles(actor, application) if _must_check(actor) else {workflow.OFFICER}
     if application.state not in transition.sources:
         raise ValidationError({"action": _("Không thể “%(a)s” khi hồ sơ đang ở trạng thái “%(s)s”.") % {
             "a": transition.label, "s": application.get_state_display()}})
@@ -330,7 +328,7 @@ def transition_application(*, actor, application_id: int, action: str, comment: 
     fields = ["state", "submitted_at", "due_on", "decided_at", "updated_at"]
     if action == "approve" and group is not None:
         # The approver files the support under a content group of one of the agency's programs.
-        if actor is not None and not queries.scope_programs(actor).filter(pk=group.program_id).exists():
+        if _must_check(actor) and not queries.scope_programs(actor).filter(pk=group.program_id).exists():
             raise ValidationError({"group": _("Nhóm nội dung không thuộc chương trình của cơ quan bạn.")})
         application.program_id, application.group = group.program_id, group
         fields += ["program", "group"]
@@ -342,10 +340,10 @@ def transition_application(*, actor, application_id: int, action: str, comment: 
     step = ApplicationStep.objects.create(
         application=application, action=action, from_state=before, to_state=transition.target, comment=comment,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
-        actor_repr=(actor.get_full_name() if actor is not None else _("hệ thống"))[:200])
+        actor_repr=(str(actor) if audit.is_system(actor) else actor.get_full_name())[:200])
     if action == "approve":
         _support_from(application, actor=actor, today=today, comment=comment)
-    _record(f"application.{action}", application, actor=actor,
+    _record(actions.APPLICATION_BY_STATE[transition.target], application, actor=actor,
             changes={"state": [before, transition.target], "comment": [None, comment]})
     transaction.on_commit(lambda: _mail_applicant(application.pk, step.pk))
     return application
@@ -361,7 +359,7 @@ def _support_from(application: Application, *, actor, today: datetime.date, comm
         amount_state=application.amount_requested, amount_counterpart=counterpart, application=application,
         note=_("Tạo khi phê duyệt hồ sơ. %(c)s") % {"c": comment},
         created_by=actor if getattr(actor, "is_authenticated", False) else None))
-    _record("support.created", support, actor=actor)
+    _record(actions.SUPPORT_CREATED, support, actor=actor)
     return support
 
 
@@ -381,7 +379,7 @@ def create_loan(*, actor, borrowers, fund: str, purpose: str, principal: int, ap
                       annual_rate=annual_rate, term_months=term_months, program=program, group=group,
                       science_task=science_task, note=note))
     loan.borrowers.set(borrowers)
-    _record("loan.created", loan, actor=actor)
+    _record(actions.LOAN_CREATED, loan, actor=actor)
     return loan
 
 
@@ -396,7 +394,7 @@ def disburse(*, actor, loan: Loan, on: datetime.date, amount: int) -> Disburseme
     d = Disbursement(loan=locked, on=on, amount=amount)
     d.full_clean()
     d.save()
-    _record("loan.disbursed", locked, actor=actor, changes={"disbursed": [None, amount], "on": [None, on]})
+    _record(actions.LOAN_DISBURSED, locked, actor=actor, changes={"disbursed": [None, amount], "on": [None, on]})
     return d
 
 
@@ -415,7 +413,7 @@ def repay(*, actor, loan: Loan, on: datetime.date, amount: int, note: str = "") 
     r = Repayment(loan=locked, on=on, amount=amount, note=note)
     r.full_clean()
     r.save()
-    _record("loan.repaid", locked, actor=actor, changes={"repaid": [None, amount], "on": [None, on]})
+    _record(actions.LOAN_REPAID, locked, actor=actor, changes={"repaid": [None, amount], "on": [None, on]})
     return r
 
 
@@ -430,7 +428,7 @@ def create_science_task(*, actor, host: Organization, title: str, agency=None, c
     _require_staff_of(actor, agency.pk, _("Chỉ cán bộ của cơ quan được ghi nhận nhiệm vụ KH&CN."))
     task = _save(ScienceTask(agency=agency, host=host, title=title, **fields))
     task.cooperating.set(cooperating)
-    _record("task.created", task, actor=actor)
+    _record(actions.SCIENCE_TASK_CREATED, task, actor=actor)
     return task
 
 
@@ -452,5 +450,5 @@ def advance_science_task(*, actor, task: ScienceTask, to_status: str, on: dateti
     locked.save(update_fields=["status", "results"])
     ScienceTaskStep.objects.create(task=locked, from_status=before, to_status=to_status, on=on, comment=comment,
                                    actor=actor if getattr(actor, "is_authenticated", False) else None)
-    _record("task.advanced", locked, actor=actor, changes={"status": [before, to_status], "comment": [None, comment]})
+    _record(actions.SCIENCE_TASK_ADVANCED, locked, actor=actor, changes={"status": [before, to_status], "comment": [None, comment]})
     return locked

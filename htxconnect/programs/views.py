@@ -22,9 +22,12 @@ from .models import Application, Plan, SupportKind
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _xlsx(name: str, content: bytes) -> HttpResponse:
+def _xlsx(request, kind: str, name: str, content: bytes) -> HttpResponse:
+    """The workbook as a download; every export is audited (who, which list, which filters)."""
+    filename = f"{name}-{timezone.localdate():%Y%m%d}.xlsx"
     response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{name}-{timezone.localdate():%Y%m%d}.xlsx"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    services.record_export(actor=request.user, kind=kind, filename=filename, filters=request.GET.dict())
     return response
 
 
@@ -87,8 +90,8 @@ def support_list(request):
     supports = queries.list_supports(request.user, program=program, kind=kind,
                                      organization=_int(request.GET.get("organization")))
     if request.GET.get("format") == "xlsx":
-        return _xlsx("ho-tro", export.workbook(_("Khoản hỗ trợ"), export.SUPPORT_HEADERS,
-                                                export.supports_rows(supports.iterator(chunk_size=2000))))
+        return _xlsx(request, "supports", "ho-tro", export.workbook(
+            _("Khoản hỗ trợ"), export.SUPPORT_HEADERS, export.supports_rows(supports.iterator(chunk_size=2000))))
     page = Paginator(supports, queries.PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
@@ -242,8 +245,8 @@ def application_list(request):
     overdue = request.GET.get("overdue") == "1"
     applications = queries.list_applications(request.user, state=state, overdue=overdue)
     if request.GET.get("format") == "xlsx":
-        return _xlsx("ho-so", export.workbook(_("Hồ sơ đề nghị hỗ trợ"), export.APPLICATION_HEADERS,
-                                               export.applications_rows(applications)))
+        return _xlsx(request, "applications", "ho-so", export.workbook(
+            _("Hồ sơ đề nghị hỗ trợ"), export.APPLICATION_HEADERS, export.applications_rows(applications)))
     page = Paginator(applications, queries.PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "programs/application_list.html", {
         "page": page, "states": Application.State.choices, "state": state, "overdue": overdue,

@@ -40,6 +40,7 @@ OCOPRATING_UPDATED = action("registry.ocoprating.updated", _("Sửa kết quả 
 IMPORT_COMMITTED = action("registry.import.committed", _("Nhập dữ liệu từ tệp Excel"))
 EXPORT_ORGANIZATIONS = action("registry.export.organizations", _("Xuất danh sách tổ chức (Excel)"))
 EXPORT_PRODUCTS = action("registry.export.products", _("Xuất danh sách sản phẩm (Excel)"))
+EXPORT_IMPORT_ERRORS = action("registry.export.import_errors", _("Tải các dòng lỗi của lượt nhập (Excel)"))
 
 # Verification, by the model verified (`obj._meta.model_name`).
 VERIFIED = {

@@ -115,7 +115,11 @@ def job_errors(request, job_id):
         messages.info(request, _("Lượt nhập này không có dòng lỗi nào."))
         return redirect("registry_import:job", job_id=job["id"])
     stem = job["filename"].rsplit(".", 1)[0][:80] or "nhap"
-    return _xlsx(corrections.errors_workbook(job["preview"]), f"{stem}-dong-loi.xlsx")
+    filename = f"{stem}-dong-loi.xlsx"
+    response = _xlsx(corrections.errors_workbook(job["preview"]), filename)
+    services.record_export(actor=request.user, kind="import_errors", filename=filename,
+                           filters={"job": str(job["id"])})
+    return response
 
 
 @requires(IMPORTERS)

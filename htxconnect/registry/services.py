@@ -581,7 +581,8 @@ def update_ocop_rating(*, actor, rating: OcopRating, **fields) -> OcopRating:
 # --- Exports ---------------------------------------------------------------------------------------
 
 
-EXPORTS = {"organizations": actions.EXPORT_ORGANIZATIONS, "products": actions.EXPORT_PRODUCTS}
+EXPORTS = {"organizations": actions.EXPORT_ORGANIZATIONS, "products": actions.EXPORT_PRODUCTS,
+           "import_errors": actions.EXPORT_IMPORT_ERRORS}
 
 
 @transaction.atomic

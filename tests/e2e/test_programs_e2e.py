@@ -16,6 +16,7 @@ from htxconnect.registry.models import OrganizationUser
 from tests.conftest import make_user
 
 from .conftest import DESKTOP, PHONE, no_horizontal_scroll, signed_in_page
+from htxconnect.core.actors import SYSTEM
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 SLOW = 60_000  # the shared 2-core test machine can take seconds per request
@@ -30,21 +31,21 @@ def world(db, tmp_path, settings):
                                    kind=Agency.Kind.DOST, province_code="79", province_name="Thành phố Hồ Chí Minh")
     officer = make_user("canbo.programs.e2e", Role.OFFICER, agency, full_name="Trần Thị Mai")
     manager = make_user("htx.programs.e2e", Role.COOP_MANAGER, full_name="Nguyễn Văn Kiên")
-    coop = registry_services.create_organization(actor=None, name="HTX Ổi Thanh Kiên", province_code="79",
+    coop = registry_services.create_organization(actor=SYSTEM, name="HTX Ổi Thanh Kiên", province_code="79",
                                                  members_count=20)
     OrganizationUser.objects.create(user=manager, organization=coop, role="manager")
     year = datetime.date.today().year
-    program = services.create_program(actor=None, agency=agency, name="Chương trình phối hợp thử nghiệm",
+    program = services.create_program(actor=SYSTEM, agency=agency, name="Chương trình phối hợp thử nghiệm",
                                       start_year=year, end_year=year + 1)
-    group = services.add_content_group(actor=None, program=program, number=2, title="Tiếp cận chính sách")
-    plan = services.create_plan(actor=None, program=program, year=year)
-    services.add_target(actor=None, plan=plan, group=group, title="Hỗ trợ tư vấn liên kết cho 2 HTX",
+    group = services.add_content_group(actor=SYSTEM, program=program, number=2, title="Tiếp cận chính sách")
+    plan = services.create_plan(actor=SYSTEM, program=program, year=year)
+    services.add_target(actor=SYSTEM, plan=plan, group=group, title="Hỗ trợ tư vấn liên kết cho 2 HTX",
                         indicator="orgs_supported", params={"kinds": ["consulting"]}, value=2, unit="HTX")
-    policy = services.create_policy(actor=None, agency=agency, number="98/2018/NĐ-CP", title="Liên kết",
+    policy = services.create_policy(actor=SYSTEM, agency=agency, number="98/2018/NĐ-CP", title="Liên kết",
                                     issuer="Chính phủ", issued_on=datetime.date(2018, 7, 5))
-    services.add_condition(actor=None, policy=policy, kind="members", params={"min": 7},
+    services.add_condition(actor=SYSTEM, policy=policy, kind="members", params={"min": 7},
                            label="Có ít nhất 7 thành viên")
-    services.add_support_item(actor=None, policy=policy, code="8.1", name="Tư vấn xây dựng liên kết",
+    services.add_support_item(actor=SYSTEM, policy=policy, code="8.1", name="Tư vấn xây dựng liên kết",
                               kind="consulting", max_amount=300_000_000, required_documents=["Đơn đề nghị hỗ trợ"])
     return {"officer": officer, "manager": manager, "policy": policy, "program": program, "coop": coop}
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 
 from tests.world import WHO
+from htxconnect.core.actors import SYSTEM
 
 
 def _answers(**by_who):
@@ -36,29 +37,29 @@ def sample() -> dict:
         home = Agency.objects.get(province_code="79")
         coop = Organization.objects.filter(name="HTX Ma Trận Chương Trình").first()
         if coop is None:
-            coop = registry_services.create_organization(actor=None, name="HTX Ma Trận Chương Trình",
+            coop = registry_services.create_organization(actor=SYSTEM, name="HTX Ma Trận Chương Trình",
                                                          province_code="79")
             OrganizationUser.objects.create(user=User.objects.get(username="u_coop_manager"), organization=coop)
-        program = services.create_program(actor=None, agency=home, name="CT ma trận", start_year=2025, end_year=2026)
-        group = services.add_content_group(actor=None, program=program, number=1, title="Nhóm 1")
-        plan = services.create_plan(actor=None, program=program, year=2025)
-        services.add_target(actor=None, plan=plan, group=group, title="Mã vạch", indicator="orgs_supported",
+        program = services.create_program(actor=SYSTEM, agency=home, name="CT ma trận", start_year=2025, end_year=2026)
+        group = services.add_content_group(actor=SYSTEM, program=program, number=1, title="Nhóm 1")
+        plan = services.create_plan(actor=SYSTEM, program=program, year=2025)
+        services.add_target(actor=SYSTEM, plan=plan, group=group, title="Mã vạch", indicator="orgs_supported",
                             params={"kinds": ["barcode"]}, value=5, unit="HTX")
-        services.record_support(actor=None, organization=coop, program=program, group=group, kind="barcode",
+        services.record_support(actor=SYSTEM, organization=coop, program=program, group=group, kind="barcode",
                                 title="Mã vạch", given_on=datetime.date(2025, 3, 1))
-        services.create_loan(actor=None, agency=home, borrowers=[coop], fund="Quỹ", purpose="Vay ma trận",
+        services.create_loan(actor=SYSTEM, agency=home, borrowers=[coop], fund="Quỹ", purpose="Vay ma trận",
                              principal=1_000_000, approved_on=datetime.date(2025, 1, 1))
-        services.create_science_task(actor=None, agency=home, host=coop, title="Nhiệm vụ ma trận")
-        policy = services.create_policy(actor=None, agency=home, number="1/ma-tran", title="Chính sách ma trận",
+        services.create_science_task(actor=SYSTEM, agency=home, host=coop, title="Nhiệm vụ ma trận")
+        policy = services.create_policy(actor=SYSTEM, agency=home, number="1/ma-tran", title="Chính sách ma trận",
                                         issuer="UBND", issued_on=datetime.date(2025, 1, 1))
-        item = services.add_support_item(actor=None, policy=policy, code="1", name="Nội dung",
+        item = services.add_support_item(actor=SYSTEM, policy=policy, code="1", name="Nội dung",
                                          required_documents=["Đơn"])
         # An item that asks for no documents: the API submits under it in one call.
-        services.add_support_item(actor=None, policy=policy, code="2", name="Nội dung không cần giấy tờ")
+        services.add_support_item(actor=SYSTEM, policy=policy, code="2", name="Nội dung không cần giấy tờ")
         application = services.create_application(
-            actor=None, organization=coop, item=item, title="Hồ sơ ma trận", amount_requested=1_000,
+            actor=SYSTEM, organization=coop, item=item, title="Hồ sơ ma trận", amount_requested=1_000,
             documents={"Đơn": ContentFile(b"%PDF-1.4\n%%EOF\n", name="don.pdf")})
-        services.transition_application(actor=None, application_id=application.pk, action="submit")
+        services.transition_application(actor=SYSTEM, application_id=application.pk, action="submit")
     coop = application.organization
     program = coop.supports.get().program
     first_plan = program.plans.order_by("year").first()  # the copy case adds the next year's plan

@@ -7,6 +7,7 @@ import pytest
 
 from htxconnect.programs import services
 from htxconnect.programs.models import Application
+from htxconnect.core.actors import SYSTEM
 
 
 def post(client, payload):
@@ -15,9 +16,9 @@ def post(client, payload):
 
 @pytest.mark.django_db
 def test_targets_with_progress(world, clients):
-    target = services.add_target(actor=None, plan=world["plan"], group=world["groups"][0], title="Mã vạch",
+    target = services.add_target(actor=SYSTEM, plan=world["plan"], group=world["groups"][0], title="Mã vạch",
                                  indicator="orgs_supported", params={"kinds": ["barcode"]}, value=4, unit="HTX")
-    services.record_support(actor=None, organization=world["coop"], program=world["program"], kind="barcode",
+    services.record_support(actor=SYSTEM, organization=world["coop"], program=world["program"], kind="barcode",
                             title="Mã vạch", given_on=datetime.date(2025, 2, 1))
     body = clients["officer"].get(f"/api/v1/programs/{world['program'].pk}/targets").json()
     assert body == [{"id": target.pk, "year": 2025, "group": 1, "title": "Mã vạch", "indicator": "orgs_supported",

@@ -168,6 +168,7 @@ def test_applications_excel_export_is_formula_safe(world, users, clients):
 
     services.create_application(actor=users["coop_manager"], organization=world["coop"], item=world["item"],
                                 title="=HYPERLINK(\"http://x\")", amount_requested=1_000_000)
-    response = clients["officer"].get("/programs/applications/?format=xlsx")
+    response = clients["officer"].get("/programs/applications/?format=xlsx&overdue=0")
+    assert AuditEntry.objects.get(action="programs.export.applications").changes == {"filters": {"overdue": "0"}}
     sheet = load_workbook(BytesIO(response.content)).active
     assert sheet["C2"].value == "'=HYPERLINK(\"http://x\")" and sheet["C2"].data_type == "s"

@@ -9,25 +9,26 @@ from django.core.exceptions import ValidationError
 from htxconnect.programs import eligibility, services
 from htxconnect.programs.models import Condition, Policy
 from htxconnect.registry import services as registry_services
+from htxconnect.core.actors import SYSTEM
 
 TODAY = datetime.date(2026, 6, 1)
 
 
 @pytest.fixture
 def policy(agencies):
-    return services.create_policy(actor=None, agency=agencies[0], number="71/2019/QĐ-UBND", title="CGCN",
+    return services.create_policy(actor=SYSTEM, agency=agencies[0], number="71/2019/QĐ-UBND", title="CGCN",
                                   issuer="UBND tỉnh An Giang", issued_on=datetime.date(2019, 12, 23))
 
 
 def verdict(policy, org, kind, params, item=None):
     Condition.objects.filter(policy=policy).delete()
-    services.add_condition(actor=None, policy=policy, kind=kind, params=params)
+    services.add_condition(actor=SYSTEM, policy=policy, kind=kind, params=params)
     result = eligibility.evaluate(Policy.objects.get(pk=policy.pk), org, item=item, today=TODAY)
     return result.status, result.results[0].reason
 
 
 def org(**fields):
-    return registry_services.create_organization(actor=None, name=fields.pop("name", "HTX Bình Thạnh"), **fields)
+    return registry_services.create_organization(actor=SYSTEM, name=fields.pop("name", "HTX Bình Thạnh"), **fields)
 
 
 @pytest.mark.django_db
@@ -69,11 +70,11 @@ def test_members(policy):
 @pytest.mark.django_db
 def test_certification_must_be_valid_on_the_day(policy):
     holder = org()
-    registry_services.create_certification(actor=None, organization=holder, type="vietgap", number="VG-1",
+    registry_services.create_certification(actor=SYSTEM, organization=holder, type="vietgap", number="VG-1",
                                            issue_date=datetime.date(2024, 1, 1), expiry_date=datetime.date(2026, 5, 31))
     status, reason = verdict(policy, holder, "certification", {"types": ["vietgap"]})
     assert status == "not_eligible" and "hết hiệu lực" in reason
-    registry_services.create_certification(actor=None, organization=holder, type="vietgap", number="VG-2",
+    registry_services.create_certification(actor=SYSTEM, organization=holder, type="vietgap", number="VG-2",
                                            issue_date=datetime.date(2026, 5, 1), expiry_date=datetime.date(2028, 5, 1))
     status, reason = verdict(policy, holder, "certification", {"types": ["vietgap"]})
     assert status == "eligible" and "VG-2" in reason and "01/05/2028" in reason
@@ -90,13 +91,13 @@ def test_sector(policy):
 
 @pytest.mark.django_db
 def test_no_prior_support_under_the_same_item_within_n_years(policy):
-    item = services.add_support_item(actor=None, policy=policy, code="1", name="CGCN")
-    other_item = services.add_support_item(actor=None, policy=policy, code="2", name="Khác")
+    item = services.add_support_item(actor=SYSTEM, policy=policy, code="1", name="CGCN")
+    other_item = services.add_support_item(actor=SYSTEM, policy=policy, code="2", name="Khác")
     coop = org()
-    services.record_support(actor=None, organization=coop, agency=policy.agency, item=other_item, kind="other",
+    services.record_support(actor=SYSTEM, organization=coop, agency=policy.agency, item=other_item, kind="other",
                             title="Khác", given_on=datetime.date(2026, 1, 1))
     assert verdict(policy, coop, "no_prior_support", {"years": 3}, item=item)[0] == "eligible"
-    services.record_support(actor=None, organization=coop, agency=policy.agency, item=item, kind="other",
+    services.record_support(actor=SYSTEM, organization=coop, agency=policy.agency, item=item, kind="other",
                             title="Lần trước", given_on=datetime.date(2023, 6, 1))  # exactly 3 years before
     status, reason = verdict(policy, coop, "no_prior_support", {"years": 3}, item=item)
     assert status == "not_eligible" and "01/06/2023" in reason
@@ -106,11 +107,11 @@ def test_no_prior_support_under_the_same_item_within_n_years(policy):
 @pytest.mark.django_db
 def test_verdict_is_the_worst_condition(policy):
     coop = org(kind="cooperative", province_code="91")
-    services.add_condition(actor=None, policy=policy, kind="org_kind", params={"kinds": ["cooperative"]})
-    services.add_condition(actor=None, policy=policy, kind="members", params={"min": 7})
+    services.add_condition(actor=SYSTEM, policy=policy, kind="org_kind", params={"kinds": ["cooperative"]})
+    services.add_condition(actor=SYSTEM, policy=policy, kind="members", params={"min": 7})
     result = eligibility.evaluate(policy, coop, today=TODAY)
     assert result.status == "unknown" and [r.status for r in result.results] == ["eligible", "unknown"]
-    services.add_condition(actor=None, policy=policy, kind="province", params={"provinces": ["79"]})
+    services.add_condition(actor=SYSTEM, policy=policy, kind="province", params={"provinces": ["79"]})
     assert eligibility.evaluate(Policy.objects.get(pk=policy.pk), coop, today=TODAY).status == "not_eligible"
 
 
@@ -120,4 +121,4 @@ def test_verdict_is_the_worst_condition(policy):
                                          ("certification", {"types": ["iso"]}), ("nope", {})])
 def test_bad_parameters_are_refused(policy, kind, params):
     with pytest.raises(ValidationError):
-        services.add_condition(actor=None, policy=policy, kind=kind, params=params)
+        services.add_condition(actor=SYSTEM, policy=policy, kind=kind, params=params)

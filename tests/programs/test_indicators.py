@@ -9,17 +9,18 @@ from django.core.exceptions import ValidationError
 from htxconnect.programs import indicators, queries, services
 from htxconnect.registry import services as registry_services
 from htxconnect.registry.models import IPRight
+from htxconnect.core.actors import SYSTEM
 
 D = datetime.date
 
 
 def target(world, indicator, value=10, params=None, group=0, plan=None):
-    return services.add_target(actor=None, plan=plan or world["plan"], group=world["groups"][group], title=indicator,
+    return services.add_target(actor=SYSTEM, plan=plan or world["plan"], group=world["groups"][group], title=indicator,
                                indicator=indicator, value=value, unit="đơn vị", params=params or {})
 
 
 def support(world, kind, on=D(2025, 3, 1), org=None, **fields):
-    return services.record_support(actor=None, organization=org or world["coop"], program=world["program"],
+    return services.record_support(actor=SYSTEM, organization=org or world["coop"], program=world["program"],
                                    kind=kind, title=kind, given_on=on, **fields)
 
 
@@ -43,11 +44,11 @@ def test_orgs_supported_counts_distinct_organisations_of_the_kinds_in_the_year(w
     assert actual(t) == 0
     support(world, "barcode")
     support(world, "barcode")  # same cooperative again: still one
-    other = registry_services.create_organization(actor=None, name="HTX Nhân Đức", province_code="79")
+    other = registry_services.create_organization(actor=SYSTEM, name="HTX Nhân Đức", province_code="79")
     support(world, "barcode", org=other)
     support(world, "iso", org=other)  # another kind
     support(world, "barcode", on=D(2024, 12, 31), org=registry_services.create_organization(
-        actor=None, name="HTX Năm Trước", province_code="79"))  # another year
+        actor=SYSTEM, name="HTX Năm Trước", province_code="79"))  # another year
     assert actual(t) == 2
     assert {r.organization for r in indicators.INDICATORS["orgs_supported"].records(t)} == {"HTX Hồng Đức", "HTX Nhân Đức"}
 
@@ -79,10 +80,10 @@ def test_training_and_sessions_are_counted_by_the_events_app_not_from_supports(w
 @pytest.mark.django_db
 def test_loan_amount_and_borrowers(world):
     amount, borrowers = target(world, "loan_amount", value=6_900_000_000), target(world, "loan_borrowers", value=2)
-    other = registry_services.create_organization(actor=None, name="HTX Cao su Nhật Hưng", province_code="79")
-    services.create_loan(actor=None, agency=world["home"], borrowers=[world["coop"], other], program=world["program"],
+    other = registry_services.create_organization(actor=SYSTEM, name="HTX Cao su Nhật Hưng", province_code="79")
+    services.create_loan(actor=SYSTEM, agency=world["home"], borrowers=[world["coop"], other], program=world["program"],
                          fund="Quỹ", purpose="Dây chuyền", principal=6_900_000_000, approved_on=D(2025, 5, 1))
-    services.create_loan(actor=None, agency=world["home"], borrowers=[other], program=world["program"], fund="Quỹ",
+    services.create_loan(actor=SYSTEM, agency=world["home"], borrowers=[other], program=world["program"], fund="Quỹ",
                          purpose="Năm sau", principal=1_000_000, approved_on=D(2026, 1, 2))
     assert actual(amount) == 6_900_000_000  # principal counted once although the loan has two borrowers
     assert actual(borrowers) == 2
@@ -91,11 +92,11 @@ def test_loan_amount_and_borrowers(world):
 @pytest.mark.django_db
 def test_mark_usage_grants(world):
     t = target(world, "mark_usage_grants", params={"mark": "An Giang"})
-    dost = registry_services.create_organization(actor=None, name="Sở KH&CN An Giang", kind="agency", province_code="91")
-    mark = registry_services.create_ip_right(actor=None, owner=dost, kind=IPRight.Kind.CERTIFICATION_MARK,
+    dost = registry_services.create_organization(actor=SYSTEM, name="Sở KH&CN An Giang", kind="agency", province_code="91")
+    mark = registry_services.create_ip_right(actor=SYSTEM, owner=dost, kind=IPRight.Kind.CERTIFICATION_MARK,
                                              name="An Giang", status="granted", grant_date=D(2018, 5, 10))
-    registry_services.grant_ip_usage(actor=None, ip_right=mark, grantee=world["coop"], granted_on=D(2025, 3, 20))
-    registry_services.grant_ip_usage(actor=None, ip_right=mark, grantee=world["outside"], granted_on=D(2024, 8, 15))
+    registry_services.grant_ip_usage(actor=SYSTEM, ip_right=mark, grantee=world["coop"], granted_on=D(2025, 3, 20))
+    registry_services.grant_ip_usage(actor=SYSTEM, ip_right=mark, grantee=world["outside"], granted_on=D(2024, 8, 15))
     assert actual(t) == 1
 
 
@@ -116,7 +117,7 @@ def test_progress_changes_when_a_record_is_added(world, clients):
 @pytest.mark.django_db
 def test_target_year_outside_the_program_is_refused(world):
     with pytest.raises(ValidationError) as error:
-        services.create_plan(actor=None, program=world["program"], year=2027)
+        services.create_plan(actor=SYSTEM, program=world["program"], year=2027)
     assert "2027" in str(error.value) and "2024–2026" in str(error.value)
 
 
@@ -128,10 +129,10 @@ def test_target_parameters_and_group_are_checked(world, agencies):
         target(world, "orgs_supported", params={"kinds": ["vang"]})
     with pytest.raises(ValidationError):
         target(world, "mark_usage_grants", params={})
-    foreign = services.create_program(actor=None, agency=agencies[1], name="Khác", start_year=2025, end_year=2025)
-    group = services.add_content_group(actor=None, program=foreign, number=1, title="Khác")
+    foreign = services.create_program(actor=SYSTEM, agency=agencies[1], name="Khác", start_year=2025, end_year=2025)
+    group = services.add_content_group(actor=SYSTEM, program=foreign, number=1, title="Khác")
     with pytest.raises(ValidationError):
-        services.add_target(actor=None, plan=world["plan"], group=group, title="x", indicator="supports_count",
+        services.add_target(actor=SYSTEM, plan=world["plan"], group=group, title="x", indicator="supports_count",
                             value=1, unit="lượt")
 
 
@@ -165,7 +166,7 @@ def test_program_page_query_count_does_not_depend_on_targets(world, clients, dja
     url = f"/programs/{world['program'].pk}/"
     with CaptureQueriesContext(connection) as few:
         assert client.get(url).status_code == 200
-    plan_2026 = services.create_plan(actor=None, program=world["program"], year=2026)
+    plan_2026 = services.create_plan(actor=SYSTEM, program=world["program"], year=2026)
     for i in range(30):
         target(world, "orgs_supported", params={"kinds": ["iso"]}, group=i % 3)
         target(world, "training_person_times", group=2, plan=plan_2026)

@@ -8,7 +8,9 @@ import pytest
 from openpyxl import load_workbook
 
 from htxconnect.programs import services
+from htxconnect.core.models import AuditEntry
 from htxconnect.programs.models import Support
+from htxconnect.core.actors import SYSTEM
 
 
 @pytest.mark.django_db
@@ -25,8 +27,8 @@ def test_officer_records_a_support_in_one_form(world, clients):
 
 @pytest.mark.django_db
 def test_bad_support_input_is_explained_and_kept(world, clients, agencies):
-    foreign = services.create_program(actor=None, agency=world["home"], name="Khác", start_year=2025, end_year=2025)
-    group = services.add_content_group(actor=None, program=foreign, number=1, title="Nhóm khác")
+    foreign = services.create_program(actor=SYSTEM, agency=world["home"], name="Khác", start_year=2025, end_year=2025)
+    group = services.add_content_group(actor=SYSTEM, program=foreign, number=1, title="Nhóm khác")
     response = clients["officer"].post("/programs/supports/new/", {
         "organization": world["coop"].pk, "program": world["program"].pk, "group": group.pk, "kind": "iso",
         "title": "ISO 9001", "given_on": "2023-01-05", "amount_state": "-5", "amount_counterpart": "0"})
@@ -42,15 +44,18 @@ def test_bad_support_input_is_explained_and_kept(world, clients, agencies):
 
 @pytest.mark.django_db
 def test_supports_list_scope_and_formula_safe_export(world, clients):
-    services.record_support(actor=None, organization=world["coop"], program=world["program"], kind="barcode",
+    services.record_support(actor=SYSTEM, organization=world["coop"], program=world["program"], kind="barcode",
                             title="=1+1", given_on=datetime.date(2025, 1, 2))
-    services.record_support(actor=None, organization=world["outside"], agency=world["other"], kind="iso",
+    services.record_support(actor=SYSTEM, organization=world["outside"], agency=world["other"], kind="iso",
                             title="ISO An Giang", given_on=datetime.date(2025, 1, 2))
     assert [s.title for s in clients["coop_manager"].get("/programs/supports/").context["page"]] == ["=1+1"]
     assert [s.title for s in clients["other_officer"].get("/programs/supports/").context["page"]] == ["ISO An Giang"]
     assert clients["coop_member"].get("/programs/supports/").context["page"].paginator.count == 0
     sheet = load_workbook(BytesIO(clients["officer"].get("/programs/supports/?format=xlsx").content)).active
     assert sheet["B2"].value == "HTX Hồng Đức" and sheet["D2"].value == "'=1+1"
+    (entry,) = AuditEntry.objects.filter(action="programs.export.supports")  # every export is audited
+    assert entry.actor.username == "u_officer" and entry.agency_id == entry.actor.agency_id
+    assert entry.object_repr.startswith("ho-tro-") and entry.changes == {"filters": {}}
 
 
 @pytest.mark.django_db
@@ -65,7 +70,7 @@ def test_eligibility_check_on_the_policy_page(world, clients):
 
 @pytest.mark.django_db
 def test_cooperative_page_timeline_shows_its_supports(world, clients):
-    services.record_support(actor=None, organization=world["coop"], program=world["program"],
+    services.record_support(actor=SYSTEM, organization=world["coop"], program=world["program"],
                             kind="collective_mark_fee", title="Phí nhãn hiệu tập thể", amount_state=2_500_000,
                             given_on=datetime.date(2025, 5, 6))
     html = clients["coop_manager"].get(f"/registry/{world['coop'].pk}/?tab=timeline").content.decode()
@@ -77,10 +82,10 @@ def test_cooperative_page_timeline_shows_its_supports(world, clients):
 @pytest.mark.django_db
 def test_program_page_does_not_show_unrecorded_amounts_as_zero(world, clients):
     """A support recorded without an amount (the seed articles give none) is not "0 đ" of budget."""
-    services.record_support(actor=None, organization=world["coop"], program=world["program"], kind="barcode",
+    services.record_support(actor=SYSTEM, organization=world["coop"], program=world["program"], kind="barcode",
                             title="Mã vạch", given_on=datetime.date(2025, 1, 2))
     html = clients["officer"].get(f"/programs/{world['program'].pk}/").content.decode()
     assert "chưa ghi" in html and "0 đ" not in html
-    services.record_support(actor=None, organization=world["coop"], program=world["program"], kind="iso",
+    services.record_support(actor=SYSTEM, organization=world["coop"], program=world["program"], kind="iso",
                             title="ISO", given_on=datetime.date(2025, 1, 3), amount_state=2_500_000)
     assert "2.500.000 đ" in clients["officer"].get(f"/programs/{world['program'].pk}/").content.decode()

@@ -145,6 +145,8 @@ def test_rows_with_errors_download_as_a_workbook_that_imports_once_fixed(clients
     assert "Tải 3 dòng lỗi (.xlsx)" in html
     response = client.get(url + "errors.xlsx")
     assert response.status_code == 200 and "dong-loi.xlsx" in response["Content-Disposition"]
+    (entry,) = AuditEntry.objects.filter(action="registry.export.import_errors")  # every export is audited
+    assert entry.actor.username == "u_officer" and entry.object_repr.endswith("dong-loi.xlsx")
     wb = load_workbook(io.BytesIO(response.content))
     assert wb.sheetnames == ["Tổ chức", "Sản phẩm"]
     orgs = list(wb["Tổ chức"].iter_rows(values_only=True))

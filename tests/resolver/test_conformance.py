@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from htxconnect.resolver import services
 from htxconnect.resolver.models import Link
+from htxconnect.core.actors import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -87,9 +88,9 @@ def _validate(body):
 
 
 def test_linkset_of_gtin_lot_and_serial_validates_against_gs1_schema(c, lot):
-    services.add_link(actor=None, product=lot.product, link_type="gs1:certificationInfo",
+    services.add_link(actor=SYSTEM, product=lot.product, link_type="gs1:certificationInfo",
                       target_url="https://example.vn/vietgap", title="VietGAP", language="en", media_type="application/pdf")
-    services.add_link(actor=None, product=lot.product, lot=lot, link_type="gs1:instructions",
+    services.add_link(actor=SYSTEM, product=lot.product, lot=lot, link_type="gs1:instructions",
                       target_url="https://example.vn/hdsd", title="Hướng dẫn")
     gtin = get_linkset(c, f"/01/{lot.product.gtin}")
     assert [o["anchor"] for o in gtin["linkset"]] == [f"http://testserver/01/{lot.product.gtin}"]
@@ -130,7 +131,7 @@ def test_exactly_one_default_link_per_level_without_optional_attributes(c, lot):
 
 
 def test_explicit_default_replaces_the_scan_page_and_keeps_its_attributes_under_its_own_type(c, product):
-    services.add_link(actor=None, product=product, link_type="gs1:pip", target_url="https://htx.example.vn/oi",
+    services.add_link(actor=SYSTEM, product=product, link_type="gs1:pip", target_url="https://htx.example.vn/oi",
                       title="Trang HTX", language="vi", is_default=True)
     context = get_linkset(c, f"/01/{product.gtin}")["linkset"][0]
     assert context[VOC + "defaultLink"] == [{"href": "https://htx.example.vn/oi", "title": "Trang HTX"}]
@@ -143,10 +144,10 @@ def test_explicit_default_replaces_the_scan_page_and_keeps_its_attributes_under_
 def test_a_second_default_link_at_the_same_level_is_refused(product):
     from django.core.exceptions import ValidationError
 
-    services.add_link(actor=None, product=product, link_type="gs1:pip", target_url="https://a.vn/", title="A",
+    services.add_link(actor=SYSTEM, product=product, link_type="gs1:pip", target_url="https://a.vn/", title="A",
                       is_default=True)
     with pytest.raises(ValidationError) as exc:
-        services.add_link(actor=None, product=product, link_type="gs1:pip", target_url="https://b.vn/", title="B",
+        services.add_link(actor=SYSTEM, product=product, link_type="gs1:pip", target_url="https://b.vn/", title="B",
                           is_default=True)
     assert "liên kết mặc định" in str(exc.value.message_dict["is_default"])
 
@@ -161,7 +162,7 @@ def test_every_gs1_link_type_offered_is_in_the_gs1_web_vocabulary():
 
 
 def test_every_link_type_in_a_linkset_is_in_the_gs1_web_vocabulary(c, lot):
-    services.recall_lot(actor=None, lot=lot, reason="Nấm mốc")
+    services.recall_lot(actor=SYSTEM, lot=lot, reason="Nấm mốc")
     for context in get_linkset(c, lot_path(lot))["linkset"]:
         for key in context:
             if key.startswith("http"):
@@ -171,7 +172,7 @@ def test_every_link_type_in_a_linkset_is_in_the_gs1_web_vocabulary(c, lot):
 @pytest.mark.parametrize("value", ["gs1:certificationInfo", "certificationInfo", "https://gs1.org/voc/certificationInfo",
                                    "https://ref.gs1.org/voc/certificationInfo", "http://gs1.org/voc/certificationInfo"])
 def test_link_type_recognised_under_both_vocabulary_namespaces(c, product, value):
-    services.add_link(actor=None, product=product, link_type="gs1:certificationInfo",
+    services.add_link(actor=SYSTEM, product=product, link_type="gs1:certificationInfo",
                       target_url="https://example.vn/vietgap", title="VietGAP")
     r = c.get(f"/01/{product.gtin}", {"linkType": value})
     assert r.status_code == 307 and r["Location"] == "https://example.vn/vietgap"

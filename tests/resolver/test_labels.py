@@ -5,6 +5,7 @@ import subprocess
 import pytest
 
 from htxconnect.resolver import labels, services
+from htxconnect.core.models import AuditEntry
 from htxconnect.resolver.models import PrintRun
 from tests.tools import require_commands
 from htxconnect.core.actors import SYSTEM
@@ -82,6 +83,8 @@ def test_small_run_inline_large_run_as_task(lot, clients, django_capture_on_comm
     assert r.status_code == 302 and run.status == "done" and run.progress == 100
     assert clients["coop_manager"].get(f"/trace/labels/{run.pk}/pdf")["Content-Type"] == "application/pdf"
     assert clients["other_officer"].get(f"/trace/labels/{run.pk}/pdf").status_code == 404
+    (entry,) = AuditEntry.objects.filter(action="resolver.printrun.exported")  # downloads are audited
+    assert entry.actor.username == "u_coop_manager" and entry.object_id == str(run.pk)
     with django_capture_on_commit_callbacks(execute=True):
         clients["coop_manager"].post(f"/trace/lots/{lot.pk}/labels/new/", {"layout": "a4_3x8", "count": 240})
     big = PrintRun.objects.order_by("-pk").first()

@@ -149,7 +149,7 @@ def _section(html, marker, end="</section>"):
 
 def _expire(lot, *, days_ago):
     today = timezone.localdate()
-    services.update_lot(actor=None, lot=lot, production_date=today - datetime.timedelta(days=40),
+    services.update_lot(actor=SYSTEM, lot=lot, production_date=today - datetime.timedelta(days=40),
                         expiry_date=today - datetime.timedelta(days=days_ago))
 
 
@@ -173,7 +173,7 @@ def test_lot_on_its_last_day_is_not_expired(lot):
 
 
 def test_recall_says_what_to_do(lot):
-    services.recall_lot(actor=None, lot=lot, reason="Phát hiện nấm mốc", return_to="Cửa hàng đã mua hoặc trụ sở HTX",
+    services.recall_lot(actor=SYSTEM, lot=lot, reason="Phát hiện nấm mốc", return_to="Cửa hàng đã mua hoặc trụ sở HTX",
                         hotline="1800 6838")
     box = _section(Client().get(url(lot)).content.decode(), 'id="recall"')
     assert "Ngừng sử dụng ngay sản phẩm thuộc lô này." in box
@@ -187,7 +187,7 @@ def test_recall_says_what_to_do(lot):
 
 
 def test_recall_without_a_return_place_still_says_where(lot):
-    services.recall_lot(actor=None, lot=lot, reason="Nhãn sai")
+    services.recall_lot(actor=SYSTEM, lot=lot, reason="Nhãn sai")
     box = strip_tags(_section(Client().get(url(lot)).content.decode(), 'id="recall"'))
     assert "Trả lại hàng tại: nơi bạn đã mua" in box
 
@@ -231,7 +231,7 @@ def test_internal_notes_and_staff_badges_stay_off_the_public_page(lot, places, u
                       quantity=100, note="Ghi chú nội bộ: giá bán cho đại lý 18.000 đ")
     today = timezone.localdate()
     soon = today + datetime.timedelta(days=10)
-    registry_services.create_certification(actor=None, organization=coop, product=product, type="haccp",
+    registry_services.create_certification(actor=SYSTEM, organization=coop, product=product, type="haccp",
                                            number="HC-9", issue_date=today - datetime.timedelta(days=300),
                                            expiry_date=soon)
     for lang in ("vi", "en"):

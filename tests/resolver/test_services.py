@@ -113,6 +113,9 @@ def test_national_export(clients, lot, journey, certified):
                                                             "receiving"]
     assert {c["status"] for c in data["certifications"]} == {"valid", "expired"}
     assert clients["other_officer"].get(f"/trace/lots/{lot.pk}/export.json").status_code == 404
+    # Every export is audited (issue 9): the refused one is not.
+    (entry,) = AuditEntry.objects.filter(action="resolver.lot.exported")
+    assert entry.actor.username == "u_coop_manager" and entry.object_id == str(lot.pk)
 
 
 def test_staff_pages_permissions(clients, lot):

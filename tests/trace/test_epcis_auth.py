@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from htxconnect.accounts import apikeys
+from htxconnect.core.actors import SYSTEM
 
 
 def _epcis_paths() -> list[str]:
@@ -47,7 +48,7 @@ def test_every_epcis_pattern_is_walked():
 @pytest.mark.parametrize("method", ["post", "put", "delete", "patch"])
 @pytest.mark.parametrize("path", EPCIS_PATHS + ["/epcis/no/such/resource"])
 def test_unsafe_method_with_bearer_key_is_never_the_csrf_page(users, method, path):
-    _key, raw = apikeys.issue_key(users["coop_manager"], "csrf probe")
+    _key, raw = apikeys.issue_key(users["coop_manager"], "csrf probe", by=SYSTEM)
     client = Client(enforce_csrf_checks=True)
     response = getattr(client, method)(path, data="{}", content_type="application/json",
                                        headers={"Authorization": f"Bearer {raw}"})
@@ -81,7 +82,7 @@ def test_api_and_epcis_share_one_authentication(users, monkeypatch):
 
     monkeypatch.setattr(api_auth, "authenticate_bearer", spy)
     monkeypatch.setattr(epcis_views, "authenticate_bearer", spy)
-    _key, raw = apikeys.issue_key(users["coop_manager"], "spy")
+    _key, raw = apikeys.issue_key(users["coop_manager"], "spy", by=SYSTEM)
     client = Client()
     headers = {"Authorization": f"Bearer {raw}"}
     assert client.get("/api/v1/me", headers=headers).status_code == 401
@@ -110,7 +111,7 @@ def test_no_second_bearer_parser_in_the_code():
     ("text/html, application/json;q=0", None),
 ])
 def test_content_negotiation_follows_accept_with_q_values(users, accept, expected):
-    _key, raw = apikeys.issue_key(users["coop_manager"], "accept")
+    _key, raw = apikeys.issue_key(users["coop_manager"], "accept", by=SYSTEM)
     headers = {"Authorization": f"Bearer {raw}"}
     if accept:
         headers["Accept"] = accept
