@@ -38,6 +38,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django.middleware.csrf import get_token
 from django.test import RequestFactory
 from htxconnect.accounts.models import Agency, User
+from htxconnect.core.actors import SYSTEM
 from htxconnect.core.roles import Role
 from htxconnect.events import services, tickets
 agency = Agency.objects.create(name="Sở KH&CN (bench)", short_name="bench", kind=Agency.Kind.DOST, province_code="79",
@@ -46,12 +47,12 @@ officer = User.objects.create_user(username="bench-officer", password="x" * 20, 
 device = TOTPDevice.objects.create(user=officer, name="default", confirmed=True)
 today = timezone.localdate()
 start = timezone.make_aware(datetime.datetime.combine(today, datetime.time(0, 1)))
-event = services.create_event(actor=None, agency=agency, kind="course", title="Lớp đo tải", starts_on=today,
+event = services.create_event(actor=SYSTEM, agency=agency, kind="course", title="Lớp đo tải", starts_on=today,
                               ends_on=today, venue="Hội trường", sessions=[(start, start + datetime.timedelta(hours=23), "")])
-services.publish_event(actor=None, event_id=event.pk)
+services.publish_event(actor=SYSTEM, event_id=event.pk)
 tokens = []
 for i in range(PEOPLE):
-    r = services.register(actor=None, event_id=event.pk, consent=True, source="import",
+    r = services.register(actor=SYSTEM, event_id=event.pk, consent=True, source="import",
                           registrant=services.Registrant(f"Học viên {i:04d}", f"09{i:08d}"))
     tokens.append(tickets.ticket_token(r))
 client = Client()

@@ -36,15 +36,16 @@ def child(requests: int, rounds: int) -> None:
     from django.test import Client, RequestFactory
 
     call_command("migrate", verbosity=0)
+    from htxconnect.core.actors import SYSTEM
     from htxconnect.registry import services as rs
     from htxconnect.resolver import scans, services
     from htxconnect.resolver.models import ScanEvent
 
-    org = rs.create_organization(actor=None, name="HTX Đo Quét Mã", province_code="79")
-    services.register_company_prefix(actor=None, organization=org, prefix="893999991", is_demo=True)
-    product = rs.create_product(actor=None, producer=org, name="Ổi đo quét", category="fruit")
-    gtin = services.assign_gtin(actor=None, product=product)
-    lot = services.create_lot(actor=None, product=product, code="BENCH-02", production_date=datetime.date(2026, 11, 1))
+    org = rs.create_organization(actor=SYSTEM, name="HTX Đo Quét Mã", province_code="79")
+    services.register_company_prefix(actor=SYSTEM, organization=org, prefix="893999991", is_demo=True)
+    product = rs.create_product(actor=SYSTEM, producer=org, name="Ổi đo quét", category="fruit")
+    gtin = services.assign_gtin(actor=SYSTEM, product=product)
+    lot = services.create_lot(actor=SYSTEM, product=product, code="BENCH-02", production_date=datetime.date(2026, 11, 1))
     path = f"/01/{gtin}/10/{lot.code}"
     client = Client(HTTP_ACCEPT_LANGUAGE="vi-VN", HTTP_USER_AGENT="Mozilla/5.0 Zalo", REMOTE_ADDR="203.113.45.67")
     assert client.get(path).status_code == 307

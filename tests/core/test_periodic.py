@@ -8,6 +8,7 @@ from django.core import mail
 from django.core.management import call_command
 
 from htxconnect.core import periodic
+from htxconnect.core.actors import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -34,8 +35,8 @@ def test_unknown_period_is_refused():
 def test_daily_run_sends_expiry_reminders_once(users):
     from htxconnect.registry import services
 
-    org = services.create_organization(actor=None, name="HTX Nhắc Hạn", province_code="79", email="htx@example.vn")
-    services.create_certification(actor=None, organization=org, type="vietgap", number="VG-9",
+    org = services.create_organization(actor=SYSTEM, name="HTX Nhắc Hạn", province_code="79", email="htx@example.vn")
+    services.create_certification(actor=SYSTEM, organization=org, type="vietgap", number="VG-9",
                                   issue_date=datetime.date.today() - datetime.timedelta(days=700),
                                   expiry_date=datetime.date.today() + datetime.timedelta(days=20))
     out = io.StringIO()

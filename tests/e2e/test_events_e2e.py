@@ -16,6 +16,7 @@ from htxconnect.programs import services as program_services
 from tests.conftest import make_user
 
 from .conftest import PHONE, no_horizontal_scroll, signed_in_page
+from htxconnect.core.actors import SYSTEM
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -29,19 +30,19 @@ def world(db, tmp_path, settings):
                                    kind=Agency.Kind.DOST, province_code="79", province_name="Thành phố Hồ Chí Minh")
     officer = make_user("canbo.events.e2e", Role.OFFICER, agency, full_name="Trần Thị Mai")
     year = timezone.localdate().year
-    program = program_services.create_program(actor=None, agency=agency, name="Chương trình phối hợp thử nghiệm",
+    program = program_services.create_program(actor=SYSTEM, agency=agency, name="Chương trình phối hợp thử nghiệm",
                                               start_year=year, end_year=year + 1)
-    group = program_services.add_content_group(actor=None, program=program, number=3, title="Tập huấn")
-    plan = program_services.create_plan(actor=None, program=program, year=year)
-    target = program_services.add_target(actor=None, plan=plan, group=group, title="Tập huấn ít nhất 150 lượt người",
+    group = program_services.add_content_group(actor=SYSTEM, program=program, number=3, title="Tập huấn")
+    plan = program_services.create_plan(actor=SYSTEM, program=program, year=year)
+    target = program_services.add_target(actor=SYSTEM, plan=plan, group=group, title="Tập huấn ít nhất 150 lượt người",
                                          indicator="training_person_times", value=150, unit="lượt người")
     today = timezone.localdate()
     start = timezone.make_aware(datetime.datetime.combine(today, datetime.time(0, 1)))
-    event = services.create_event(actor=None, agency=agency, kind="course", title="Tập huấn truy xuất nguồn gốc",
+    event = services.create_event(actor=SYSTEM, agency=agency, kind="course", title="Tập huấn truy xuất nguồn gốc",
                                   program=program, group=group, starts_on=today, ends_on=today, province_code="79",
                                   ward_code="25813", venue="Hội trường Liên minh HTX", capacity=30,
                                   sessions=[(start, start + datetime.timedelta(hours=23), "Cả ngày")])
-    services.publish_event(actor=None, event_id=event.pk)
+    services.publish_event(actor=SYSTEM, event_id=event.pk)
     return {"officer": officer, "event": event, "target": target}
 
 
@@ -92,7 +93,7 @@ def test_register_ticket_check_in_and_count(new_page, live_server, world, tmp_pa
 
 def test_offline_check_in_records_each_person_once(new_page, live_server, world):
     event = world["event"]
-    people = [services.register(actor=None, event_id=event.pk, consent=True,
+    people = [services.register(actor=SYSTEM, event_id=event.pk, consent=True,
                                 registrant=services.Registrant(name, phone))
               for name, phone in [("Lê Văn An", "0900000001"), ("Phạm Thị Bích", "0900000002"),
                                   ("Võ Minh Châu", "0900000003")]]
@@ -129,9 +130,9 @@ def test_offline_check_in_records_each_person_once(new_page, live_server, world)
 
 
 def test_forged_and_foreign_tickets_are_refused(new_page, live_server, world):
-    other = services.create_event(actor=None, agency=world["event"].agency, kind="fair", title="Hội chợ nông sản",
+    other = services.create_event(actor=SYSTEM, agency=world["event"].agency, kind="fair", title="Hội chợ nông sản",
                                   starts_on=world["event"].starts_on, ends_on=world["event"].starts_on, venue="Chợ")
-    foreign = services.register(actor=None, event_id=other.pk, consent=True, source="import",
+    foreign = services.register(actor=SYSTEM, event_id=other.pk, consent=True, source="import",
                                 registrant=services.Registrant("Khách hội chợ", "0900000009"))
     page = checkin_page(new_page, live_server, world)
     scan(page, f"{live_server.url}/events/t/1.deadbeefdeadbeef:forgedsignature/")

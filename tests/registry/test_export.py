@@ -144,8 +144,8 @@ FORMULA_NAME = '=HYPERLINK("https://evil.example/","Xem")'
 def test_exported_text_that_looks_like_a_formula_is_written_as_text(clients, users, tmp_path):
     """OWASP CSV injection: =, +, -, @ starting a value never become a formula in the export, and
     the export imports back with the same text (the importer reads the text as text)."""
-    org = services.create_organization(actor=None, name=FORMULA_NAME, province_code="79", street="-1 Ấp Đông")
-    services.create_product(actor=None, producer=org, name="@SUM(1+1)", description="=1+2", category="fruit")
+    org = services.create_organization(actor=SYSTEM, name=FORMULA_NAME, province_code="79", street="-1 Ấp Đông")
+    services.create_product(actor=SYSTEM, producer=org, name="@SUM(1+1)", description="=1+2", category="fruit")
     content = clients["admin"].get(ORGS + "?include=all").content
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         sheets = [archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]

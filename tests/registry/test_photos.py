@@ -100,7 +100,7 @@ def test_product_and_photo_are_saved_in_one_transaction(orgs, clients, monkeypat
 
 
 def test_product_edit_and_photo_are_all_or_nothing(orgs, clients, monkeypatch):
-    product = services.create_product(actor=None, producer=orgs["oi"], name="Ổi nữ hoàng")
+    product = services.create_product(actor=SYSTEM, producer=orgs["oi"], name="Ổi nữ hoàng")
     _photo_storage_fails(monkeypatch)
     photo = SimpleUploadedFile("anh.png", png_bytes(), content_type="image/png")
     response = clients["officer"].post(reverse("registry:product_edit", args=[product.pk]),

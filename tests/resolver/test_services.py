@@ -212,7 +212,7 @@ def test_a_failed_insert_does_not_break_the_scan_and_is_logged(lot, monkeypatch,
 
 
 def test_flags_use_scans_checked_in_an_earlier_run(lot):
-    services.create_print_run(actor=None, lot=lot, layout="a4_3x8", count=24, with_serials=True)
+    services.create_print_run(actor=SYSTEM, lot=lot, layout="a4_3x8", count=24, with_serials=True)
     _scan(lot, "5", "VN")
     assert scans.check_new_scans() == 1
     _scan(lot, "5", "KH")  # checked in a later run: the earlier scan is its history
