@@ -1,14 +1,17 @@
-"""Who acts in a service of certificates, feedback and contests: the system (commands, demo
-loading: `None`, or core.actors.SYSTEM once the audit registry is on main) needs no permission;
-a signed-in user is recorded in "issued by" / "published by" columns. The same rules as
-services._system / services._user, in a module of their own so that services may call into
-certificates (erasure) without an import cycle."""
+"""Who acts in a service of events, certificates, feedback and contests: the system
+(core.actors.SYSTEM: commands, demo loading) needs no permission; `None` is no actor and is
+refused; a signed-in user is recorded in "issued by" / "published by" columns. In a module of its
+own so that services may call into certificates (erasure) without an import cycle."""
 
 from __future__ import annotations
 
+from htxconnect.core import audit
+
 
 def is_system(actor) -> bool:
-    return actor is None or getattr(actor, "is_system", False)
+    """Whether the system acts (no permission to check). A missing actor is an error, never a pass."""
+    audit.check_actor(actor)
+    return audit.is_system(actor)
 
 
 def user_of(actor):

@@ -1,16 +1,9 @@
-"""Audit action types of the events app: events, registrations, check-ins, supply–demand meetings.
-
-Written in the format of the audit registry (core.audit.action); until that registry is on main,
-`action` falls back to the plain dotted code so the services already name their actions here.
-"""
+"""Audit action types of the events app: events, registrations, check-ins, supply–demand meetings
+(see core.audit)."""
 
 from django.utils.translation import gettext_lazy as _
 
-try:
-    from htxconnect.core.audit import action
-except ImportError:  # the audit registry has not landed yet: the code itself is the action
-    def action(code: str, label) -> str:  # noqa: ARG001 - same signature as core.audit.action
-        return code
+from htxconnect.core.audit import action
 
 EVENT_CREATED = action("events.event.created", _("Tạo sự kiện"))
 EVENT_UPDATED = action("events.event.updated", _("Sửa sự kiện"))
@@ -35,6 +28,7 @@ CERTIFICATE_POLICY_SET = action("events.certificate.policy_set", _("Đặt quy �
 CERTIFICATE_ISSUED = action("events.certificate.issued", _("Cấp giấy chứng nhận"))
 CERTIFICATE_REVOKED = action("events.certificate.revoked", _("Thu hồi giấy chứng nhận"))
 FEEDBACK_SUBMITTED = action("events.feedback.submitted", _("Gửi phản hồi sau sự kiện"))
+FEEDBACK_EXPORTED = action("events.feedback.exported", _("Xuất phản hồi sau sự kiện (Excel)"))
 FEEDBACK_REQUESTED = action("events.feedback.requested", _("Gửi thư xin phản hồi"))
 CONTEST_CRITERIA_SET = action("events.contest.criteria_set", _("Đặt tiêu chí chấm hội thi"))
 CONTEST_JUDGE_ADDED = action("events.contest.judge_added", _("Thêm giám khảo"))

@@ -16,6 +16,7 @@ import datetime
 from django.utils import timezone
 
 from htxconnect.accounts.models import Agency
+from htxconnect.core.actors import system_actor
 from htxconnect.programs import demo as program_demo
 from htxconnect.programs.models import Program
 from htxconnect.registry.models import Organization
@@ -24,6 +25,7 @@ from . import services
 from .models import Event, EventKind, Meeting, Registration
 
 D = datetime.date
+DEMO = system_actor("load_demo")  # demo data is written by the system, unchecked
 AG_ARTICLE = "Bài viết về Hội nghị sơ kết 6 tháng đầu năm 2020 của Liên minh HTX tỉnh An Giang (đăng 13/07/2020)."
 AG_WORKSHOP = "Hội thảo KH&CN và nâng cao năng lực, hiệu quả của doanh nghiệp năm 2019"
 AG_CENTRE = "Trung tâm Ứng dụng tiến bộ khoa học và công nghệ tỉnh An Giang"
@@ -51,7 +53,7 @@ def _event(title: str, **fields) -> tuple[Event, bool]:
     existing = Event.objects.filter(title=title).first()
     if existing is not None:
         return existing, False
-    return services.create_event(actor=None, title=title, **fields), True
+    return services.create_event(actor=DEMO, title=title, **fields), True
 
 
 def _past(event: Event, people: list[tuple[str, str, object, str]], attended: int) -> None:
@@ -61,15 +63,15 @@ def _past(event: Event, people: list[tuple[str, str, object, str]], attended: in
     registrations = []
     for name, phone, org, org_name in people:
         registrations.append(services.register(
-            actor=None, event_id=event.pk, consent=True, source=Registration.Source.IMPORT, now=when,
+            actor=DEMO, event_id=event.pk, consent=True, source=Registration.Source.IMPORT, now=when,
             registrant=services.Registrant(name, phone, organization=org, organization_name=org_name)))
-    services.publish_event(actor=None, event_id=event.pk)
+    services.publish_event(actor=DEMO, event_id=event.pk)
     session = event.sessions.first()
     for index, registration in enumerate(registrations[:attended]):
-        services.check_in(actor=None, event_id=event.pk, session_id=session.pk, registration_id=registration.pk,
+        services.check_in(actor=DEMO, event_id=event.pk, session_id=session.pk, registration_id=registration.pk,
                           client_id=f"demo-{event.pk}-{registration.pk}", device="demo",
                           scanned_at=session.starts_at + datetime.timedelta(minutes=index % 40))
-    services.close_event(actor=None, event_id=event.pk)
+    services.close_event(actor=DEMO, event_id=event.pk)
 
 
 def load_an_giang() -> dict:
@@ -99,8 +101,8 @@ def load_an_giang() -> dict:
                   "thực hiện. Bài viết không nêu số người dự, HTX và doanh nghiệp nào đã gặp nhau, kết quả: chưa ghi "
                   "điểm danh và kết nối. " + AG_ARTICLE))
         if created:
-            services.publish_event(actor=None, event_id=event.pk)
-            services.close_event(actor=None, event_id=event.pk)
+            services.publish_event(actor=DEMO, event_id=event.pk)
+            services.close_event(actor=DEMO, event_id=event.pk)
         sessions.append(event)
     return {"workshop": workshop, "sessions": sessions}
 
@@ -145,10 +147,10 @@ def load_upcoming() -> list[Event]:
         audience="Cán bộ, thành viên HTX", description="Hai buổi: chụp ảnh, viết nội dung; bán hàng trực tuyến, livestream.",
         note="Sự kiện trình diễn để thử đăng ký, vé QR và điểm danh.")
     if created:
-        services.publish_event(actor=None, event_id=course.pk)
+        services.publish_event(actor=DEMO, event_id=course.pk)
         oi = Organization.objects.get(name="HTX Ổi Thanh Kiên")
         for i, name in enumerate(["Nguyễn Văn Kiên", "Trần Thị Hoa", "Lê Văn Bảy", "Phạm Thị Cúc", "Võ Minh Đức"]):
-            services.register(actor=None, event_id=course.pk, consent=True, source=Registration.Source.MANAGER,
+            services.register(actor=DEMO, event_id=course.pk, consent=True, source=Registration.Source.MANAGER,
                               registrant=services.Registrant(name, f"0909{i:06d}", organization=oi))
     session, created = _event(
         "Kết nối cung cầu nông sản an toàn với doanh nghiệp phân phối (dữ liệu trình diễn)", agency=dost,
@@ -156,13 +158,13 @@ def load_upcoming() -> list[Event]:
         starts_on=start + datetime.timedelta(days=7), ends_on=start + datetime.timedelta(days=7), province_code="79",
         venue="Trung tâm Hội chợ triển lãm", note="Sự kiện trình diễn: các kết nối là ví dụ.")
     if created:
-        services.publish_event(actor=None, event_id=session.pk)
+        services.publish_event(actor=DEMO, event_id=session.pk)
         buyers = list(Organization.objects.filter(kind="enterprise").order_by("name")[:2])
         for coop, buyer, products, outcome in [
             ("HTX Ổi Thanh Kiên", buyers[0] if buyers else None, "Ổi ruột trắng", Meeting.Outcome.SAMPLES),
             ("HTX Nấm sạch Bình Dương", buyers[1] if len(buyers) > 1 else None, "Nấm bào ngư", Meeting.Outcome.NEGOTIATING),
         ]:
-            services.record_meeting(actor=None, event=session, cooperative=Organization.objects.get(name=coop),
+            services.record_meeting(actor=DEMO, event=session, cooperative=Organization.objects.get(name=coop),
                                     buyer=buyer, buyer_name="" if buyer else "Doanh nghiệp phân phối (ví dụ)",
                                     products=products, outcome=outcome)
     return [course, session]

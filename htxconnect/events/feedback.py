@@ -74,8 +74,10 @@ def _already(registration: Registration) -> ValidationError:
 
 
 @transaction.atomic
-def submit(*, token: str, content: int, trainer: int, organisation: int, comments: str = "") -> FeedbackResponse:
-    """Record the answer of the registration the link names; a second answer is refused."""
+def submit(*, actor, token: str, content: int, trainer: int, organisation: int, comments: str = "") -> FeedbackResponse:
+    """Record the answer of the registration the link names; a second answer is refused. `actor`:
+    who sends it (the visitor holding the link, whose signature is their right to answer)."""
+    audit.check_actor(actor)
     registration = registration_of(token)
     if why := why_not(registration):
         raise ValidationError(why, code="not_allowed")
@@ -89,7 +91,7 @@ def submit(*, token: str, content: int, trainer: int, organisation: int, comment
             response.save()
     except IntegrityError:  # the same link sent twice at once: the one-to-one refuses the second
         raise _already(registration) from None
-    audit.record(actions.FEEDBACK_SUBMITTED, obj=response, actor=None, agency_id=registration.event.agency_id,
+    audit.record(actions.FEEDBACK_SUBMITTED, obj=response, actor=actor, agency_id=registration.event.agency_id,
                  changes={"registration": [None, registration.pk], "ratings": [None, [content, trainer, organisation]]})
     return response
 
@@ -144,6 +146,12 @@ def summary(event: Event) -> Summary:
 
 
 XLSX_HEADERS = ["STT", "Thời điểm gửi", "Nội dung (1–5)", "Giảng viên (1–5)", "Công tác tổ chức (1–5)", "Góp ý"]
+
+
+@transaction.atomic
+def record_export(*, actor, event: Event, filename: str) -> None:
+    """Audit the download of an event's feedback (every export is audited)."""
+    audit.record(actions.FEEDBACK_EXPORTED, actor=actor, obj=event, object_repr=filename)
 
 
 def workbook(event: Event) -> bytes:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from htxconnect.core import audit
 
 from . import audit_actions as actions
-from . import queries, tickets
+from . import actors, queries, tickets
 from .models import Attendance, Event, Material, Meeting, Registration, Scan, Session, email_key, phone_key
 
 CONSENT_PURPOSE = "Đăng ký, điểm danh và thống kê tham dự sự kiện của chương trình phối hợp"
@@ -41,9 +41,8 @@ def _save(obj):
 
 
 def _system(actor) -> bool:
-    """The system acts (commands, demo loading): no permission to check. `None` until the audit
-    registry's core.actors.SYSTEM is on main, then SYSTEM."""
-    return actor is None or getattr(actor, "is_system", False)
+    """The system acts (commands, demo loading): no permission to check. `None` is no actor: refused."""
+    return actors.is_system(actor)
 
 
 def _user(actor):
@@ -408,7 +407,10 @@ def erase_registration(*, actor, registration_id: int) -> Registration:
     Registration.objects.filter(pk=registration.pk).update(person_key=f"x:{registration.pk}")
     from .certificates import erase_personal_data  # its copy of the name on a certificate goes too
 
-    erase_personal_data(actor=actor, registration=registration)
+    certificate = erase_personal_data(actor=actor, registration=registration)
+    if certificate is not None:
+        # The certificate's entries named its holder: they keep what happened, no longer who.
+        audit.erase_from_entries(certificate, fields=("full_name", "organization_name"), object_repr=str(certificate))
     _record(actions.REGISTRATION_ERASED, registration, actor=actor, agency_id=registration.event.agency_id,
             changes={"personal_data": ["…", None]})
     return registration

@@ -136,7 +136,7 @@ def feedback_form(request, token):
     why = feedback.why_not(registration)
     if request.method == "POST" and not answered and not why and form.is_valid():
         try:
-            feedback.submit(token=token, **form.cleaned_data)
+            feedback.submit(actor=request.user, token=token, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, _errors(error))
             status = 400
@@ -162,7 +162,9 @@ def feedback_export(request, pk):
     event = _staff_event(request, pk)
     response = HttpResponse(feedback.workbook(event),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="phan-hoi-su-kien-{event.pk}.xlsx"'
+    filename = f"phan-hoi-su-kien-{event.pk}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    feedback.record_export(actor=request.user, event=event, filename=filename)
     return response
 
 

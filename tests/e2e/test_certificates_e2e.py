@@ -18,6 +18,7 @@ from tests.conftest import make_user
 from tests.tools import require_commands
 
 from .conftest import PHONE, no_horizontal_scroll, signed_in_page
+from htxconnect.core.actors import SYSTEM
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -30,15 +31,15 @@ def certificate(db):
                                  kind=Agency.Kind.DOST, province_code="79", province_name="Thành phố Hồ Chí Minh")
     officer = make_user("u_officer", Role.OFFICER, home)
     day = timezone.localdate() - datetime.timedelta(days=2)
-    event = services.create_event(actor=None, agency=home, kind="course", title="Tập huấn truy xuất nguồn gốc",
+    event = services.create_event(actor=SYSTEM, agency=home, kind="course", title="Tập huấn truy xuất nguồn gốc",
                                   starts_on=day, ends_on=day, venue="Hội trường Sở KH&CN")
-    services.publish_event(actor=None, event_id=event.pk)
-    r = services.register(actor=None, event_id=event.pk, consent=True, source=Registration.Source.IMPORT,
+    services.publish_event(actor=SYSTEM, event_id=event.pk)
+    r = services.register(actor=SYSTEM, event_id=event.pk, consent=True, source=Registration.Source.IMPORT,
                           registrant=services.Registrant("Phạm Thị Hồng Nhung", "0911000111"))
-    services.check_in(actor=None, event_id=event.pk, registration_id=r.pk)
-    certificates.set_policy(actor=None, event=event, issuer_name="Sở Khoa học và Công nghệ", place="Thủ Đức",
+    services.check_in(actor=SYSTEM, event_id=event.pk, registration_id=r.pk)
+    certificates.set_policy(actor=SYSTEM, event=event, issuer_name="Sở Khoa học và Công nghệ", place="Thủ Đức",
                             signer_title="KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC", signer_name="Lê Văn Ký")
-    (issued,) = certificates.issue_certificates(actor=None, event_id=event.pk)
+    (issued,) = certificates.issue_certificates(actor=SYSTEM, event_id=event.pk)
     return type("C", (), {"c": issued, "event": event, "officer": officer})
 
 

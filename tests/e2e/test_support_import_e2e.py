@@ -15,6 +15,7 @@ from tests.conftest import make_user
 from tests.programs.test_support_import import xlsx
 
 from .conftest import PHONE, no_horizontal_scroll, signed_in_page
+from htxconnect.core.actors import SYSTEM
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -27,11 +28,11 @@ def world(db, tmp_path, settings):
     agency = Agency.objects.create(name="Sở Khoa học và Công nghệ TP. Hồ Chí Minh", short_name="Sở KH&CN HCM",
                                    kind=Agency.Kind.DOST, province_code="79", province_name="Thành phố Hồ Chí Minh")
     officer = make_user("canbo.nhap.e2e", Role.OFFICER, agency, full_name="Trần Thị Mai")
-    coop = registry_services.create_organization(actor=None, name="HTX Ổi Thanh Kiên", province_code="79")
-    program = services.create_program(actor=None, agency=agency, name="Chương trình phối hợp 2024–2026",
+    coop = registry_services.create_organization(actor=SYSTEM, name="HTX Ổi Thanh Kiên", province_code="79")
+    program = services.create_program(actor=SYSTEM, agency=agency, name="Chương trình phối hợp 2024–2026",
                                       start_year=2024, end_year=2026)
-    services.add_content_group(actor=None, program=program, number=2, title="Tiếp cận chính sách")
-    existing = services.record_support(actor=None, agency=agency, organization=coop, program=program,
+    services.add_content_group(actor=SYSTEM, program=program, number=2, title="Tiếp cận chính sách")
+    existing = services.record_support(actor=SYSTEM, agency=agency, organization=coop, program=program,
                                        kind="barcode", title="Mã vạch ổi", given_on=datetime.date(2025, 3, 1))
     return {"officer": officer, "existing": existing}
 

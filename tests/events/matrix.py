@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 
 from tests.world import WHO, everyone
+from htxconnect.core.actors import SYSTEM
 
 
 def _answers(**by_who):
@@ -29,14 +30,14 @@ def events_samples(world, samples) -> dict:
     published = Event.objects.filter(title="Lớp ma trận").first()
     if published is None:
         start = timezone.localdate() + datetime.timedelta(days=30)
-        published = services.create_event(actor=None, agency=home, kind="course", title="Lớp ma trận",
+        published = services.create_event(actor=SYSTEM, agency=home, kind="course", title="Lớp ma trận",
                                           starts_on=start, ends_on=start, venue="Hội trường", capacity=None)
-        services.publish_event(actor=None, event_id=published.pk)
-        services.create_event(actor=None, agency=home, kind="workshop", title="Hội thảo nháp ma trận",
+        services.publish_event(actor=SYSTEM, event_id=published.pk)
+        services.create_event(actor=SYSTEM, agency=home, kind="workshop", title="Hội thảo nháp ma trận",
                               starts_on=start, ends_on=start, venue="Hội trường")
     draft = Event.objects.get(title="Hội thảo nháp ma trận")
     registration = published.registrations.filter(full_name="Người ma trận").first() or services.register(
-        actor=None, event_id=published.pk, consent=True,
+        actor=SYSTEM, event_id=published.pk, consent=True,
         registrant=services.Registrant("Người ma trận", "0900000999", organization=world.org))
     return {"published_event": published.pk, "draft_event": draft.pk, "registration": registration.pk,
             "ticket": tickets.ticket_token(registration)}
@@ -47,7 +48,7 @@ def fresh_registration(world, samples):
 
     n = fresh_registration.count = getattr(fresh_registration, "count", 0) + 1
     registration = services.register(
-        actor=None, event_id=samples["published_event"], consent=True,
+        actor=SYSTEM, event_id=samples["published_event"], consent=True,
         registrant=services.Registrant(f"Người hủy {n}", f"09100{n:05d}", organization=world.org))
     return samples.fresh(registration=registration.pk)
 

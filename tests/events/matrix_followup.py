@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 
 from tests.world import WHO, everyone, signed_in
+from htxconnect.core.actors import SYSTEM
 
 
 def _answers(**by_who):
@@ -31,20 +32,20 @@ def followup_samples(world, samples) -> dict:
     start = timezone.localdate() + datetime.timedelta(days=30)
     course = Event.objects.filter(title="Lớp chứng nhận ma trận").first()
     if course is None:
-        course = services.create_event(actor=None, agency=home, kind="course", title="Lớp chứng nhận ma trận",
+        course = services.create_event(actor=SYSTEM, agency=home, kind="course", title="Lớp chứng nhận ma trận",
                                        starts_on=start, ends_on=start, venue="Hội trường")
-        services.publish_event(actor=None, event_id=course.pk)
-        r = services.register(actor=None, event_id=course.pk, consent=True, source=Registration.Source.IMPORT,
+        services.publish_event(actor=SYSTEM, event_id=course.pk)
+        r = services.register(actor=SYSTEM, event_id=course.pk, consent=True, source=Registration.Source.IMPORT,
                               registrant=services.Registrant("Học viên ma trận", "0900000888", organization=world.org))
-        services.check_in(actor=None, event_id=course.pk, registration_id=r.pk)
-        certificates.set_policy(actor=None, event=course, issuer_name="Sở Khoa học và Công nghệ", place="Thủ Đức",
+        services.check_in(actor=SYSTEM, event_id=course.pk, registration_id=r.pk)
+        certificates.set_policy(actor=SYSTEM, event=course, issuer_name="Sở Khoa học và Công nghệ", place="Thủ Đức",
                                 signer_title="GIÁM ĐỐC", signer_name="Nguyễn Văn Ký")
-        certificates.issue_certificates(actor=None, event_id=course.pk)
-        contest = services.create_event(actor=None, agency=home, kind="contest", title="Hội thi ma trận",
+        certificates.issue_certificates(actor=SYSTEM, event_id=course.pk)
+        contest = services.create_event(actor=SYSTEM, agency=home, kind="contest", title="Hội thi ma trận",
                                         starts_on=start, ends_on=start, venue="Hội trường")
-        services.publish_event(actor=None, event_id=contest.pk)
-        contests.set_criteria(actor=None, event_id=contest.pk, criteria=[("Tính mới", 60), ("Hiệu quả", 40)])
-        contests.add_judge(actor=None, event_id=contest.pk, username=world.people["other_officer"].username)
+        services.publish_event(actor=SYSTEM, event_id=contest.pk)
+        contests.set_criteria(actor=SYSTEM, event_id=contest.pk, criteria=[("Tính mới", 60), ("Hiệu quả", 40)])
+        contests.add_judge(actor=SYSTEM, event_id=contest.pk, username=world.people["other_officer"].username)
         pdf = SimpleUploadedFile("ho-so.pdf", b"%PDF-1.4\n%matrix\n", content_type="application/pdf")
         contests.submit_entry(actor=world.people["coop_manager"], event_id=contest.pk, organization=world.org,
                               title="Bài dự thi ma trận", summary="Tóm tắt", files=[pdf])

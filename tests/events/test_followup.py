@@ -11,6 +11,7 @@ import subprocess
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -26,6 +27,7 @@ from tests.conftest import signed_in_client
 from tests.tools import require_commands
 
 from .conftest import make_event, person, register
+from htxconnect.core.actors import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +37,7 @@ POLICY = dict(superior_agency="UBND TỈNH BÌNH DƯƠNG", issuer_name="Sở Kho
 
 def attend(event, registration, sessions=None):
     for session in sessions if sessions is not None else event.sessions.all():
-        services.check_in(actor=None, event_id=event.pk, session_id=session.pk, registration_id=registration.pk)
+        services.check_in(actor=SYSTEM, event_id=event.pk, session_id=session.pk, registration_id=registration.pk)
 
 
 @pytest.fixture
@@ -53,35 +55,35 @@ def course(ev):
 
 
 def test_certificates_go_to_those_who_attended_all_sessions_by_default(ev, course):
-    certificates.set_policy(actor=None, event=course.event, **POLICY)
-    issued = certificates.issue_certificates(actor=None, event_id=course.event.pk, issued_on=datetime.date(2025, 3, 12))
+    certificates.set_policy(actor=SYSTEM, event=course.event, **POLICY)
+    issued = certificates.issue_certificates(actor=SYSTEM, event_id=course.event.pk, issued_on=datetime.date(2025, 3, 12))
     assert [c.full_name for c in issued] == ["Nguyễn Văn An"]
     c = issued[0]
     assert c.number == 1 and c.sessions_attended == 2 and c.organization_name == "HTX Hồng Đức"
     assert len(c.code) >= 22 and c.number_label == "01/GCN-2025"
-    assert certificates.issue_certificates(actor=None, event_id=course.event.pk) == []  # never twice
+    assert certificates.issue_certificates(actor=SYSTEM, event_id=course.event.pk) == []  # never twice
     assert AuditEntry.objects.filter(action="events.certificate.issued").count() == 1
 
 
 def test_a_policy_of_one_session_certifies_partial_attendance_too(ev, course):
-    certificates.set_policy(actor=None, event=course.event, min_sessions=1, **POLICY)
-    issued = certificates.issue_certificates(actor=None, event_id=course.event.pk)
+    certificates.set_policy(actor=SYSTEM, event=course.event, min_sessions=1, **POLICY)
+    issued = certificates.issue_certificates(actor=SYSTEM, event_id=course.event.pk)
     assert sorted(c.full_name for c in issued) == ["Nguyễn Văn An", "Trần Thị Bình"]
     assert sorted(c.number for c in issued) == [1, 2]
 
 
 def test_issuing_needs_a_policy_and_an_officer_of_the_organiser(ev, course):
     with pytest.raises(ValidationError, match="người ký"):
-        certificates.issue_certificates(actor=None, event_id=course.event.pk)
-    certificates.set_policy(actor=None, event=course.event, **POLICY)
+        certificates.issue_certificates(actor=SYSTEM, event_id=course.event.pk)
+    certificates.set_policy(actor=SYSTEM, event=course.event, **POLICY)
     with pytest.raises(PermissionDenied):
         certificates.issue_certificates(actor=ev.users["other_officer"], event_id=course.event.pk)
     assert Certificate.objects.count() == 0
 
 
 def test_revocation_needs_a_reason_is_audited_and_happens_once(ev, course):
-    certificates.set_policy(actor=None, event=course.event, **POLICY)
-    (c,) = certificates.issue_certificates(actor=None, event_id=course.event.pk)
+    certificates.set_policy(actor=SYSTEM, event=course.event, **POLICY)
+    (c,) = certificates.issue_certificates(actor=SYSTEM, event_id=course.event.pk)
     with pytest.raises(ValidationError, match="lý do"):
         certificates.revoke_certificate(actor=ev.users["officer"], certificate_id=c.pk, reason="  ")
     with pytest.raises(PermissionDenied):
@@ -96,8 +98,8 @@ def test_revocation_needs_a_reason_is_audited_and_happens_once(ev, course):
 
 
 def test_erasing_a_registrants_data_erases_the_name_on_the_certificate_and_revokes_it(ev, course):
-    certificates.set_policy(actor=None, event=course.event, **POLICY)
-    (c,) = certificates.issue_certificates(actor=None, event_id=course.event.pk)
+    certificates.set_policy(actor=SYSTEM, event=course.event, **POLICY)
+    (c,) = certificates.issue_certificates(actor=SYSTEM, event_id=course.event.pk)
     services.erase_registration(actor=ev.users["officer"], registration_id=course.a.pk)
     c.refresh_from_db()
     assert "Nguyễn Văn An" not in (c.full_name + c.organization_name) and not c.is_valid
@@ -113,8 +115,8 @@ def test_date_line_pads_days_below_ten_and_the_first_two_months():
 
 def test_the_pdf_is_a4_landscape_with_the_vietnamese_text_and_an_embedded_font(ev, course):
     require_commands("pdftotext", "pdffonts")
-    certificates.set_policy(actor=None, event=course.event, **POLICY)
-    (c,) = certificates.issue_certificates(actor=None, event_id=course.event.pk, issued_on=datetime.date(2025, 3, 12))
+    certificates.set_policy(actor=SYSTEM, event=course.event, **POLICY)
+    (c,) = certificates.issue_certificates(actor=SYSTEM, event_id=course.event.pk, issued_on=datetime.date(2025, 3, 12))
     pdf = certificates.render_pdf(c, f"https://htx.example.vn/events/verify/{c.code}/")
     text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
     for expected in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "GIẤY CHỨNG NHẬN",
@@ -129,8 +131,8 @@ def test_the_pdf_is_a4_landscape_with_the_vietnamese_text_and_an_embedded_font(e
 
 
 def test_the_verification_page_says_valid_then_not_valid_after_revocation(ev, course):
-    certificates.set_policy(actor=None, event=course.event, **POLICY)
-    (c,) = certificates.issue_certificates(actor=None, event_id=course.event.pk)
+    certificates.set_policy(actor=SYSTEM, event=course.event, **POLICY)
+    (c,) = certificates.issue_certificates(actor=SYSTEM, event_id=course.event.pk)
     page = Client().get(f"/events/verify/{c.code}/")
     body = page.content.decode()
     assert page.status_code == 200 and "Valid certificate" in body and "Nguyễn Văn An" in body
@@ -138,7 +140,7 @@ def test_the_verification_page_says_valid_then_not_valid_after_revocation(ev, co
     assert "0900000001" not in body  # no personal data beyond the name
     pdf = Client().get(f"/events/verify/{c.code}/certificate.pdf")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
-    certificates.revoke_certificate(actor=None, certificate_id=c.pk, reason="Cấp nhầm")
+    certificates.revoke_certificate(actor=SYSTEM, certificate_id=c.pk, reason="Cấp nhầm")
     again = Client().get(f"/events/verify/{c.code}/").content.decode()
     assert "Not valid" in again and "revoked on" in again
     assert Client().get(f"/events/verify/{c.code}/certificate.pdf").status_code == 410
@@ -166,7 +168,7 @@ def test_officer_pages_issue_and_revoke(ev, course):
 
 
 def answer(token, **kw):
-    return feedback.submit(token=token, **{"content": 5, "trainer": 4, "organisation": 3, **kw})
+    return feedback.submit(actor=AnonymousUser(), token=token, **{"content": 5, "trainer": 4, "organisation": 3, **kw})
 
 
 def test_one_answer_per_registration(ev, course):
@@ -178,7 +180,7 @@ def test_one_answer_per_registration(ev, course):
 
 
 def test_feedback_needs_attendance_and_a_genuine_link(ev, course):
-    services.update_event(actor=None, event_id=course.event.pk, capacity=None)
+    services.update_event(actor=SYSTEM, event_id=course.event.pk, capacity=None)
     absent = register(course.event, person("Lê Cúc", "0900000003"))
     with pytest.raises(ValidationError, match="đã tham dự"):
         answer(feedback.feedback_token(absent))
@@ -187,7 +189,7 @@ def test_feedback_needs_attendance_and_a_genuine_link(ev, course):
     ticket_token = services.ticket_url(course.a).rstrip("/").rsplit("/", 1)[-1]
     with pytest.raises(feedback.BadLink):  # a ticket is not a survey link
         answer(ticket_token)
-    services.reissue_ticket(actor=None, registration_id=course.a.pk)
+    services.reissue_ticket(actor=SYSTEM, registration_id=course.a.pk)
     with pytest.raises(feedback.BadLink):  # reissuing the ticket retires the old link
         answer(feedback.feedback_token(course.a))
 
@@ -215,6 +217,11 @@ def test_survey_page_no_account_and_summary_with_formula_safe_export(ev, course)
     assert [c.value for c in sheet[3]][2:] == [5, 4, 4, '=HYPERLINK("x")']
     assert sheet["F3"].data_type == "s" and sheet["F3"].quotePrefix  # text, never a formula
     assert sheet["F4"].value == "Thêm thời gian thực hành" and sheet["A2"].value == course.event.title
+    # The visitor's answer and the officer's export are both audited, each with its actor (issue 9).
+    submitted = AuditEntry.objects.filter(action="events.feedback.submitted").order_by("pk").first()
+    assert submitted.actor is None and submitted.actor_repr == "khách" and submitted.ip == "127.0.0.1"
+    (exported,) = AuditEntry.objects.filter(action="events.feedback.exported")
+    assert exported.actor == ev.users["leader"] and exported.object_repr.endswith(".xlsx")
     assert signed_in_client(ev.users["coop_manager"]).get(f"/events/{course.event.pk}/feedback/").status_code == 403
 
 
@@ -243,12 +250,12 @@ def contest(ev):
     start = datetime.date.today() + datetime.timedelta(days=30)
     event = make_event(ev.home, title="Hội thi sáng tạo kỹ thuật", kind=EventKind.CONTEST, start=start, days=1,
                        capacity=None)
-    other = registry_services.create_organization(actor=None, name="HTX Tân Phú", province_code="79",
+    other = registry_services.create_organization(actor=SYSTEM, name="HTX Tân Phú", province_code="79",
                                                   ward_code="25813")
-    contests.set_criteria(actor=None, event_id=event.pk, criteria=[("Tính mới", 60), ("Hiệu quả", 40)],
+    contests.set_criteria(actor=SYSTEM, event_id=event.pk, criteria=[("Tính mới", 60), ("Hiệu quả", 40)],
                           track="technical")
-    j1 = contests.add_judge(actor=None, event_id=event.pk, username="u_other_officer")
-    j2 = contests.add_judge(actor=None, event_id=event.pk, username="u_coop_manager")  # manager of ev.coop
+    j1 = contests.add_judge(actor=SYSTEM, event_id=event.pk, username="u_other_officer")
+    j2 = contests.add_judge(actor=SYSTEM, event_id=event.pk, username="u_coop_manager")  # manager of ev.coop
     a = contests.submit_entry(actor=ev.users["coop_manager"], event_id=event.pk, organization=ev.coop,
                               title="Máy sấy nông sản năng lượng mặt trời", summary="…", files=[])
     manager_b = ev.users["coop_member"]
@@ -262,7 +269,7 @@ def contest(ev):
 @pytest.mark.parametrize("weights,total", [((60, 30), 90), ((60, 50), 110)])
 def test_weights_must_add_up_to_100(contest, weights, total):
     with pytest.raises(ValidationError) as error:
-        contests.set_criteria(actor=None, event_id=contest.event.pk,
+        contests.set_criteria(actor=SYSTEM, event_id=contest.event.pk,
                               criteria=[("Tính mới", weights[0]), ("Hiệu quả", weights[1])])
     assert f"hiện là {total}%" in error.value.messages[0] and "100" in error.value.messages[0]
     assert [c.weight for c in contest.event.contest.criteria.all()] == [60, 40]  # unchanged
@@ -288,7 +295,7 @@ def test_scores_are_0_to_10_in_half_points(ev, contest, bad):
 
 def test_ranking_by_weighted_average_and_publication(ev, contest):
     c1, c2 = contest.criteria
-    extra = contests.add_judge(actor=None, event_id=contest.event.pk, username="u_leader")
+    extra = contests.add_judge(actor=SYSTEM, event_id=contest.event.pk, username="u_leader")
     contests.score(actor=ev.users["other_officer"], submission_id=contest.a.pk, values={c1.pk: 8, c2.pk: 6})
     contests.score(actor=ev.users["leader"], submission_id=contest.a.pk, values={c1.pk: "9", c2.pk: "7,0"})
     contests.score(actor=ev.users["coop_manager"], submission_id=contest.b.pk, values={c1.pk: 9, c2.pk: 9})
@@ -311,7 +318,7 @@ def test_ranking_by_weighted_average_and_publication(ev, contest):
 
 def test_publishing_needs_a_fully_scored_entry(contest):
     with pytest.raises(ValidationError, match="chấm đủ"):
-        contests.publish_results(actor=None, event_id=contest.event.pk)
+        contests.publish_results(actor=SYSTEM, event_id=contest.event.pk)
 
 
 def test_submission_files_must_be_documents_and_are_served_to_insiders_only(ev, contest, settings):

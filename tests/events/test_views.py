@@ -14,6 +14,7 @@ from htxconnect.events.models import Attendance, Registration
 from tests.conftest import signed_in_client
 
 from .conftest import make_event, person, register
+from htxconnect.core.actors import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -174,9 +175,9 @@ def test_cooperative_timeline_shows_its_members_events_and_meetings(ev, future):
     from htxconnect.registry import services as registry_services
 
     register(future, person("A", "0900000001", organization=ev.coop), now=None)
-    buyer = registry_services.create_organization(actor=None, name="Công ty Phân phối Xanh", kind="enterprise",
+    buyer = registry_services.create_organization(actor=SYSTEM, name="Công ty Phân phối Xanh", kind="enterprise",
                                                   province_code="79")
-    services.record_meeting(actor=None, event=future, cooperative=ev.coop, buyer=buyer, outcome="samples")
+    services.record_meeting(actor=SYSTEM, event=future, cooperative=ev.coop, buyer=buyer, outcome="samples")
     body = signed_in_client(ev.users["coop_manager"]).get(
         f"/registry/{ev.coop.pk}/?tab=timeline").content.decode()
     assert "Lớp sắp tới: 1 người đăng ký, 0 người dự" in body
@@ -193,7 +194,7 @@ def test_officer_adds_a_session_and_a_supply_demand_meeting(ev, future):
     assert [s.title for s in future.sessions.all()] == ["", "", "Thực hành"]
     client.post(f"/events/{future.pk}/sessions/", {"starts_at": f"{day:%Y-%m-%d}T17:00", "ends_at": f"{day:%Y-%m-%d}T13:00"})
     assert future.sessions.count() == 3  # ends before it starts: refused with a message
-    buyer = registry_services.create_organization(actor=None, name="Siêu thị Xanh", kind="enterprise", province_code="79")
+    buyer = registry_services.create_organization(actor=SYSTEM, name="Siêu thị Xanh", kind="enterprise", province_code="79")
     response = client.post(f"/events/{future.pk}/meetings/", {"cooperative": ev.coop.pk, "buyer": buyer.pk,
                                                               "outcome": "agreed", "products": "Ổi"})
     assert response.status_code == 302 and future.meetings.get().buyer == buyer

@@ -104,7 +104,7 @@ def support_import_job() -> str:
 
     # Its own cooperative: the sample's keeps exactly one support (sample() reads it back).
     if not Organization.objects.filter(name="HTX Ma Trận Nhập").exists():
-        registry_services.create_organization(actor=None, name="HTX Ma Trận Nhập", province_code="79")
+        registry_services.create_organization(actor=SYSTEM, name="HTX Ma Trận Nhập", province_code="79")
     wb = Workbook()
     ws = wb.active
     ws.title = "Hỗ trợ"

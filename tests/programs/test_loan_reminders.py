@@ -18,14 +18,15 @@ from django.core.management import call_command
 from htxconnect.core.models import AuditEntry
 from htxconnect.programs import reminders, services
 from htxconnect.programs.models import LoanReminder
+from htxconnect.core.actors import SYSTEM
 
 
 @pytest.fixture
 def loan(world):
-    loan = services.create_loan(actor=None, agency=world["home"], borrowers=[world["coop"]], fund="Quỹ Phát triển KH&CN",
+    loan = services.create_loan(actor=SYSTEM, agency=world["home"], borrowers=[world["coop"]], fund="Quỹ Phát triển KH&CN",
                                 purpose="Dây chuyền sấy", principal=12_000_000, annual_rate=Decimal("12"),
                                 term_months=12, approved_on=datetime.date(2025, 1, 2))
-    services.disburse(actor=None, loan=loan, on=datetime.date(2025, 1, 10), amount=12_000_000)
+    services.disburse(actor=SYSTEM, loan=loan, on=datetime.date(2025, 1, 10), amount=12_000_000)
     return loan
 
 
@@ -35,7 +36,7 @@ def addressees():
 
 @pytest.mark.django_db
 def test_an_instalment_falling_due_is_reminded_once_after_commit(loan, users, django_capture_on_commit_callbacks):
-    services.repay(actor=None, loan=loan, on=datetime.date(2025, 2, 10), amount=1_120_000)  # instalment 1 paid
+    services.repay(actor=SYSTEM, loan=loan, on=datetime.date(2025, 2, 10), amount=1_120_000)  # instalment 1 paid
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         assert reminders.send_loan_reminders(today=datetime.date(2025, 3, 5), days=7) == 1
     assert mail.outbox == []  # nothing is mailed before the reminder is committed
@@ -59,7 +60,7 @@ def test_an_instalment_falling_due_is_reminded_once_after_commit(loan, users, dj
 
 @pytest.mark.django_db
 def test_overdue_instalments_count_partial_repayments(loan, users, django_capture_on_commit_callbacks):
-    services.repay(actor=None, loan=loan, on=datetime.date(2025, 2, 12), amount=500_000)
+    services.repay(actor=SYSTEM, loan=loan, on=datetime.date(2025, 2, 12), amount=500_000)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         assert reminders.send_loan_reminders(today=datetime.date(2025, 3, 15), days=0) == 2
     assert len(callbacks) == 2
@@ -79,7 +80,7 @@ def test_overdue_instalments_count_partial_repayments(loan, users, django_captur
 
 @pytest.mark.django_db
 def test_no_reminder_for_a_loan_without_schedule(world, django_capture_on_commit_callbacks):
-    services.create_loan(actor=None, agency=world["home"], borrowers=[world["coop"]], fund="Quỹ", purpose="Không lãi suất",
+    services.create_loan(actor=SYSTEM, agency=world["home"], borrowers=[world["coop"]], fund="Quỹ", purpose="Không lãi suất",
                          principal=1_000_000, approved_on=datetime.date(2025, 1, 1))
     with django_capture_on_commit_callbacks(execute=True):
         assert reminders.send_loan_reminders(today=datetime.date(2026, 1, 1)) == 0
@@ -100,10 +101,10 @@ def test_the_daily_periodic_run_reminds_loans_once(world, users, django_capture_
 
     assert "loan_reminders" in {job.name for job in periodic.jobs("day")}
     start = datetime.date.today() - datetime.timedelta(days=45)
-    loan = services.create_loan(actor=None, agency=world["home"], borrowers=[world["coop"]], fund="Quỹ",
+    loan = services.create_loan(actor=SYSTEM, agency=world["home"], borrowers=[world["coop"]], fund="Quỹ",
                                 purpose="Máy sấy", principal=6_000_000, annual_rate=Decimal("6"), term_months=6,
                                 approved_on=start)
-    services.disburse(actor=None, loan=loan, on=start, amount=6_000_000)
+    services.disburse(actor=SYSTEM, loan=loan, on=start, amount=6_000_000)
     with django_capture_on_commit_callbacks(execute=True):
         call_command("run_periodic", "--once", "--period", "day", stdout=io.StringIO())
         call_command("run_periodic", "--once", "--period", "day", stdout=io.StringIO())

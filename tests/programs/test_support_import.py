@@ -17,6 +17,7 @@ from htxconnect.programs.models import Support
 from htxconnect.registry import services as registry_services
 from htxconnect.registry.importer import jobs
 from tests.registry.fixtures.workbooks import with_macro
+from htxconnect.core.actors import SYSTEM
 
 HEADERS = ["Mã số thuế đơn vị", "Tên đơn vị", "Loại hỗ trợ *", "Nội dung *", "Ngày hỗ trợ *", "Chương trình",
            "Nhóm nội dung", "Ngân sách nhà nước (đồng)", "Đối ứng (đồng)", "Số lượt người", "Ghi chú"]
@@ -65,9 +66,9 @@ def xlsx(rows, headers=HEADERS, title="Hỗ trợ") -> bytes:
 
 @pytest.fixture
 def setup(world, users):
-    bm = registry_services.create_organization(actor=None, name="HTX Bình Minh", province_code="79",
+    bm = registry_services.create_organization(actor=SYSTEM, name="HTX Bình Minh", province_code="79",
                                                tax_code="0100233488")
-    existing = services.record_support(actor=None, organization=world["coop"], program=world["program"],
+    existing = services.record_support(actor=SYSTEM, organization=world["coop"], program=world["program"],
                                        group=world["groups"][1], kind="barcode", title="Mã vạch 2025",
                                        given_on=datetime.date(2025, 3, 1), agency=world["home"])
     return {**world, "bm": bm, "existing": existing, "officer": users["officer"]}
@@ -151,7 +152,7 @@ def test_commit_creates_exactly_the_good_rows_audited(setup, tmp_path):
 def test_commit_refused_when_the_data_changed_since_the_preview(setup, tmp_path):
     job = job_for(setup["officer"], xlsx(sheet_rows()), tmp_path)
     # Meanwhile a colleague records row 3's support by hand.
-    services.record_support(actor=None, organization=setup["coop"], program=setup["program"], kind="training",
+    services.record_support(actor=SYSTEM, organization=setup["coop"], program=setup["program"], kind="training",
                             title="Tập huấn (nhập tay)", given_on=datetime.date(2025, 4, 10), agency=setup["home"])
     before = Support.objects.count()
     done = supimport.run_commit(job["id"], actor=setup["officer"])

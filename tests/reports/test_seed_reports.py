@@ -17,6 +17,7 @@ from htxconnect.programs import demo
 from htxconnect.programs.models import Program, Support
 from htxconnect.reports import document, services
 from htxconnect.reports.models import Report
+from htxconnect.core.actors import SYSTEM
 
 D = datetime.date
 
@@ -70,9 +71,9 @@ def seeded(db, settings, tmp_path):
 
 
 def generate(program, django_capture_on_commit_callbacks, **fields) -> Report:
-    report = services.create_report(actor=None, program=program, **fields)
+    report = services.create_report(actor=SYSTEM, program=program, **fields)
     with django_capture_on_commit_callbacks(execute=True):
-        services.request_generation(actor=None, report_id=report.pk)
+        services.request_generation(actor=SYSTEM, report_id=report.pk)
     report.refresh_from_db()
     assert report.status == Report.Status.DONE, report.error
     return report
