@@ -87,6 +87,8 @@ _ACTION_GROUPS = {
     "resolver": _("Truy xuất: lô hàng, nhãn, trang quét mã"),
     "trace": _("Kho sự kiện EPCIS"),
     "programs": _("Chương trình, hỗ trợ, hồ sơ, khoản vay"),
+    "events": _("Sự kiện, đăng ký, điểm danh"),
+    "reports": _("Báo cáo"),
 }
 
 

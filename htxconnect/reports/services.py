@@ -22,7 +22,8 @@ EDITABLE = ("kind", "period_start", "period_end", "superior_body", "issuing_body
 
 
 def _check_writer(actor, agency_id: int) -> None:
-    if actor is None:
+    audit.check_actor(actor)  # None is no actor; the system actor (commands, seeds) passes
+    if audit.is_system(actor):
         return
     if not program_queries.can_record(actor) or not (
             program_queries.is_admin(actor) or program_queries.agency_of(actor) == agency_id):
@@ -32,10 +33,11 @@ def _check_writer(actor, agency_id: int) -> None:
 def create_report(*, actor, program=None, agency=None, **fields) -> Report:
     """A draft report of `program` (or of `agency` across its programs). The issuing agency is the
     officer's own; for an administrator, the program's (or the one given)."""
-    if program is not None and actor is not None and not program_queries.scope_programs(actor).filter(
+    audit.check_actor(actor)
+    if program is not None and not audit.is_system(actor) and not program_queries.scope_programs(actor).filter(
             pk=program.pk).exists():
         raise PermissionDenied(_("Chương trình không thuộc phạm vi của bạn."))
-    agency_id = program_queries.agency_of(actor) if actor is not None else None
+    agency_id = program_queries.agency_of(actor) if not audit.is_system(actor) else None
     if agency_id is None:
         agency_id = agency.pk if agency is not None else (program.agency_id if program is not None else None)
     if agency_id is None:
@@ -45,7 +47,7 @@ def create_report(*, actor, program=None, agency=None, **fields) -> Report:
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
     with transaction.atomic():
-        report = Report(agency_id=agency_id, program=program, created_by=actor if actor is not None else None,
+        report = Report(agency_id=agency_id, program=program, created_by=actor if getattr(actor, "is_authenticated", False) else None,
                         **fields)
         report.full_clean()
         report.save()
