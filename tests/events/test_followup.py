@@ -105,6 +105,9 @@ def test_erasing_a_registrants_data_erases_the_name_on_the_certificate_and_revok
     assert "Nguyễn Văn An" not in (c.full_name + c.organization_name) and not c.is_valid
     page = Client().get(f"/events/verify/{c.code}/").content.decode()
     assert "Nguyễn Văn An" not in page and "Not valid" in page
+    # Nor does the audit log keep the name, in the entries of the registration or of the certificate.
+    assert AuditEntry.objects.filter(object_type="events.certificate", object_id=str(c.pk)).exists()
+    assert not AuditEntry.objects.filter(object_repr__contains="Nguyễn Văn An").exists()
 
 
 def test_date_line_pads_days_below_ten_and_the_first_two_months():
