@@ -89,6 +89,7 @@ _ACTION_GROUPS = {
     "programs": _("Chương trình, hỗ trợ, hồ sơ, khoản vay"),
     "events": _("Sự kiện, đăng ký, điểm danh"),
     "reports": _("Báo cáo"),
+    "market": _("Kết nối cung cầu"),
 }
 
 

@@ -514,7 +514,7 @@ def check_in(*, actor, event_id: int, session_id: int | None = None, token: str 
     if event.status == Event.Status.CANCELLED:
         why = _("Sự kiện đã bị hủy.")
     scan = Scan(event=event, session=session, registration=registration, client_id=client_id or tickets.new_nonce()
-                + tickets.new_nonce(), device=device[:64], scanned_at=scanned_at, offline=offline, actor=actor)
+                + tickets.new_nonce(), device=device[:64], scanned_at=scanned_at, offline=offline, actor=_user(actor))
     if why:
         scan.result, scan.message = Scan.Result.REFUSED, why
         return _keep(scan) or CheckinOutcome(scan.result, why, registration)

@@ -1,16 +1,9 @@
-"""Audit action types of the market app: offers, demands, buyers, vocabulary, connections, deals.
-
-Written in the format of the audit registry (core.audit.action); until that registry is on main,
-`action` falls back to the plain dotted code so the services already name their actions here.
-"""
+"""Audit action types of the market app: offers, demands, buyers, vocabulary, connections, deals
+(see core.audit)."""
 
 from django.utils.translation import gettext_lazy as _
 
-try:
-    from htxconnect.core.audit import action
-except ImportError:  # the audit registry has not landed yet: the code itself is the action
-    def action(code: str, label) -> str:  # noqa: ARG001 - same signature as core.audit.action
-        return code
+from htxconnect.core.audit import action
 
 BUYER_CREATED = action("market.buyer.created", _("Tạo tổ chức mua"))
 OFFER_CREATED = action("market.offer.created", _("Đăng chào bán"))

@@ -14,12 +14,14 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from htxconnect.core.actors import system_actor
 from htxconnect.registry import services as registry_services
 from htxconnect.registry.models import Certification, Organization, Product
 
 from . import services
 from .models import Buyer, Connection, Demand, Offer
 
+DEMO = system_actor("load_demo")  # demo data is written by the system, unchecked
 NOTE = "Dữ liệu trình diễn: số lượng, giá và nhu cầu là giả định, không có trong bài viết."
 
 
@@ -30,14 +32,14 @@ def _org(name):
 def _product(org, name, category, months):
     product = Product.objects.filter(producer=org, name=name).first()
     if product is None:
-        product = registry_services.create_product(actor=None, producer=org, name=name, category=category,
+        product = registry_services.create_product(actor=DEMO, producer=org, name=name, category=category,
                                                    unit="kg", season_months=months, description=NOTE)
     return product
 
 
 def _vietgap(org, product, number, issued, expires):
     if not Certification.objects.filter(organization=org, number=number).exists():
-        registry_services.create_certification(actor=None, organization=org, product=product,
+        registry_services.create_certification(actor=DEMO, organization=org, product=product,
                                                type=Certification.Type.VIETGAP, number=number,
                                                issuer="Tổ chức chứng nhận (dữ liệu mẫu)", issue_date=issued,
                                                expiry_date=expires)
@@ -46,7 +48,7 @@ def _vietgap(org, product, number, issued, expires):
 def _buyer(name, kind, province, username=None, **fields):
     buyer = Buyer.objects.filter(name=name).first()
     if buyer is None:
-        buyer = services.create_buyer(actor=None, name=name, kind=kind, province_code=province, **fields)
+        buyer = services.create_buyer(actor=DEMO, name=name, kind=kind, province_code=province, **fields)
     if username:
         user = get_user_model().objects.filter(username=username).first()
         if user is not None:
@@ -77,7 +79,7 @@ def load(stdout):
     ]:
         offer = Offer.objects.filter(organization=org, product=product).first()
         if offer is None:
-            offer = services.create_offer(actor=None, organization=org, product=product, title=title,
+            offer = services.create_offer(actor=DEMO, organization=org, product=product, title=title,
                                           quantity=Decimal(qty), unit=unit, months=months, price_min=low,
                                           price_max=high, delivery_area="Đồng bằng sông Cửu Long, TP.HCM",
                                           expires_on=today + datetime.timedelta(days=180), note=NOTE)
@@ -96,7 +98,7 @@ def load(stdout):
     ]:
         demand = Demand.objects.filter(buyer=buyer, product_name=name).first()
         if demand is None:
-            demand = services.create_demand(actor=None, buyer=buyer, product_name=name, quantity=Decimal(qty),
+            demand = services.create_demand(actor=DEMO, buyer=buyer, product_name=name, quantity=Decimal(qty),
                                             unit=unit, frequency=freq, required_certifications=certs,
                                             province_code=province, price_min=low, price_max=high, starts_on=start,
                                             ends_on=start + datetime.timedelta(days=days), note=NOTE)
@@ -110,10 +112,10 @@ def load(stdout):
         connection = services.request_connection(actor=buyer_user, offer_id=offer.pk, demand_id=demand.pk,
                                                  message="Chúng tôi cần 2 tấn thơm mỗi tuần, có VietGAP.")
         # The cooperative has no user account in the demo: it answers as the system (actor None).
-        services.accept_connection(actor=None, connection_id=connection.pk)
+        services.accept_connection(actor=DEMO, connection_id=connection.pk)
         services.send_message(actor=buyer_user, connection_id=connection.pk, body="Xin gửi mẫu 5 trái để kiểm tra độ ngọt.")
-        services.move_stage(actor=None, connection_id=connection.pk, stage=Connection.Stage.SAMPLES)
-        services.move_stage(actor=None, connection_id=connection.pk, stage=Connection.Stage.NEGOTIATING)
+        services.move_stage(actor=DEMO, connection_id=connection.pk, stage=Connection.Stage.SAMPLES)
+        services.move_stage(actor=DEMO, connection_id=connection.pk, stage=Connection.Stage.NEGOTIATING)
         services.record_deal(actor=buyer_user, connection_id=connection.pk, number="01/2026/HĐLK-DEMO",
                              product_name="Khóm (thơm) tươi", quantity=Decimal(32), unit="tan",
                              quality="Trái 1,2–1,8 kg, chín 30–50%, đạt VietGAP", price_method="Giá cố định theo hợp đồng",

@@ -34,6 +34,18 @@ STAGE_ORDER = [Connection.Stage.REQUESTED, Connection.Stage.CONTACTED, Connectio
                Connection.Stage.CLOSED]
 
 
+def _must_check(actor) -> bool:
+    """Whether `actor`'s rights are checked: always, except for the system actor (commands, tasks,
+    the demo loader). A missing actor is an error, never a pass."""
+    audit.check_actor(actor)
+    return not audit.is_system(actor)
+
+
+def _person(actor):
+    """The user to store as who did it (None for the system)."""
+    return actor if getattr(actor, "is_authenticated", False) and not audit.is_system(actor) else None
+
+
 def _record(action, obj, *, actor, changes=None, province_code=None):
     audit.record(action, obj=obj, changes=changes if changes is not None else audit.created(obj), actor=actor,
                  province_code=province_code)
@@ -55,10 +67,10 @@ def _queue_matching(kind: str, pk: int) -> None:
 
 @transaction.atomic
 def create_buyer(*, actor, name: str, kind: str = Buyer.Kind.OTHER, **fields) -> Buyer:
-    if actor is not None and not queries.can_post_demand(actor):
+    if _must_check(actor) and not queries.can_post_demand(actor):
         raise PermissionDenied(_("Chỉ tài khoản doanh nghiệp / người mua được tạo tổ chức mua."))
     buyer = _save(Buyer(name=(name or "").strip(), kind=kind, **fields))
-    if actor is not None:
+    if _person(actor) is not None:
         buyer.users.add(actor)
         queries.forget_buyers(actor)
     _record(actions.BUYER_CREATED, buyer, actor=actor)
@@ -79,7 +91,7 @@ def registry_certifications(organization: Organization, product: Product, today:
 def create_offer(*, actor, organization: Organization, product: Product, quantity, unit: str, months: list[int],
                  expires_on: datetime.date, title: str = "", price_min=None, price_max=None, min_order=None,
                  delivery_area: str = "", note: str = "", vocabulary: Vocabulary | None = None) -> Offer:
-    if actor is not None and not queries.offer_organizations(actor).filter(pk=organization.pk).exists():
+    if _must_check(actor) and not queries.offer_organizations(actor).filter(pk=organization.pk).exists():
         raise PermissionDenied(_("Bạn không được đăng chào bán cho hợp tác xã này."))
     errors = {}
     if not isinstance(months, list) or not months or any(not isinstance(m, int) or not 1 <= m <= 12 for m in months):
@@ -91,7 +103,7 @@ def create_offer(*, actor, organization: Organization, product: Product, quantit
     vocabulary = vocabulary or Vocabulary.load()
     offer = Offer(organization=organization, product=product, title=(title or "").strip(), quantity=quantity,
                   unit=unit, price_min=price_min, price_max=price_max, min_order=min_order,
-                  delivery_area=delivery_area, expires_on=expires_on, note=note, created_by=actor,
+                  delivery_area=delivery_area, expires_on=expires_on, note=note, created_by=_person(actor),
                   province_code=organization.province_code, ward_code=organization.ward_code,
                   months_mask=months_mask(months))
     offer.concept_id = vocabulary.concept_of(offer.title, product.name)
@@ -106,7 +118,7 @@ def create_offer(*, actor, organization: Organization, product: Product, quantit
 @transaction.atomic
 def close_offer(*, actor, offer_id: int) -> Offer:
     offer = Offer.objects.select_for_update().select_related("organization").get(pk=offer_id)
-    if actor is not None and not queries.can_manage_offer(actor, offer):
+    if _must_check(actor) and not queries.can_manage_offer(actor, offer):
         raise PermissionDenied(_("Chỉ hợp tác xã chào bán (hoặc cán bộ của tỉnh) được đóng chào bán."))
     if offer.status != Offer.Status.CLOSED:
         offer.status = Offer.Status.CLOSED
@@ -124,7 +136,7 @@ def create_demand(*, actor, buyer: Buyer, product_name: str, quantity, unit: str
                   ends_on: datetime.date, province_code: str, frequency: str = Demand.Frequency.ONCE,
                   required_certifications: list | None = None, ward_code: str = "", delivery_place: str = "",
                   price_min=None, price_max=None, note: str = "", vocabulary: Vocabulary | None = None) -> Demand:
-    if actor is not None and not queries.demand_buyers(actor).filter(pk=buyer.pk).exists():
+    if _must_check(actor) and not queries.demand_buyers(actor).filter(pk=buyer.pk).exists():
         raise PermissionDenied(_("Bạn không đăng nhu cầu thay cho tổ chức mua này được."))
     from .matching import period_months
 
@@ -132,7 +144,7 @@ def create_demand(*, actor, buyer: Buyer, product_name: str, quantity, unit: str
                     frequency=frequency, required_certifications=list(required_certifications or []),
                     province_code=province_code, ward_code=ward_code, delivery_place=delivery_place,
                     price_min=price_min, price_max=price_max, starts_on=starts_on, ends_on=ends_on, note=note,
-                    created_by=actor)
+                    created_by=_person(actor))
     if starts_on and ends_on and ends_on >= starts_on:
         demand.months_mask = months_mask(period_months(starts_on, ends_on))
     vocabulary = vocabulary or Vocabulary.load()
@@ -147,7 +159,7 @@ def create_demand(*, actor, buyer: Buyer, product_name: str, quantity, unit: str
 @transaction.atomic
 def close_demand(*, actor, demand_id: int) -> Demand:
     demand = Demand.objects.select_for_update().get(pk=demand_id)
-    if actor is not None and not queries.can_manage_demand(actor, demand):
+    if _must_check(actor) and not queries.can_manage_demand(actor, demand):
         raise PermissionDenied(_("Chỉ tổ chức mua đăng nhu cầu này được đóng nó."))
     if demand.status != Demand.Status.CLOSED:
         demand.status = Demand.Status.CLOSED
@@ -161,7 +173,7 @@ def close_demand(*, actor, demand_id: int) -> Demand:
 
 @transaction.atomic
 def add_concept(*, actor, key: str, name: str, category: str, terms: list[tuple[str, str]] = ()) -> ProductConcept:
-    if actor is not None and not queries.can_edit_vocabulary(actor):
+    if _must_check(actor) and not queries.can_edit_vocabulary(actor):
         raise PermissionDenied(_("Chỉ cán bộ được sửa từ điển sản phẩm."))
     concept = _save(ProductConcept(key=key, name=name.strip(), category=category))
     _record(actions.CONCEPT_ADDED, concept, actor=actor)
@@ -172,7 +184,7 @@ def add_concept(*, actor, key: str, name: str, category: str, terms: list[tuple[
 
 @transaction.atomic
 def add_term(*, actor, concept: ProductConcept, term: str, region: str = "") -> ProductTerm:
-    if actor is not None and not queries.can_edit_vocabulary(actor):
+    if _must_check(actor) and not queries.can_edit_vocabulary(actor):
         raise PermissionDenied(_("Chỉ cán bộ được sửa từ điển sản phẩm."))
     term = " ".join((term or "").split())
     if not term:
@@ -249,19 +261,19 @@ def request_connection(*, actor, offer_id: int, demand_id: int, message: str = "
         raise PermissionDenied(_("Chỉ bên mua hoặc hợp tác xã chào bán được gửi đề nghị kết nối."))
     if offer.status != Offer.Status.OPEN or demand.status != Demand.Status.OPEN:
         raise ValidationError(_("Chào bán hoặc nhu cầu mua đã đóng."))
-    recent = Connection.objects.filter(requested_by=actor, created_at__gte=timezone.now() - REQUEST_WINDOW).count()
+    recent = Connection.objects.filter(requested_by=_person(actor), created_at__gte=timezone.now() - REQUEST_WINDOW).count()
     _check_rate(recent, REQUEST_LIMIT, _("đề nghị kết nối"))
     _check_session(session_event_id)
     if Connection.objects.filter(offer=offer, demand=demand).exists():
         raise ValidationError(_("Hai bên đã có kết nối cho chào bán và nhu cầu này."))
     try:
         with transaction.atomic():
-            connection = Connection.objects.create(offer=offer, demand=demand, initiated_by=side, requested_by=actor,
+            connection = Connection.objects.create(offer=offer, demand=demand, initiated_by=side, requested_by=_person(actor),
                                                    session_event_id=session_event_id)
     except IntegrityError:  # a second request for the same pair raced this one
         raise ValidationError(_("Hai bên đã có kết nối cho chào bán và nhu cầu này.")) from None
     if (message or "").strip():
-        Message.objects.create(connection=connection, author=actor, side=side, body=_clean_body(message))
+        Message.objects.create(connection=connection, author=_person(actor), side=side, body=_clean_body(message))
     _record(actions.CONNECTION_REQUESTED, connection, actor=actor, province_code=offer.province_code,
             changes={"offer": [None, offer.pk], "demand": [None, demand.pk], "side": [None, side]})
     return connection
@@ -274,8 +286,8 @@ def _locked(connection_id: int) -> Connection:
 
 
 def _require_side(actor, connection: Connection) -> str:
-    side = queries.side_of(actor, connection) if actor is not None else None
-    if actor is not None and side is None:
+    side = queries.side_of(actor, connection) if _must_check(actor) else None
+    if _must_check(actor) and side is None:
         raise PermissionDenied(_("Chỉ hai bên của kết nối được làm việc này."))
     return side
 
@@ -335,9 +347,9 @@ def send_message(*, actor, connection_id: int, body: str) -> Message:
     connection = Connection.objects.select_related("offer", "demand").get(pk=connection_id)
     side = _require_side(actor, connection)
     body = _clean_body(body)
-    recent = Message.objects.filter(author=actor, created_at__gte=timezone.now() - MESSAGE_WINDOW).count()
+    recent = Message.objects.filter(author=_person(actor), created_at__gte=timezone.now() - MESSAGE_WINDOW).count()
     _check_rate(recent, MESSAGE_LIMIT, _("tin nhắn"))
-    message = Message.objects.create(connection=connection, author=actor, side=side, body=body)
+    message = Message.objects.create(connection=connection, author=_person(actor), side=side, body=body)
     _record(actions.MESSAGE_SENT, connection, actor=actor, changes={"message": [None, message.pk]},
             province_code=connection.offer.province_code)
     return message
@@ -411,7 +423,7 @@ def record_deal(*, actor, connection_id: int, **fields) -> Deal:
     unknown = set(fields) - set(DEAL_FIELDS)
     if unknown:
         raise ValidationError(_("Trường không có: %(f)s") % {"f": ", ".join(sorted(unknown))})
-    deal = _save(Deal(connection=connection, created_by=actor, **fields))
+    deal = _save(Deal(connection=connection, created_by=_person(actor), **fields))
     _record(actions.DEAL_SIGNED, deal, actor=actor, province_code=connection.offer.province_code)
     if connection.stage != Connection.Stage.SIGNED:
         _set_stage(connection, Connection.Stage.SIGNED, actor)
@@ -476,7 +488,7 @@ def store_and_notify(kind: str, pk: int, top: int = 5) -> int:
             Match.objects.update_or_create(demand=result.demand, offer=result.offer, defaults={
                 "score": result.score, "reasons": result.reasons, "notified_at": now})
         if results:
-            audit.record(actions.MATCHES_NOTIFIED, obj=listing, actor=None,
+            audit.record(actions.MATCHES_NOTIFIED, obj=listing, actor=audit.system_actor("notify_matches"),
                          changes={"matches": [None, len(results)]}, province_code=listing.province_code)
     for result in results:
         connection = Connection(offer=result.offer, demand=result.demand)

@@ -15,6 +15,7 @@ PLAN_CREATED = action("programs.plan.created", _("Tạo kế hoạch năm"))
 PLAN_COPIED = action("programs.plan.copied", _("Sao chép kế hoạch sang năm sau"))
 TARGET_CREATED = action("programs.target.created", _("Thêm chỉ tiêu kế hoạch"))
 
+SUPPORTS_IMPORTED = action("programs.support.imported", _("Nhập khoản hỗ trợ từ Excel"))
 SUPPORT_CREATED = action("programs.support.created", _("Ghi nhận khoản hỗ trợ"))
 
 APPLICATION_CREATED = action("programs.application.created", _("Lập hồ sơ đề nghị hỗ trợ"))
@@ -28,12 +29,15 @@ APPLICATION_COMPLETED = action("programs.application.completed", _("Xác nhận 
 
 LOAN_CREATED = action("programs.loan.created", _("Ghi nhận khoản vay"))
 LOAN_DISBURSED = action("programs.loan.disbursed", _("Ghi giải ngân khoản vay"))
+LOAN_REMINDED = action("programs.loan.reminded", _("Nhắc hạn trả nợ khoản vay"))
 LOAN_REPAID = action("programs.loan.repaid", _("Ghi khoản trả nợ"))
 
 SCIENCE_TASK_CREATED = action("programs.science_task.created", _("Ghi nhận nhiệm vụ KH&CN"))
 SCIENCE_TASK_ADVANCED = action("programs.science_task.advanced", _("Chuyển bước nhiệm vụ KH&CN"))
 
 EXPORT_SUPPORTS = action("programs.export.supports", _("Xuất danh sách khoản hỗ trợ (Excel)"))
+EXPORT_SUPPORT_IMPORT_ERRORS = action("programs.export.support_import_errors",
+                                      _("Tải các dòng lỗi của lượt nhập khoản hỗ trợ (Excel)"))
 EXPORT_APPLICATIONS = action("programs.export.applications", _("Xuất danh sách hồ sơ đề nghị hỗ trợ (Excel)"))
 
 # The workflow's transitions by target state (workflow.TRANSITIONS[…].target).

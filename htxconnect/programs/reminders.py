@@ -26,11 +26,12 @@ from htxconnect.core.money import format_vnd
 from htxconnect.core.roles import Role
 from htxconnect.registry.models import OrganizationUser
 
+from . import audit_actions as actions
 from .loans import Instalment, position
 from .models import Loan, LoanReminder
 
 DEFAULT_DAYS = 7
-REMINDED = "programs.loan.reminded"  # audit action, one per instalment reminded
+REMINDED = actions.LOAN_REMINDED  # one per instalment reminded
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ def send_loan_reminders(*, today: datetime.date | None = None, days: int = DEFAU
                               "recipients": people})
                 if not created:  # another run got there first
                     continue
-                audit.record(REMINDED, obj=loan, actor=None,
+                audit.record(REMINDED, obj=loan, actor=audit.system_actor("remind_loans"),
                              changes={"instalment": [None, reminder.instalment], "due_on": [None, reminder.due_on],
                                       "amount_due": [None, reminder.amount_due], "overdue": [None, reminder.overdue],
                                       "recipients": [None, people]})

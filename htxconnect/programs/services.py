@@ -61,7 +61,8 @@ def _save(obj):
 
 # --- Exports -------------------------------------------------------------------------------------------------
 
-EXPORTS = {"supports": actions.EXPORT_SUPPORTS, "applications": actions.EXPORT_APPLICATIONS}
+EXPORTS = {"supports": actions.EXPORT_SUPPORTS, "applications": actions.EXPORT_APPLICATIONS,
+           "import_errors": actions.EXPORT_SUPPORT_IMPORT_ERRORS}
 
 
 @transaction.atomic

@@ -44,13 +44,14 @@ from htxconnect.registry.importer.template import style_header
 from htxconnect.registry.importer.values import convert_values
 from htxconnect.registry.models import Organization
 
+from . import audit_actions as actions
 from . import queries, services
 from .models import ContentGroup, Support, SupportKind
 
 logger = logging.getLogger(__name__)
 
 KIND = "supports"  # the import job's kind (jobs.create / jobs.load_for)
-IMPORTED = "programs.support.imported"  # audit action of an import as a whole (each support: support.created)
+IMPORTED = actions.SUPPORTS_IMPORTED  # an import as a whole (each support: support.created)
 EXAMPLE_MARK = "DÒNG VÍ DỤ – xóa dòng này trước khi nhập"
 TEMPLATE_ROWS = 500
 
@@ -194,7 +195,7 @@ class _Lookups:
 
     def __init__(self, actor):
         self.actor = actor
-        programs = list(queries.scope_programs(actor).select_related("agency")) if actor is not None else []
+        programs = list(queries.scope_programs(actor).select_related("agency")) if not audit.is_system(actor) else []
         self.programs: dict[str, list] = {}
         for program in programs:
             self.programs.setdefault(fold(program.name).strip(), []).append(program)
@@ -315,7 +316,7 @@ def _duplicates(rows: list, actor) -> None:
     existing: dict[tuple, Support] = {}
     orgs = {r["ref"]["organization"]["db"] for r in live}
     if orgs:
-        scope = queries.scope_supports(actor) if actor is not None else Support.objects.all()
+        scope = queries.scope_supports(actor) if not audit.is_system(actor) else Support.objects.all()
         for s in scope.filter(organization_id__in=orgs, given_on__in={r["values"]["given_on"] for r in live}).only(
                 "id", "organization_id", "kind", "program_id", "given_on", "title", "amount_state").order_by("id"):
             existing.setdefault((s.organization_id, s.kind, s.program_id, s.given_on.isoformat()), s)
@@ -390,7 +391,7 @@ def commit(job: dict, *, actor) -> dict:
             details = "; ".join(_("dòng %(n)s: %(why)s") % {"n": n, "why": _why(by_number.get(n))} for n in lost[:10])
             raise CommitRefused(_("Dữ liệu đã thay đổi từ lúc xem trước nên không nhập dòng nào: %(d)s. Xem lại "
                                   "bảng bên dưới rồi bấm “Nhập” lần nữa.") % {"d": details}, fresh)
-        programs = {p.pk: p for p in queries.scope_programs(actor)} if actor is not None else {}
+        programs = {p.pk: p for p in queries.scope_programs(actor)} if not audit.is_system(actor) else {}
         groups = {g.pk: g for g in ContentGroup.objects.filter(pk__in={k[2] for k in confirmed.values() if k[2]})}
         organizations = Organization.objects.in_bulk(org_ids)
         created = []

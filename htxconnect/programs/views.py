@@ -22,12 +22,14 @@ from .models import Application, Plan, SupportKind
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _xlsx(request, kind: str, name: str, content: bytes) -> HttpResponse:
-    """The workbook as a download; every export is audited (who, which list, which filters)."""
+def _xlsx(request, kind: str | None, name: str, content: bytes) -> HttpResponse:
+    """The workbook as a download; every export of data is audited (who, which list, which filters);
+    `kind` None for a blank template."""
     filename = f"{name}-{timezone.localdate():%Y%m%d}.xlsx"
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    services.record_export(actor=request.user, kind=kind, filename=filename, filters=request.GET.dict())
+    if kind is not None:
+        services.record_export(actor=request.user, kind=kind, filename=filename, filters=request.GET.dict())
     return response
 
 
@@ -126,7 +128,7 @@ def support_detail(request, pk):
 
 @requires(OFFICER_OR_ADMIN)
 def support_import_template(request):
-    return _xlsx("mau-nhap-ho-tro", supimport.build_template(request.user))
+    return _xlsx(request, None, "mau-nhap-ho-tro", supimport.build_template(request.user))  # a blank template
 
 
 @requires(OFFICER_OR_ADMIN)
@@ -182,7 +184,7 @@ def support_import_errors(request, job_id):
     if not supimport.counts(job["preview"])["errors"]:
         messages.info(request, _("Lượt nhập này không có dòng lỗi nào."))
         return redirect("programs:support_import_job", job_id=job["id"])
-    return _xlsx("ho-tro-dong-loi", supimport.errors_workbook(job["preview"]))
+    return _xlsx(request, "import_errors", "ho-tro-dong-loi", supimport.errors_workbook(job["preview"]))
 
 
 @requires(OFFICER_OR_ADMIN)

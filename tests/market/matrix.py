@@ -12,6 +12,7 @@ import datetime
 from decimal import Decimal
 
 from tests.world import WHO, everyone, signed_in
+from htxconnect.core.actors import SYSTEM
 
 
 def _answers(**by_who):
@@ -43,7 +44,7 @@ def new_offer(world, title="khóm"):
 
     from htxconnect.market import services
 
-    return services.create_offer(actor=None, organization=world.org, product=_product(world), title=title,
+    return services.create_offer(actor=SYSTEM, organization=world.org, product=_product(world), title=title,
                                  quantity=Decimal(20000), unit="kg", months=list(range(1, 13)),
                                  expires_on=timezone.localdate() + datetime.timedelta(days=90))
 
@@ -54,7 +55,7 @@ def new_demand(world, name="thơm"):
     from htxconnect.market import services
 
     today = timezone.localdate()
-    return services.create_demand(actor=None, buyer=_buyer(world), product_name=name, quantity=Decimal(2), unit="tan",
+    return services.create_demand(actor=SYSTEM, buyer=_buyer(world), product_name=name, quantity=Decimal(2), unit="tan",
                                   frequency="weekly", starts_on=today, ends_on=today + datetime.timedelta(days=60),
                                   province_code="79")
 

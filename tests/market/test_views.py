@@ -15,6 +15,7 @@ from django.utils import timezone
 from htxconnect.market import matching, services
 from htxconnect.market.models import Connection, Demand, Match, Message, Offer
 from tests.market.matrix import _product, new_demand, new_offer
+from htxconnect.core.actors import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +83,7 @@ def test_the_service_refuses_an_unknown_certification_type_too(market):
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError, match="Loại chứng nhận “halal” không có trong danh mục"):
-        services.create_demand(actor=None, buyer=buyer, product_name="thơm", quantity=1, unit="kg",
+        services.create_demand(actor=SYSTEM, buyer=buyer, product_name="thơm", quantity=1, unit="kg",
                                starts_on=timezone.localdate(), ends_on=timezone.localdate(), province_code="79",
                                required_certifications=["halal"])
 
@@ -91,7 +92,7 @@ def test_offer_with_inverted_prices_or_a_minimum_above_the_quantity_is_refused(m
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError) as error:
-        services.create_offer(actor=None, organization=market.org, product=_product(market), quantity=Decimal(10),
+        services.create_offer(actor=SYSTEM, organization=market.org, product=_product(market), quantity=Decimal(10),
                               unit="kg", months=[1], expires_on=timezone.localdate(), price_min=30000, price_max=20000,
                               min_order=Decimal(20))
     text = " ".join(error.value.messages)
@@ -190,7 +191,7 @@ def test_officers_see_connections_per_supply_demand_session(market):
     from htxconnect.events import services as event_services
 
     today = timezone.localdate()
-    session = event_services.create_event(actor=None, agency=market.home, kind="supply_demand", title="Phiên cung cầu",
+    session = event_services.create_event(actor=SYSTEM, agency=market.home, kind="supply_demand", title="Phiên cung cầu",
                                           starts_on=today, ends_on=today, venue="Hội trường")
     services.request_connection(actor=market.people["buyer"], offer_id=new_offer(market).pk,
                                 demand_id=market.samples["demand"], session_event_id=session.pk)
@@ -241,7 +242,7 @@ def test_access_fetchers_owner_teammate_outsider(market):
     from htxconnect.market import queries
 
     people = market.people
-    services.close_offer(actor=None, offer_id=market.samples["offer"])
+    services.close_offer(actor=SYSTEM, offer_id=market.samples["offer"])
     # A closed offer: its cooperative (manager and member) and the province's officers still see it.
     for who in ("coop_manager", "coop_member", "officer", "admin"):
         assert queries.access_offer(people[who], market.samples["offer"]).pk == market.samples["offer"]
