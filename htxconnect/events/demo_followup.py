@@ -14,12 +14,14 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from htxconnect.accounts.models import Agency
+from htxconnect.core.actors import system_actor
 from htxconnect.registry.models import Organization
 
 from . import certificates, contests, feedback, services
 from .models import Event, EventKind, Registration
 from .models_followup import Certificate, FeedbackResponse
 
+DEMO = system_actor("load_demo")  # demo data is written by the system, unchecked
 CONTEST_TITLE = "Hội thi sáng tạo kỹ thuật, cải tiến sản xuất trong HTX (dữ liệu trình diễn)"
 PLACEHOLDER_SIGNER = "(tên người ký giữ chỗ)"
 # (content, trainer, organisation, comment) of a few answers: demo data.
@@ -30,18 +32,18 @@ ANSWERS = [(5, 5, 4, "Nội dung thiết thực, mong có thêm buổi thực h�
 def load_certificates(course: Event) -> int:
     if course.certificates.exists():
         return course.certificates.count()
-    certificates.set_policy(actor=None, event=course, superior_agency="UBND THÀNH PHỐ HỒ CHÍ MINH",
+    certificates.set_policy(actor=DEMO, event=course, superior_agency="UBND THÀNH PHỐ HỒ CHÍ MINH",
                             issuer_name="Sở Khoa học và Công nghệ", place="Thành phố Hồ Chí Minh",
                             signer_title="KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC", signer_name=PLACEHOLDER_SIGNER)
-    issued = certificates.issue_certificates(actor=None, event_id=course.pk,
+    issued = certificates.issue_certificates(actor=DEMO, event_id=course.pk,
                                              issued_on=course.ends_on + datetime.timedelta(days=3))
     if issued:
-        certificates.revoke_certificate(actor=None, certificate_id=issued[-1].pk,
+        certificates.revoke_certificate(actor=DEMO, certificate_id=issued[-1].pk,
                                         reason="Trình diễn: cấp nhầm (người dự không đủ buổi theo danh sách ký).")
     for (content, trainer, organisation, comment), r in zip(ANSWERS, course.registrations.filter(
             attendances__isnull=False).distinct().order_by("id")):
         if not FeedbackResponse.objects.filter(registration=r).exists():
-            feedback.submit(token=feedback.feedback_token(r), content=content, trainer=trainer,
+            feedback.submit(actor=DEMO, token=feedback.feedback_token(r), content=content, trainer=trainer,
                             organisation=organisation, comments=comment)
     return len(issued)
 
@@ -53,18 +55,18 @@ def load_contest() -> Event:
     dost = Agency.objects.get(name="Sở Khoa học và Công nghệ Thành phố Hồ Chí Minh")
     start = timezone.localdate() + datetime.timedelta(days=45)
     event = services.create_event(
-        actor=None, agency=dost, kind=EventKind.CONTEST, title=CONTEST_TITLE, starts_on=start, ends_on=start,
+        actor=DEMO, agency=dost, kind=EventKind.CONTEST, title=CONTEST_TITLE, starts_on=start, ends_on=start,
         province_code="79", ward_code="25813", venue="Hội trường Liên minh HTX (phường Bến Cát)",
         audience="Hợp tác xã, tổ hợp tác", note="Dữ liệu trình diễn: các bài viết không nêu hội thi nào.")
-    services.publish_event(actor=None, event_id=event.pk)
-    contests.set_criteria(actor=None, event_id=event.pk, track="technical",
+    services.publish_event(actor=DEMO, event_id=event.pk)
+    contests.set_criteria(actor=DEMO, event_id=event.pk, track="technical",
                           criteria=[("Tính mới, sáng tạo", 30), ("Hiệu quả kinh tế – kỹ thuật", 40),
                                     ("Khả năng nhân rộng", 30)])
     users = get_user_model().objects.filter(username__in=["lanhdao.khcn", "canbo.lmhtx"], is_active=True)
     for user in users:
-        contests.add_judge(actor=None, event_id=event.pk, username=user.username)
+        contests.add_judge(actor=DEMO, event_id=event.pk, username=user.username)
     for organization in Organization.objects.filter(kind="cooperative", province_code="79").order_by("id")[:2]:
-        contests.submit_entry(actor=None, event_id=event.pk, organization=organization, files=[],
+        contests.submit_entry(actor=DEMO, event_id=event.pk, organization=organization, files=[],
                               title=f"Cải tiến dây chuyền sơ chế của {organization.name} (trình diễn)",
                               summary="Bài dự thi trình diễn: mô tả giải pháp, chi phí, hiệu quả và khả năng nhân rộng.")
     return event

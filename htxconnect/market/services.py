@@ -452,7 +452,7 @@ def apply_for_support(*, actor, deal_id: int, item, amount_requested: int | None
 
     deal = Deal.objects.select_related("connection__offer__organization", "connection__demand__buyer").get(pk=deal_id)
     connection = deal.connection
-    if actor is not None and queries.side_of(actor, connection) != Side.COOPERATIVE:
+    if _must_check(actor) and queries.side_of(actor, connection) != Side.COOPERATIVE:
         raise PermissionDenied(_("Hợp tác xã của hợp đồng mới đề nghị hỗ trợ được."))
     documents = {}
     if deal.file and "Hợp đồng liên kết" in (item.required_documents or []):

@@ -59,7 +59,8 @@ def run_generation(report_id: int) -> str:
         report.progress = {"done": total, "total": total, "stage": "done"}
         report.save()
         # The task acts for whoever asked; a report of the system (seeds) is the system's.
-        audit.record(actions.REPORT_GENERATED, obj=report, actor=report.created_by or audit.system_actor("generate_report"),
+        actor = report.created_by or audit.system_actor("generate_report")
+        audit.record(actions.REPORT_GENERATED, obj=report, actor=actor,
                      changes={"figures": [None, len(content["figures"])]})
         return "done"
     except Exception as error:  # recorded on the report, shown on its page; the task may be retried

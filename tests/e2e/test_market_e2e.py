@@ -20,6 +20,7 @@ from tests.conftest import make_user
 from tests.tools import require_commands
 
 from .conftest import PHONE, no_horizontal_scroll, signed_in_page
+from htxconnect.core.actors import SYSTEM
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -27,16 +28,16 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def world(db, tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
-    coop = registry_services.create_organization(actor=None, name="HTX Khóm Cầu Đúc", province_code="92",
+    coop = registry_services.create_organization(actor=SYSTEM, name="HTX Khóm Cầu Đúc", province_code="92",
                                                  phone="0293 111 222", email="khom@example.vn")
     manager = make_user("htx.khom.e2e", Role.COOP_MANAGER, full_name="Nguyễn Văn Khóm")
     OrganizationUser.objects.create(user=manager, organization=coop, role=OrganizationUser.Role.MANAGER)
     buyer = make_user("sieuthi.e2e", Role.BUYER, full_name="Phòng thu mua")
-    product = registry_services.create_product(actor=None, producer=coop, name="Khóm Cầu Đúc", category="fruit")
-    registry_services.create_certification(actor=None, organization=coop, product=product, type="vietgap",
+    product = registry_services.create_product(actor=SYSTEM, producer=coop, name="Khóm Cầu Đúc", category="fruit")
+    registry_services.create_certification(actor=SYSTEM, organization=coop, product=product, type="vietgap",
                                            number="VG-E2E-1", issue_date=datetime.date(2025, 1, 2),
                                            expiry_date=datetime.date(2027, 12, 31))
-    services.create_offer(actor=None, organization=coop, product=product, title="khóm Cầu Đúc", quantity=Decimal(20),
+    services.create_offer(actor=SYSTEM, organization=coop, product=product, title="khóm Cầu Đúc", quantity=Decimal(20),
                           unit="tan", months=list(range(1, 13)), price_min=9000, price_max=12000,
                           expires_on=timezone.localdate() + datetime.timedelta(days=120))
     return {"manager": manager, "buyer": buyer, "tmp": tmp_path}

@@ -15,6 +15,7 @@ from tests.conftest import make_user
 from tests.tools import require
 
 from .conftest import DESKTOP, signed_in_page
+from htxconnect.core.actors import SYSTEM
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 SLOW = 60_000
@@ -29,16 +30,16 @@ def leader(db):
     agency = Agency.objects.create(name="Sở Khoa học và Công nghệ TP. Hồ Chí Minh", short_name="Sở KH&CN HCM",
                                    kind=Agency.Kind.DOST, province_code="79", province_name="Thành phố Hồ Chí Minh")
     leader = make_user("lanhdao.reports.e2e", Role.LEADER, agency, full_name="Lê Văn Lãnh")
-    program = services.create_program(actor=None, agency=agency, name="Chương trình phối hợp thử nghiệm",
+    program = services.create_program(actor=SYSTEM, agency=agency, name="Chương trình phối hợp thử nghiệm",
                                       start_year=2025, end_year=2026)
-    group = services.add_content_group(actor=None, program=program, number=1, title="Mã số mã vạch")
-    plan = services.create_plan(actor=None, program=program, year=2025)
-    services.add_target(actor=None, plan=plan, group=group, title="Mã vạch cho 03 HTX", indicator="orgs_supported",
+    group = services.add_content_group(actor=SYSTEM, program=program, number=1, title="Mã số mã vạch")
+    plan = services.create_plan(actor=SYSTEM, program=program, year=2025)
+    services.add_target(actor=SYSTEM, plan=plan, group=group, title="Mã vạch cho 03 HTX", indicator="orgs_supported",
                         params={"kinds": ["barcode"]}, value=3, unit="HTX")
     for i, kind in enumerate(["barcode", "barcode", "iso", "training"]):
-        coop = registry_services.create_organization(actor=None, name=f"HTX Thử {i}", province_code="79",
+        coop = registry_services.create_organization(actor=SYSTEM, name=f"HTX Thử {i}", province_code="79",
                                                      ward_code="25813")
-        services.record_support(actor=None, organization=coop, program=program, group=group, kind=kind,
+        services.record_support(actor=SYSTEM, organization=coop, program=program, group=group, kind=kind,
                                 title=f"Hỗ trợ {i}", given_on=D(2025, 3 + i, 1),
                                 participants=40 if kind == "training" else None)
     return leader

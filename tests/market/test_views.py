@@ -284,9 +284,9 @@ def test_a_contract_becomes_a_support_application(market, settings, tmp_path):
     from htxconnect.programs.models import Application
 
     settings.MEDIA_ROOT = tmp_path
-    policy = program_services.create_policy(actor=None, agency=market.home, number="98/2018/NĐ-CP", issuer="Chính phủ",
+    policy = program_services.create_policy(actor=SYSTEM, agency=market.home, number="98/2018/NĐ-CP", issuer="Chính phủ",
                                             issued_on=datetime.date(2018, 7, 5), title="Liên kết")
-    item = program_services.add_support_item(actor=None, policy=policy, code="8.1", name="Tư vấn liên kết",
+    item = program_services.add_support_item(actor=SYSTEM, policy=policy, code="8.1", name="Tư vấn liên kết",
                                              kind="consulting", max_amount=300_000_000)
     client = market.client("coop_manager")
     assert "98/2018/NĐ-CP – 8.1. Tư vấn liên kết" in client.get(f"/market/deals/{market.samples['deal']}/apply/").content.decode()
