@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from htxconnect.core.spreadsheet import text_cell
+from htxconnect.core.spreadsheet import looks_like_formula, text_cell
 from htxconnect.programs.models import Loan, Support, SupportKind
 from htxconnect.registry.models import IPUsageGrant
 
@@ -31,7 +31,9 @@ def _sheet(wb, title: str, headers: list[str], rows):
         header.append(cell)
     ws.append(header)
     for row in rows:
-        ws.append([text_cell(ws, v) if isinstance(v, str) else v for v in row])
+        # Only text a spreadsheet would read as a formula needs a cell of its own (openpyxl writes any
+        # other string as a string cell); 50,000 rows stay cheap.
+        ws.append([text_cell(ws, v) if looks_like_formula(v) else v for v in row])
 
 
 def _targets(content):

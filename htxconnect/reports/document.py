@@ -26,20 +26,23 @@ FONT = "Times New Roman"
 BODY_PT = 13
 NATIONAL_TITLE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
+TARGET_COLUMNS = (1.4, 3.8, 5.1, 2.3, 2.3, 1.6)  # cm: year, group, target, plan, actual, rate (16.5 cm of text)
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
 
 
 def _font(run, size=BODY_PT, bold=False, italic=False):
+    """Times New Roman on every script (Vietnamese is "Latin" to Word, but a run may be tagged East
+    Asian), the size and the emphasis. Only what differs from a plain run is written (a report's
+    body has thousands of runs)."""
     run.font.name = FONT
+    fonts = run._element.rPr.rFonts
+    fonts.set(qn("w:eastAsia"), FONT)
+    fonts.set(qn("w:cs"), FONT)
     run.font.size = Pt(size)
-    run.bold, run.italic = bold, italic
-    rpr = run._element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
-    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        fonts.set(qn(attr), FONT)
+    if bold:
+        run.bold = True
+    if italic:
+        run.italic = True
     return run
 
 
@@ -81,6 +84,16 @@ def _no_borders(table):
         e.set(qn("w:val"), "nil")
         borders.append(e)
     tbl_pr.append(borders)
+
+
+def _keep_rows_whole(table, header: bool = False):
+    """No row breaks across pages (the signature block stays in one piece); the first row of a data
+    table repeats on each page."""
+    for index, row in enumerate(table.rows):
+        tr_pr = row._tr.get_or_add_trPr()
+        tr_pr.append(OxmlElement("w:cantSplit"))
+        if header and index == 0:
+            tr_pr.append(OxmlElement("w:tblHeader"))
 
 
 def _widths(table, widths):
@@ -127,6 +140,7 @@ def build_template() -> bytes:
     sign = doc.add_table(rows=1, cols=2)
     _no_borders(sign)
     _widths(sign, [Cm(8.25), Cm(8.25)])
+    _keep_rows_whole(sign)
     left, right = sign.rows[0].cells
     _font(left.paragraphs[0].add_run("Nơi nhận:"), 12, bold=True, italic=True)
     _para(left, "{%p for r in recipients %}", 11)
@@ -200,6 +214,8 @@ def _body(tpl: DocxTemplate, report, content: dict):
             for cell, value in zip(cells, values):
                 cell.text = ""
                 _font(cell.paragraphs[0].add_run(value), 12)
+        _widths(table, [Cm(w) for w in TARGET_COLUMNS])
+        _keep_rows_whole(table, header=True)
         _para(sd, "", after=6)
     if not any_target:
         text("Kỳ báo cáo không có chỉ tiêu kế hoạch năm.", italic=True)

@@ -268,7 +268,8 @@ def _event_items(program: Program, start, end, F: Figures, prefix: str) -> dict:
         text = f"{label}: {two_digits(n)} {unit}" + (f", {two_digits(people)} {who} tham dự" if people else "")
         details = []
         for e in rows:
-            where = ", ".join(p for p in (format_date(e.starts_on), e.venue, e.host.name if e.host_id else "") if p)
+            place = e.venue or (e.host.name if e.host_id else "")
+            where = ", ".join(p for p in (format_date(e.starts_on), place) if p)
             row = present.get(e.pk, {})
             count, business = row.get("n", 0), row.get("business", 0)
             F.add(f"{prefix}.event{e.pk}.person_times", f"{e.title}: {who} tham dự", count)

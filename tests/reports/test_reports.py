@@ -156,3 +156,19 @@ def test_pdf_of_the_report_renders(world, program, tmp_path):
     assert page.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and page.stat().st_size > 5000
     text = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, check=True).stdout.decode()
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and "Độc lập - Tự do - Hạnh phúc" in text
+
+
+def test_agency_report_across_its_programs(world, program):
+    admin = world.people["admin"]
+    second = program_services.create_program(actor=admin, agency=world.other, name="CT cơ quan khác", start_year=2025,
+                                             end_year=2025)
+    third = program_services.create_program(actor=admin, agency=world.home, name="CT thứ hai", start_year=2024,
+                                            end_year=2025)
+    program_services.record_support(actor=admin, organization=world.org, program=third, kind="iso",
+                                    title="ISO 9001:2015", given_on=D(2025, 2, 1))
+    report = services.create_report(actor=world.people["officer"], program=None, **fields())
+    from htxconnect.reports import figures
+
+    text = document.text_of(document.render(report, figures.collect(report)))
+    assert f"1. {third.name}" in text and f"2. {program.name}" in text and second.name not in text
+    assert "ISO 9001:2015: 01 HTX" in text and "Cấp mã số mã vạch: 01 HTX" in text
