@@ -25,9 +25,21 @@ from htxconnect.core.actors import SYSTEM
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
+def reseed_vocabulary():
+    """Browser tests run in flushed transactions (transaction=True): an earlier one in the run
+    empties the tables, the vocabulary its data migration seeded included. Seed it again, the
+    migration's own way."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("htxconnect.market.migrations.0002_vocabulary_seed").seed(apps, None)
+
+
 @pytest.fixture
 def world(db, tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
+    reseed_vocabulary()
     coop = registry_services.create_organization(actor=SYSTEM, name="HTX Khóm Cầu Đúc", province_code="92",
                                                  phone="0293 111 222", email="khom@example.vn")
     manager = make_user("htx.khom.e2e", Role.COOP_MANAGER, full_name="Nguyễn Văn Khóm")
