@@ -16,6 +16,7 @@ from pathlib import Path
 from htxconnect.core.text import fold
 
 SEED_FILE = Path(__file__).resolve().parent / "data" / "vocabulary.json"
+_BUILT: dict = {}
 
 
 def seed_data() -> list:
@@ -55,9 +56,15 @@ class Vocabulary:
 
     @classmethod
     def load(cls) -> "Vocabulary":
+        """The vocabulary as stored now (one query); built once per distinct content in this process."""
         from .models import ProductTerm
 
-        return cls(list(ProductTerm.objects.values_list("concept_id", "term")))
+        rows = tuple(ProductTerm.objects.order_by("id").values_list("concept_id", "term"))
+        built = _BUILT.get(rows)
+        if built is None:
+            _BUILT.clear()  # keep only the latest content
+            built = _BUILT[rows] = cls(list(rows))
+        return built
 
     def find(self, text: str) -> Term | None:
         """The longest term named in `text` (first occurrence on a tie), or None."""

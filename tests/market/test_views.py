@@ -295,3 +295,25 @@ def test_a_contract_becomes_a_support_application(market, settings, tmp_path):
     application = Application.objects.get()
     assert application.organization == market.org and application.amount_requested == 50_000_000
     assert "Hợp đồng liên kết" in application.description and "Siêu thị Ma Trận" in application.title
+
+
+def test_reminders_are_mailed_once_on_their_day(market):
+    people = market.people
+    people["buyer"].email = "buyer@example.vn"
+    people["buyer"].save()
+    day = timezone.localdate() + datetime.timedelta(days=3)
+    market.client("buyer").post(f"/market/connections/{market.samples['connection']}/reminder/",
+                                {"remind_on": day.strftime("%d/%m/%Y"), "note": "Gọi hỏi mẫu"})
+    mail.outbox.clear()
+    assert services.send_due_reminders(today=day - datetime.timedelta(days=1)) == 0
+    assert services.send_due_reminders(today=day) == 1
+    assert services.send_due_reminders(today=day) == 0  # claimed: never twice
+    assert len(mail.outbox) == 1 and "Gọi hỏi mẫu" in mail.outbox[0].body and "buyer@example.vn" in mail.outbox[0].to
+
+
+def test_the_cooperative_timeline_shows_offers_and_contracts(market):
+    from htxconnect.registry import queries as registry_queries
+
+    texts = [item.text for item in registry_queries.timeline(market.org, market.people["coop_manager"])]
+    assert "Chào bán: khóm ma trận" in texts
+    assert "Hợp đồng liên kết với Siêu thị Ma Trận: Khóm" in texts
