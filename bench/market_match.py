@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import math
 import os
 import random
 import statistics
@@ -92,7 +93,7 @@ def generate(n_offers: int, n_demands: int) -> None:
 def summary(label: str, timings: list[float]) -> float:
     timings = sorted(timings)
     p50 = statistics.median(timings)
-    p95 = timings[max(0, int(len(timings) * 0.95) - 1)]
+    p95 = timings[min(len(timings) - 1, math.ceil(len(timings) * 0.95) - 1)]  # nearest rank
     print(f"{label:<34} p50 {p50:8.1f} ms   p95 {p95:8.1f} ms   ({len(timings)} demands)")
     return p95
 
