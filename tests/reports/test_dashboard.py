@@ -79,3 +79,19 @@ def test_page_and_chart_xlsx(world, program):
     assert rows[0][:2] == ("Loại hỗ trợ", "Số lượt") and ("Mã số mã vạch, mã QR", 2, 2, 0) in rows
     assert AuditEntry.objects.filter(action="reports.dashboard.exported", actor=world.people["leader"]).exists()
     assert client.get("/reports/dashboard/nothing.xlsx").status_code == 404
+
+
+def test_market_connections_by_stage(world):
+    """The market's sample connection (signed into a deal, cooperative in province 79): the home
+    province's officer counts it at its stage; every stage is listed."""
+    from htxconnect.market.models import Connection
+    from tests.market.matrix import market_samples
+
+    market_samples(world, world.samples)
+    stage = Connection.objects.get().get_stage_display()
+    today = datetime.date.today()
+    f = charts.Filters.from_params(world.people["officer"], params(start=f"{today.year}-01-01",
+                                                                   end=f"{today.year}-12-31"))
+    chart = charts.market_by_stage(world.people["officer"], f)
+    assert [stage, 1] in chart.rows and len(chart.rows) == len(Connection.Stage.choices)
+    assert charts.market_by_stage(world.people["other_officer"], f).rows == []  # another province's staff

@@ -172,3 +172,17 @@ def test_agency_report_across_its_programs(world, program):
     text = document.text_of(document.render(report, figures.collect(report)))
     assert f"1. {third.name}" in text and f"2. {program.name}" in text and second.name not in text
     assert "ISO 9001:2015: 01 HTX" in text and "Cấp mã số mã vạch: 01 HTX" in text
+
+
+def test_semi_annual_period_from_the_year_and_a_draft_edited_before_generation(world, program):
+    client = world.client("officer")
+    data = form_data(program, kind="semi_annual", year="2025", period_start="", period_end="", do="save")
+    assert client.post("/reports/new/", data).status_code == 302
+    report = Report.objects.get()
+    assert (report.period_start, report.period_end, report.status) == (D(2025, 1, 1), D(2025, 6, 30), "draft")
+    edit = f"/reports/{report.pk}/edit/"
+    assert client.get(edit).status_code == 200
+    assert client.post(edit, {**data, "next_plan": "Tổ chức 04 buổi hội thảo kết nối cung cầu."}).status_code == 302
+    report.refresh_from_db()
+    assert report.next_plan == "Tổ chức 04 buổi hội thảo kết nối cung cầu."
+    assert world.client("leader").get(edit).status_code == 403  # leaders read
