@@ -72,9 +72,10 @@ def load(stdout):
     _vietgap(nhan_duc, kho_qua, "VIETGAP-DEMO-0102", datetime.date(year - 2, 1, 10), datetime.date(year - 1, 1, 9))
 
     offers = {}
+    # Prices are per unit of the offer: đồng a tonne for tonnes (a kilogram of khóm sells for ~10.000 đ).
     for org, product, title, qty, unit, months, low, high in [
-        (ben_ba_chi, khom, "khóm Bến Bà Chi", 20, "tan", [3, 4, 5, 6], 9000, 12000),
-        (binh_phuoc_xuan, thom_gap, "", 8, "tan", [4, 5, 6, 7], 10000, 14000),
+        (ben_ba_chi, khom, "khóm Bến Bà Chi", 20, "tan", [3, 4, 5, 6], 9_000_000, 12_000_000),
+        (binh_phuoc_xuan, thom_gap, "", 8, "tan", [4, 5, 6, 7], 10_000_000, 14_000_000),
         (nhan_duc, kho_qua, "", 500, "kg", list(range(1, 13)), 15000, 18000),
     ]:
         offer = Offer.objects.filter(organization=org, product=product).first()
@@ -93,7 +94,7 @@ def load(stdout):
     start = today + datetime.timedelta(days=7)
     demands = {}
     for buyer, name, qty, unit, freq, certs, province, low, high, days in [
-        (saigon, "thơm", 2, "tan", Demand.Frequency.WEEKLY, ["vietgap"], "79", 10000, 13000, 120),
+        (saigon, "thơm", 2, "tan", Demand.Frequency.WEEKLY, ["vietgap"], "79", 10_000_000, 13_000_000, 120),
         (school, "mướp đắng", 60, "kg", Demand.Frequency.WEEKLY, ["vietgap"], "91", 14000, 17000, 90),
     ]:
         demand = Demand.objects.filter(buyer=buyer, product_name=name).first()
@@ -119,7 +120,7 @@ def load(stdout):
         services.record_deal(actor=buyer_user, connection_id=connection.pk, number="01/2026/HĐLK-DEMO",
                              product_name="Khóm (thơm) tươi", quantity=Decimal(32), unit="tan",
                              quality="Trái 1,2–1,8 kg, chín 30–50%, đạt VietGAP", price_method="Giá cố định theo hợp đồng",
-                             unit_price=11000, delivery_terms="Giao hằng tuần tại kho bên mua ở Thủ Đức",
+                             unit_price=11_000_000, delivery_terms="Giao hằng tuần tại kho bên mua ở Thủ Đức",
                              payment_terms="Chuyển khoản trong 15 ngày sau mỗi lần giao",
                              responsibilities="Bên A bảo đảm chất lượng và số lượng; bên B bao tiêu đúng giá.",
                              starts_on=demand.starts_on, ends_on=demand.ends_on, signed_on=today)
