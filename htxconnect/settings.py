@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -77,6 +78,7 @@ INSTALLED_APPS = [
     "htxconnect.trace",
     "htxconnect.resolver",
     "htxconnect.reports",
+    "htxconnect.portal",
     "htxconnect.api",
 ]
 

@@ -6,6 +6,7 @@ from django.urls import include, path, re_path
 from htxconnect.api.urls import api
 from htxconnect.core import health
 from htxconnect.core.permissions import public
+from htxconnect.portal.sitemaps import SITEMAPS
 
 
 @public
@@ -19,6 +20,13 @@ def _demo_media(request, path):
     return response
 
 
+@public
+def _sitemap(request):
+    from django.contrib.sitemaps.views import sitemap
+
+    return sitemap(request, sitemaps=SITEMAPS)
+
+
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("", include("htxconnect.core.urls")),
@@ -29,6 +37,8 @@ urlpatterns = [
     path("events/", include("htxconnect.events.urls")),
     path("reports/", include("htxconnect.reports.urls")),
     path("market/", include("htxconnect.market.urls")),
+    path("portal/", include("htxconnect.portal.urls")),
+    path("sitemap.xml", _sitemap, name="sitemap"),
     path("", include("htxconnect.trace.urls")),
     path("api/v1/", api.urls),
     *([re_path(r"^media/(?P<path>.+)$", _demo_media)] if settings.DEMO_MODE else []),

@@ -144,6 +144,10 @@ from tests.market.matrix import market_matrix, market_samples  # noqa: E402
 
 MATRIX.update(market_matrix())
 
+from tests.portal.matrix import KEYS as PORTAL_KEYS, portal_matrix, portal_samples  # noqa: E402
+
+MATRIX.update(portal_matrix())
+
 # --- trace: EPCIS 2.0 repository (machine API: 401 rather than a login redirect) ---
 # Events, captures, queries and subscriptions belong to the user who sent them (coop_manager here);
 # administrators read every event and capture; queries and subscriptions are their owner's alone.
@@ -280,6 +284,7 @@ SAMPLES = [
     ({"published_event", "draft_event", "registration", "ticket"}, events_samples),
     (FOLLOWUP_KEYS, followup_samples),
     ({"offer", "demand", "connection", "deal", "buyer"}, market_samples),
+    (PORTAL_KEYS, portal_samples),
 ]
 
 

@@ -117,6 +117,11 @@ def scope_policies(user):
     return Policy.objects.filter(Q(is_active=True) | Q(agency_id=agency) if agency else Q(is_active=True))
 
 
+def public_policies():
+    """Policies in force, as the public portal's library of legal documents lists them (read-only)."""
+    return Policy.objects.filter(is_active=True).select_related("agency").order_by("-issued_on", "number")
+
+
 def access_policy(user, policy_id: int) -> Policy:
     policy = (scope_policies(user).select_related("agency")
               .prefetch_related("conditions", "items").filter(pk=policy_id).first())

@@ -1,0 +1,101 @@
+"""The public portal: home page with key figures, news, model cooperatives, the library of legal
+documents; and the editor pages of agency staff."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from htxconnect.core.permissions import STAFF, public, requires
+
+from . import queries, services
+from .forms import ArticleForm, ShowcaseForm
+from .models import Article, Showcase
+
+
+@public
+def home(request):
+    return render(request, "portal/home.html", {
+        "figures": queries.key_figures(), "articles": queries.published_articles()[:3],
+        "showcases": queries.public_showcases()[:3]})
+
+
+@public
+def article_list(request):
+    page = Paginator(queries.published_articles(), queries.ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "portal/article_list.html", {"page": page, "can_edit": queries.can_edit(request.user)})
+
+
+@public
+def article_detail(request, slug):
+    article = queries.access_article(request.user, slug)
+    return render(request, "portal/article_detail.html", {"article": article,
+                                                          "can_edit": queries.can_edit(request.user)})
+
+
+@public
+def showcase_list(request):
+    return render(request, "portal/showcase_list.html", {
+        "showcases": queries.public_showcases(), "can_edit": queries.can_edit(request.user)})
+
+
+@public
+def showcase_detail(request, pk):
+    showcase = queries.access_showcase(request.user, pk)
+    return render(request, "portal/showcase_detail.html", {
+        "showcase": showcase, "products": queries.showcase_products(showcase),
+        "in_directory": queries.is_in_directory(showcase), "can_edit": queries.can_edit(request.user)})
+
+
+@public
+def library(request):
+    q = request.GET.get("q", "").strip()
+    return render(request, "portal/library.html", {"q": q, "policies": queries.library(q)})
+
+
+# --- Editors (agency staff) -------------------------------------------------------------------------------
+
+
+@requires(STAFF)
+def manage(request):
+    return render(request, "portal/manage.html", {"articles": queries.scope_articles(request.user),
+                                                  "showcases": queries.scope_showcases(request.user)})
+
+
+def _edit(request, form_class, instance, save, done, template):
+    form = form_class(request.POST or None, request.FILES or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        obj = save(actor=request.user, **{form_class._meta.model._meta.model_name: form.save(commit=False)})
+        messages.success(request, _("Đã lưu."))
+        return redirect(done(obj))
+    return render(request, template, {"form": form, "object": instance if instance.pk else None})
+
+
+@requires(STAFF)
+def article_create(request):
+    return _edit(request, ArticleForm, Article(), lambda actor, article: services.save_article(actor=actor, article=article),
+                 lambda a: "portal:manage", "portal/article_form.html")
+
+
+@requires(STAFF)
+def article_edit(request, pk):
+    article = queries.access_editable_article(request.user, pk)
+    return _edit(request, ArticleForm, article, lambda actor, article: services.save_article(actor=actor, article=article),
+                 lambda a: "portal:manage", "portal/article_form.html")
+
+
+@requires(STAFF)
+def showcase_create(request):
+    return _edit(request, ShowcaseForm, Showcase(),
+                 lambda actor, showcase: services.save_showcase(actor=actor, showcase=showcase),
+                 lambda s: "portal:manage", "portal/showcase_form.html")
+
+
+@requires(STAFF)
+def showcase_edit(request, pk):
+    showcase = queries.access_showcase(request.user, pk)
+    return _edit(request, ShowcaseForm, showcase,
+                 lambda actor, showcase: services.save_showcase(actor=actor, showcase=showcase),
+                 lambda s: "portal:manage", "portal/showcase_form.html")
