@@ -17,7 +17,7 @@ from .models import Article, Showcase
 
 @public
 def home(request):
-    return render(request, "portal/home.html", {
+    return render(request, "portal/home.html", {"section": "home",
         "figures": queries.key_figures(), "articles": queries.published_articles()[:3],
         "showcases": queries.public_showcases()[:3]})
 
@@ -25,26 +25,26 @@ def home(request):
 @public
 def article_list(request):
     page = Paginator(queries.published_articles(), queries.ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "portal/article_list.html", {"page": page, "can_edit": queries.can_edit(request.user)})
+    return render(request, "portal/article_list.html", {"section": "news", "page": page, "can_edit": queries.can_edit(request.user)})
 
 
 @public
 def article_detail(request, slug):
     article = queries.access_article(request.user, slug)
-    return render(request, "portal/article_detail.html", {"article": article,
+    return render(request, "portal/article_detail.html", {"section": "news", "article": article,
                                                           "can_edit": queries.can_edit(request.user)})
 
 
 @public
 def showcase_list(request):
-    return render(request, "portal/showcase_list.html", {
+    return render(request, "portal/showcase_list.html", {"section": "showcases",
         "showcases": queries.public_showcases(), "can_edit": queries.can_edit(request.user)})
 
 
 @public
 def showcase_detail(request, pk):
     showcase = queries.access_showcase(request.user, pk)
-    return render(request, "portal/showcase_detail.html", {
+    return render(request, "portal/showcase_detail.html", {"section": "showcases",
         "showcase": showcase, "products": queries.showcase_products(showcase),
         "in_directory": queries.is_in_directory(showcase), "can_edit": queries.can_edit(request.user)})
 
@@ -52,7 +52,7 @@ def showcase_detail(request, pk):
 @public
 def library(request):
     q = request.GET.get("q", "").strip()
-    return render(request, "portal/library.html", {"q": q, "policies": queries.library(q)})
+    return render(request, "portal/library.html", {"section": "library", "q": q, "policies": queries.library(q)})
 
 
 # --- Editors (agency staff) -------------------------------------------------------------------------------

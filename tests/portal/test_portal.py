@@ -164,3 +164,30 @@ def test_article_page_carries_open_graph_tags(world):
     assert '<meta property="og:type" content="article">' in page
     assert '<meta property="og:title" content="Bài og">' in page
     assert 'property="og:url" content="http://testserver/portal/tin-tuc/og/"' in page
+
+
+def test_demo_articles_and_model_cooperative(db, settings, tmp_path):
+    from htxconnect.accounts import demo as accounts_demo
+    from htxconnect.portal import demo
+    from htxconnect.registry import demo as registry_demo
+
+    settings.MEDIA_ROOT = tmp_path
+    out = io.StringIO()
+    accounts_demo.load(out)
+    registry_demo.load_seed(out)
+    demo.load(out)
+    demo.load(out)  # idempotent
+    assert published_slugs() == {"an-giang-so-ket-6-thang-dau-nam-2020", "binh-duong-chuong-trinh-phoi-hop-2016-2020"}
+    an_giang = Article.objects.get(slug="an-giang-so-ket-6-thang-dau-nam-2020")
+    # Figures quoted from the seed article (An Giang, 13/07/2020).
+    for fact in ("9/7/2020", "08 đơn vị", "06 HTX", "2.500.000 đồng", "03 buổi kết nối cung cầu", "04 buổi hội thảo"):
+        assert fact in an_giang.body, fact
+    binh_duong = Article.objects.get(slug="binh-duong-chuong-trinh-phoi-hop-2016-2020")
+    for fact in ("02 hợp tác xã", "05 HTX", "03 HTX", "06 tỷ 900 triệu đồng", "150 lượt"):
+        assert fact in binh_duong.body, fact
+    showcase = Showcase.objects.get()
+    assert showcase.organization.name == "HTX Ổi Thanh Kiên" and showcase in queries.public_showcases()
+
+
+def published_slugs():
+    return set(queries.published_articles().values_list("slug", flat=True))
