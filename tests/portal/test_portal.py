@@ -191,3 +191,10 @@ def test_demo_articles_and_model_cooperative(db, settings, tmp_path):
 
 def published_slugs():
     return set(queries.published_articles().values_list("slug", flat=True))
+
+
+def test_the_public_directory_and_market_board_carry_open_graph_tags(world):
+    for path in ("/registry/public/", "/market/"):
+        page = world.client("anonymous").get(path).content.decode()
+        assert '<meta property="og:type" content="website">' in page, path
+        assert f'<meta property="og:url" content="http://testserver{path}">' in page, path
