@@ -52,7 +52,7 @@ def fill(user_id: int, n: int) -> None:
             return
         cursor.execute(f"""
             INSERT INTO trace_epcisevent (event_id, event_type, event_time, event_time_zone_offset, record_time,
-                action, biz_step, disposition, read_point, biz_location, event, context, owner_id, public)
+                action, biz_step, disposition, read_point, biz_location, event, context, owner_id, public, error_reason)
             SELECT 'urn:uuid:ql-' || i, 'ObjectEvent', t, '+07:00', t, 'ADD', 'commissioning', 'active', '', '',
                 jsonb_build_object(
                     'type', 'ObjectEvent', 'eventID', 'urn:uuid:ql-' || i, 'action', 'ADD',
@@ -63,7 +63,7 @@ def fill(user_id: int, n: int) -> None:
                         'uom', 'KGM')),
                     'ilmd', jsonb_build_object('ex:origin', jsonb_build_object(
                         'ex:province', ({provinces})[1 + i %% {len(PROVINCES)}], 'ex:altitude', i %% 2000))),
-                '[{{"ex": "{NS}"}}]'::jsonb, %s, false
+                '[{{"ex": "{NS}"}}]'::jsonb, %s, false, ''
             FROM (SELECT i, now() - interval '30 days' + (i / 500) * interval '1 second' AS t
                   FROM generate_series(1, %s) AS i) AS g""", [user_id, n])
         cursor.execute("""
