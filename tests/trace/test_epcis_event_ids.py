@@ -93,6 +93,17 @@ def test_queued_capture_reports_the_conflict_too(api, settings, django_capture_o
     assert job["storedCount"] == 0
 
 
+def test_post_events_answers_201_with_the_event_as_the_binding_describes(api):
+    """REST binding (openapi): POST /events → 201, Location of the new event, body an EPCISEvent."""
+    sent = object_event(1)
+    response = _post_event(api, sent)
+    assert response.status_code == 201
+    body = response.json()
+    assert body["type"] == "ObjectEvent" and body["eventID"] == EVENT_ID
+    assert body["bizStep"] == sent["bizStep"] and body["epcList"] == sent["epcList"]
+    assert response["Location"] == "/epcis/events/" + quote(EVENT_ID, safe="")
+
+
 def test_post_events_answers_409_naming_the_event_id_for_a_different_event(api):
     assert _post_event(api, object_event(1)).status_code == 201
     response = _post_event(api, object_event(1, bizStep="receiving"))
