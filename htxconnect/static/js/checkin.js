@@ -134,9 +134,10 @@ async function enqueue(item) {
   }
   item.offline = true;
   if (person) { item.registration = item.registration || undefined; presentSet(item.session).add(person.id); }
-  const items = await queue();
-  items.push({ ...item, registration: person ? person.id : item.registration });
-  await idb.set(QUEUE, items, store);
+  // One IndexedDB transaction reads and writes the queue: two scans in quick succession must not
+  // both read the old queue and the second write drop the first's check-in.
+  const entry = { ...item, registration: person ? person.id : item.registration };
+  await idb.update(QUEUE, (items) => [...(items || []), entry], store);
   const text = `${person ? person.name : "Vé"}: đã ghi trên máy, sẽ gửi khi có mạng.`;
   show("info", text); log("info", text);
   await counts();
@@ -154,8 +155,8 @@ async function sync() {
     const answers = await post(payload);
     const done = new Set(answers.map((a) => a.id));
     for (const answer of answers) report(answer);
-    const left = (await queue()).filter((i) => !done.has(i.id));
-    await idb.set(QUEUE, left, store);
+    // Check-ins queued while this one was sending stay: remove only what the server answered.
+    await idb.update(QUEUE, (left) => (left || []).filter((i) => !done.has(i.id)), store);
     if (answers.length) show("success", `Đã gửi ${answers.length} lượt điểm danh ghi khi mất mạng.`);
   } catch (error) {
     /* still offline: try again later */
