@@ -31,10 +31,6 @@ is_admin = program_queries.is_admin
 agency_of = program_queries.agency_of
 
 
-def _signed_in(user) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active)
-
-
 def is_event_staff(user) -> bool:
     return is_admin(user) or agency_of(user) is not None
 
@@ -93,15 +89,9 @@ def access_managed_event(user, event_id: int) -> Event:
 
 
 def scope_registrations(user):
-    registrations = Registration.objects.all()
-    if is_admin(user):
-        return registrations
-    agency = agency_of(user)
-    if agency is not None:
-        return registrations.filter(event__agency_id=agency)
-    if _signed_in(user):
-        return registrations.filter(organization_id__in=managed_ids(user))
-    return registrations.none()
+    return program_queries.scope_by_agency_or_cooperative(
+        Registration.objects.all(), user, agency=lambda a: Q(event__agency_id=a),
+        cooperatives=lambda ids: Q(organization_id__in=ids))
 
 
 def access_registration(user, registration_id: int) -> Registration:

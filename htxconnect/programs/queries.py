@@ -62,6 +62,22 @@ def managed_ids(user, managers_only: bool = False) -> list[int]:
     return registry_queries.managed_organization_ids(user, roles)
 
 
+def scope_by_agency_or_cooperative(queryset, user, *, agency, cooperatives, distinct=False):
+    """The one shape of every scope over agency records about cooperatives: administrators see all,
+    an agency's staff what `agency(agency_id)` (a Q) selects, cooperative people what
+    `cooperatives(ids of their organisations)` selects (`distinct` when that crosses a many-to-many),
+    anyone else nothing."""
+    if is_admin(user):
+        return queryset
+    agency_id = agency_of(user)
+    if agency_id is not None:
+        return queryset.filter(agency(agency_id))
+    if _signed_in(user):
+        own = queryset.filter(cooperatives(managed_ids(user)))
+        return own.distinct() if distinct else own
+    return queryset.none()
+
+
 def scope_programs(user):
     programs = Program.objects.all()
     if is_admin(user):
@@ -89,15 +105,10 @@ def access_program(user, program_id: int) -> Program:
 
 
 def scope_supports(user):
-    supports = Support.objects.all()
-    if is_admin(user):
-        return supports
-    agency = agency_of(user)
-    if agency is not None:
-        return supports.filter(Q(agency_id=agency) | Q(program__in=scope_programs(user).values("pk")))
-    if _signed_in(user):
-        return supports.filter(organization_id__in=managed_ids(user))
-    return supports.none()
+    return scope_by_agency_or_cooperative(
+        Support.objects.all(), user,
+        agency=lambda a: Q(agency_id=a) | Q(program__in=scope_programs(user).values("pk")),
+        cooperatives=lambda ids: Q(organization_id__in=ids))
 
 
 def access_support(user, support_id: int) -> Support:
@@ -131,15 +142,8 @@ def access_policy(user, policy_id: int) -> Policy:
 
 
 def scope_applications(user):
-    applications = Application.objects.all()
-    if is_admin(user):
-        return applications
-    agency = agency_of(user)
-    if agency is not None:
-        return applications.filter(agency_id=agency)
-    if _signed_in(user):
-        return applications.filter(organization_id__in=managed_ids(user))
-    return applications.none()
+    return scope_by_agency_or_cooperative(Application.objects.all(), user, agency=lambda a: Q(agency_id=a),
+                                          cooperatives=lambda ids: Q(organization_id__in=ids))
 
 
 def application_roles(user, application: Application) -> set[str]:
@@ -166,15 +170,8 @@ def access_application(user, application_id: int) -> Application:
 
 
 def scope_loans(user):
-    loans = Loan.objects.all()
-    if is_admin(user):
-        return loans
-    agency = agency_of(user)
-    if agency is not None:
-        return loans.filter(agency_id=agency)
-    if _signed_in(user):
-        return loans.filter(borrowers__in=managed_ids(user)).distinct()
-    return loans.none()
+    return scope_by_agency_or_cooperative(Loan.objects.all(), user, agency=lambda a: Q(agency_id=a),
+                                          cooperatives=lambda ids: Q(borrowers__in=ids), distinct=True)
 
 
 def access_loan(user, loan_id: int) -> Loan:
@@ -186,16 +183,9 @@ def access_loan(user, loan_id: int) -> Loan:
 
 
 def scope_tasks(user):
-    tasks = ScienceTask.objects.all()
-    if is_admin(user):
-        return tasks
-    agency = agency_of(user)
-    if agency is not None:
-        return tasks.filter(agency_id=agency)
-    if _signed_in(user):
-        ids = managed_ids(user)
-        return tasks.filter(Q(host_id__in=ids) | Q(cooperating__in=ids)).distinct()
-    return tasks.none()
+    return scope_by_agency_or_cooperative(
+        ScienceTask.objects.all(), user, agency=lambda a: Q(agency_id=a),
+        cooperatives=lambda ids: Q(host_id__in=ids) | Q(cooperating__in=ids), distinct=True)
 
 
 def access_task(user, task_id: int) -> ScienceTask:
