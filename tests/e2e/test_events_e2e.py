@@ -98,7 +98,11 @@ def test_offline_check_in_records_each_person_once(new_page, live_server, world)
               for name, phone in [("Lê Văn An", "0900000001"), ("Phạm Thị Bích", "0900000002"),
                                   ("Võ Minh Châu", "0900000003")]]
     page = checkin_page(new_page, live_server, world)
-    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    # `ready` never settles when registration fails: wait for it at most 30 s, then say so (a CI
+    # run hung here once instead of failing).
+    assert page.evaluate("Promise.race([navigator.serviceWorker.ready.then(() => true),"
+                         " new Promise((done) => setTimeout(() => done(false), 30000))])"), \
+        "the check-in page's service worker did not become ready within 30 s"
     page.reload()  # now under the service worker, which keeps the page, its scripts and the roster
     expect(page.locator("#checkin[data-ready='1']")).to_be_attached()
     page.context.set_offline(True)
