@@ -9,13 +9,16 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export HOST PORT
 
-.PHONY: help install assets system-deps demo demo-data manage test test-fast bench conformance lock check-deploy clean
+.PHONY: help install assets system-deps demo demo-data manage test test-fast bench conformance lock check-deploy clean \
+        prod-up prod-down prod-status drill-db drill-redis
 
 help:
 	@echo "make demo   — cài đặt, nạp dữ liệu mẫu và chạy máy chủ tại http://$(HOST):$(PORT)/"
 	@echo "make test   — cài những gì bộ kiểm thử cần và chạy toàn bộ kiểm thử"
 	@echo "make bench  — chạy các phép đo hiệu năng trong bench/"
 	@echo "make manage ARGS=\"…\" — chạy một lệnh manage.py với bản chạy thử (vd. ARGS=\"create_admin\")"
+	@echo "make prod-up / prod-down / prod-status — bộ máy chạy thật trên máy này (PostgreSQL, Redis, nginx, Granian, worker riêng)"
+	@echo "make drill-db / drill-redis — diễn tập sự cố: dừng PostgreSQL 30 s / dừng Redis khi đang có tải"
 	@echo "make conformance — chạy dài schemathesis với mô tả REST chính thức của GS1 EPCIS, gom lỗi theo loại"
 
 # The virtual environment, rebuilt when the lock file changes.
@@ -72,6 +75,24 @@ lock: install
 check-deploy: install
 	DJANGO_ENV=production SECRET_KEY=check-deploy-$$(head -c 32 /dev/urandom | base64 | tr -dc a-zA-Z0-9) \
 	  ALLOWED_HOSTS=htx.example.vn REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} $(PY) manage.py check --deploy --fail-level WARNING
+
+# The production stack on this machine (scripts/prodstack.py; docs/admin/deploy.md): its own
+# PostgreSQL, Redis, nginx from deploy/, Granian and task workers on loopback ports; state in var/prod.
+prod-up: install assets
+	$(PY) scripts/prodstack.py up $(PROD_ARGS)
+
+prod-down:
+	@$(PYTHON) scripts/prodstack.py down
+
+prod-status:
+	@$(PYTHON) scripts/prodstack.py status
+
+# Fault drills against the running production stack (make prod-up first); each restores what it breaks.
+drill-db: install
+	$(PY) bench/faults/db_stopped.py $(DRILL_ARGS)
+
+drill-redis: install
+	$(PY) bench/faults/redis_stopped.py $(DRILL_ARGS)
 
 clean:
 	rm -rf $(VENV) var htxconnect/static/vendor node_modules db.sqlite3*
