@@ -205,3 +205,18 @@ def test_no_import_cycles_between_project_modules():
             if module < imported and graph.chain_exists(importer=imported, imported=module):
                 cycles.append(graph.find_shortest_chain(importer=imported, imported=module) + (imported,))
     assert cycles == []
+
+
+# --- Every record type has a Vietnamese name ------------------------------------------------------------
+
+
+def test_every_model_names_itself_for_the_reader():
+    """The audit log's "object type" filter and its rows show a model's verbose_name: one left to
+    Django's default is the English class name ("Disbursement", "Scan"). Each model sets its own."""
+    from django.apps import apps
+    from django.utils.text import camel_case_to_spaces
+
+    unnamed = [model._meta.label for model in apps.get_models()
+               if model.__module__.startswith("htxconnect.")
+               and str(model._meta.verbose_name) == camel_case_to_spaces(model.__name__)]
+    assert unnamed == []

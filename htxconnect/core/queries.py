@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import audit, numbers
+from . import adminunits, audit, numbers
 from .models import AuditEntry
 from .permissions import sees_all_agencies
 from .roles import Role
@@ -211,11 +211,44 @@ def _is_empty(value) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
-def _show(value, field=None, names: dict | None = None) -> str:
+def _months(mask) -> str:
+    months = [str(m) for m in range(1, 13) if int(mask) & (1 << (m - 1))]
+    return _("tháng %(months)s") % {"months": ", ".join(months)} if months else _("(trống)")
+
+
+def _unit_name(unit, code) -> str:
+    return f"{unit.name} ({code})" if unit else str(code)
+
+
+# Coded values that every app names the same way: a reader sees the name, the code beside it.
+_SHOWN_BY_NAME = (
+    (re.compile(r"(^|_)months_mask$"), _months),
+    (re.compile(r"(^|_)province_code$"), lambda code: _unit_name(adminunits.get_province(code), code)),
+    (re.compile(r"(^|_)ward_code$"), lambda code: _unit_name(adminunits.get_ward(code), code)),
+)
+
+
+def _shown_by_name(key: str, value):
+    """The reader's form of a coded value (a month bitmask, an administrative-unit code), else None."""
+    if _is_empty(value) or value == audit.MASK or isinstance(value, (list, dict, bool)):
+        return None
+    for pattern, show in _SHOWN_BY_NAME:
+        if pattern.search(key):
+            try:
+                return show(value)
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+def _show(value, field=None, names: dict | None = None, key: str = "") -> str:
     if _is_empty(value):
         return _("(trống)")
     if value == audit.MASK:
         return _("(đã ẩn)")
+    by_name = _shown_by_name(key, value) if key else None
+    if by_name is not None:
+        return by_name
     if isinstance(value, bool):
         return _("có") if value else _("không")
     related = _related_model(field)
@@ -295,12 +328,12 @@ def describe_changes(entry: AuditEntry, names: dict | None = None) -> list[Chang
             continue
         if not pair:
             if not _is_empty(value):
-                result.append(Change(label, "", _show(value, field, names), is_pair=False))
+                result.append(Change(label, "", _show(value, field, names, key), is_pair=False))
             continue
         before, after = value
         if before == after:
             continue
-        shown_before, shown_after = _show(before, field, names), _show(after, field, names)
+        shown_before, shown_after = _show(before, field, names, key), _show(after, field, names, key)
         if shown_before == shown_after and before != audit.MASK:
             continue
         if _is_empty(before):  # a value set (creation): just the value

@@ -311,6 +311,8 @@ class Scan(models.Model):
 
     class Meta:
         ordering = ["-received_at", "-id"]
+        verbose_name = _("lượt quét vé")
+        verbose_name_plural = _("lượt quét vé")
 
     @property
     def is_conflict(self) -> bool:

@@ -220,6 +220,8 @@ class SubmissionFile(models.Model):
 
     class Meta:
         ordering = ["submission", "id"]
+        verbose_name = _("tệp bài dự thi")
+        verbose_name_plural = _("tệp bài dự thi")
 
     def __str__(self):
         return self.original_name
@@ -237,6 +239,8 @@ class Score(models.Model):
 
     class Meta:
         ordering = ["submission", "judge", "criterion"]
+        verbose_name = _("điểm chấm")
+        verbose_name_plural = _("điểm chấm")
         constraints = [
             models.UniqueConstraint(fields=["submission", "judge", "criterion"], name="events_score_once"),
             models.CheckConstraint(condition=Q(value__gte=0, value__lte=10), name="events_score_range",

@@ -185,7 +185,7 @@ class Listing(models.Model):
     product_folded = models.CharField(max_length=300, editable=False, db_index=True)
     quantity = models.DecimalField(_("số lượng"), max_digits=14, decimal_places=2)
     unit = models.CharField(_("đơn vị"), max_length=10, choices=Unit.choices, default=Unit.KG)
-    months_mask = models.PositiveIntegerField(default=0, editable=False)
+    months_mask = models.PositiveIntegerField(_("tháng có hàng"), default=0, editable=False)
     price_min = models.PositiveBigIntegerField(_("giá từ (đồng/đơn vị)"), null=True, blank=True)
     price_max = models.PositiveBigIntegerField(_("giá đến (đồng/đơn vị)"), null=True, blank=True)
     province_code = models.CharField(_("mã tỉnh/thành phố"), max_length=2, blank=True, db_index=True)

@@ -313,6 +313,8 @@ class ScienceTaskStep(models.Model):
 
     class Meta:
         ordering = ["task", "created_at", "id"]
+        verbose_name = _("bước xử lý nhiệm vụ KH&CN")
+        verbose_name_plural = _("bước xử lý nhiệm vụ KH&CN")
 
 
 # --- Applications ---------------------------------------------------------------------------------
@@ -372,6 +374,8 @@ class ApplicationDocument(models.Model):
 
     class Meta:
         ordering = ["application", "name", "id"]
+        verbose_name = _("hồ sơ kèm theo đơn")
+        verbose_name_plural = _("hồ sơ kèm theo đơn")
 
     def __str__(self):
         return self.name
@@ -392,6 +396,8 @@ class ApplicationStep(models.Model):
 
     class Meta:
         ordering = ["application", "created_at", "id"]
+        verbose_name = _("bước xử lý đơn")
+        verbose_name_plural = _("bước xử lý đơn")
 
 
 # --- Supports ------------------------------------------------------------------------------------
@@ -507,6 +513,8 @@ class Disbursement(models.Model):
 
     class Meta:
         ordering = ["loan", "on", "id"]
+        verbose_name = _("lần giải ngân")
+        verbose_name_plural = _("lần giải ngân")
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="programs_disbursement_positive")]
 
 
@@ -518,6 +526,8 @@ class Repayment(models.Model):
 
     class Meta:
         ordering = ["loan", "on", "id"]
+        verbose_name = _("lần trả nợ")
+        verbose_name_plural = _("lần trả nợ")
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="programs_repayment_positive")]
 
 

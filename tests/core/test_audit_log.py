@@ -127,6 +127,18 @@ def test_entry_with_unknown_type_and_free_form_changes(clients, users):
     assert "Số dòng: 12" in text and "Files: a.xlsx, b.xlsx, c.xlsx" in text
 
 
+def test_coded_values_are_shown_by_name(clients, users):
+    """Month bitmasks and administrative-unit codes read as a person writes them, the code kept beside
+    the unit's name. Expected values: months 3–5 are bits 2–4 (4 + 8 + 16 = 28); code 91 is An Giang
+    and 30316 Châu Đốc in the 2025 list of units (Decision 19/2025/QĐ-TTg)."""
+    entry("market.offer.updated", agency=users["leader"].agency, object_type="market.offer",
+          changes={"months_mask": [0, 28], "province_code": ["79", "91"], "ward_code": ["", "30316"]})
+    text = re.sub(r"<[^>]+>", "", rows(clients["leader"].get("/audit/"))[0])
+    assert "Tháng có hàng: (trống) → tháng 3, 4, 5" in text and "mask" not in text
+    assert "Tỉnh An Giang (91)" in text and "(79)" in text
+    assert "Phường Châu Đốc (30316)" in text
+
+
 # --- filters -----------------------------------------------------------------------------------------------
 
 
