@@ -8,11 +8,10 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         # Hooks into core, which sits below accounts and so cannot import it (.importlinter).
+        # `/` for anonymous visitors is the portal's home page (portal.apps); without the portal,
+        # core sends them to the login page.
         from htxconnect.core.queries import register_home_cards
-        from htxconnect.core.views import register_anonymous_home
 
         from .dashboard import accounts_home_cards
-        from .views import login_view
 
         register_home_cards(accounts_home_cards)
-        register_anonymous_home(login_view)

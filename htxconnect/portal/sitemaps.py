@@ -11,7 +11,7 @@ class StaticPages(Sitemap):
     changefreq = "daily"
 
     def items(self):
-        return ["portal:home", "portal:article_list", "portal:showcase_list", "portal:library",
+        return ["portal:home", "portal:article_list", "portal:showcase_list", "portal:library", "portal:statistics",
                 "registry:public_list", "market:board"]
 
     def location(self, item):

@@ -11,6 +11,7 @@ urlpatterns = [
     path("mo-hinh-diem/", views.showcase_list, name="showcase_list"),
     path("mo-hinh-diem/<int:pk>/", views.showcase_detail, name="showcase_detail"),
     path("van-ban/", views.library, name="library"),
+    path("thong-ke/", views.statistics_page, name="statistics"),
     path("quan-tri/", views.manage, name="manage"),
     path("quan-tri/bai-viet/moi/", views.article_create, name="article_create"),
     path("quan-tri/bai-viet/<int:pk>/", views.article_edit, name="article_edit"),

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from htxconnect.core.permissions import STAFF, public, requires
 
-from . import queries, services
+from . import queries, services, statistics
 from .forms import ArticleForm, ShowcaseForm
 from .models import Article, Showcase
 
@@ -53,6 +53,14 @@ def showcase_detail(request, pk):
 def library(request):
     q = request.GET.get("q", "").strip()
     return render(request, "portal/library.html", {"section": "library", "q": q, "policies": queries.library(q)})
+
+
+@public
+def statistics_page(request):
+    """Public figures computed live: tables with their charts, no personal data."""
+    tables = statistics.public_statistics()
+    return render(request, "portal/statistics.html", {"section": "statistics", "tables": tables,
+                                                      "options": [t.option() for t in tables]})
 
 
 # --- Editors (agency staff) -------------------------------------------------------------------------------

@@ -28,10 +28,11 @@ def test_login_page_is_vietnamese_with_csrf(client):
     assert "Quên mật khẩu?" in body
 
 
-def test_home_shows_the_login_form_to_anonymous_visitors(client):
+def test_home_shows_anonymous_visitors_the_portal_with_a_link_to_the_login_form(client):
     response = client.get("/")
     assert response.status_code == 200
-    assert 'name="username"' in response.content.decode()
+    body = response.content.decode()
+    assert 'name="username"' not in body and 'href="/accounts/login/"' in body
 
 
 def test_non_staff_user_signs_in_with_password_only(users):

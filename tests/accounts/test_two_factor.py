@@ -43,9 +43,9 @@ def test_staff_password_leads_to_the_code_page_not_a_session(users, role):
     assert response["Location"] == "/accounts/otp/verify/?next=%2Faccounts%2Fprofile%2F"
     assert "_auth_user_id" not in client.session  # only pending
     assert client.session[PENDING_KEY]["user_id"] == users[role].pk
-    # A protected page still sends them to the login page, the home page shows the login form.
+    # A protected page still sends them to the login page; the home page is the public portal's.
     assert client.get("/accounts/profile/").status_code == 302
-    assert 'name="username"' in client.get("/").content.decode()
+    assert 'href="/accounts/login/"' in client.get("/").content.decode()
     page = client.get(response["Location"])
     assert page.status_code == 200
     assert "Xác thực hai lớp" in page.content.decode()

@@ -98,7 +98,7 @@ def test_public_directory_filters_fold_on_a_phone_and_open_on_desktop(new_page, 
                                           phone="0283 123 4567", public_contact=True)
     page = new_page(viewport=PHONE)
     page.goto("/")
-    page.get_by_role("link", name="Danh bạ hợp tác xã").click()
+    page.locator(".portal-nav").get_by_role("link", name="Danh bạ hợp tác xã").click()
     expect(page.get_by_role("heading", name="Danh bạ hợp tác xã")).to_be_visible()
     search = page.get_by_label("Tìm theo tên, mã số thuế (gõ không dấu được)")
     expect(search).to_be_hidden()  # folded behind the button on a phone

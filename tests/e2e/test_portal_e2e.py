@@ -49,9 +49,10 @@ def _axe(page):
 def test_portal_pages_pass_axe(new_page, live_server, content, viewport):
     require(AXE.exists(), "axe-core from npm (node_modules/axe-core)", "make assets")
     page = new_page(viewport=viewport)
-    for path, heading in (("/portal/", "Khoa học, công nghệ và thị trường cho hợp tác xã"), ("/portal/tin-tuc/", "Tin tức"),
+    for path, heading in (("/", "Khoa học, công nghệ và thị trường cho hợp tác xã"),
+                          ("/portal/", "Khoa học, công nghệ và thị trường cho hợp tác xã"), ("/portal/tin-tuc/", "Tin tức"),
                           ("/portal/tin-tuc/hoi-nghi-so-ket/", "Hội nghị sơ kết 6 tháng"),
-                          ("/portal/van-ban/?q=nghi+dinh", "Văn bản pháp luật")):
+                          ("/portal/van-ban/?q=nghi+dinh", "Văn bản pháp luật"), ("/portal/thong-ke/", "Thống kê")):
         page.goto(path, timeout=SLOW)
         expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible(timeout=SLOW)
         assert _axe(page) == [], path
@@ -65,4 +66,29 @@ def test_portal_home_in_english_passes_axe(new_page, live_server, content):
     page.get_by_role("button", name="English").click()
     expect(page.get_by_role("heading", name="Key figures")).to_be_visible(timeout=SLOW)
     assert page.evaluate("document.documentElement.lang") == "en"
+    assert _axe(page) == []
+
+
+def test_an_anonymous_visitor_at_the_root_reads_the_portal_and_signs_in_from_its_header(new_page, live_server, content):
+    page = new_page(viewport=PHONE)
+    page.goto("/", timeout=SLOW)
+    expect(page.get_by_role("heading", name="Số liệu chính")).to_be_visible(timeout=SLOW)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.get_by_role("banner").get_by_role("link", name="Đăng nhập").click()
+    page.wait_for_url("**/accounts/login/**")
+    expect(page.get_by_label("Tên đăng nhập")).to_be_visible()
+
+
+def test_statistics_draw_their_charts_and_pass_axe_in_english(new_page, live_server, content):
+    """The statistics page: the connections chart (every stage, zeros included) is drawn by ECharts,
+    can be saved as PNG, keeps its numbers in a table, and passes axe in English."""
+    require(AXE.exists(), "axe-core from npm (node_modules/axe-core)", "make assets")
+    page = new_page(viewport=DESKTOP)
+    page.goto("/portal/thong-ke/", timeout=SLOW)
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("heading", name="Statistics", exact=True)).to_be_visible(timeout=SLOW)
+    expect(page.locator(".dashboard-chart-ready canvas").first).to_be_visible(timeout=SLOW)
+    assert page.evaluate("window.htxCharts[0].getDataURL({type: 'png'})").startswith("data:image/png;base64,")
+    page.locator("#connections summary").click()
+    expect(page.locator("#connections").get_by_role("rowheader", name="Connection requested")).to_be_visible()
     assert _axe(page) == []

@@ -50,6 +50,7 @@ def portal_matrix() -> dict:
         "portal:showcase_list": Case("/portal/mo-hinh-diem/", everyone(200)),
         "portal:showcase_detail": Case(lambda s: f"/portal/mo-hinh-diem/{s['showcase']}/", everyone(200)),
         "portal:library": Case("/portal/van-ban/?q=nghi+dinh", everyone(200)),
+        "portal:statistics": Case("/portal/thong-ke/", everyone(200)),
         "portal:manage": Case("/portal/quan-tri/", STAFF_PAGE),
         "portal:article_create": Case("/portal/quan-tri/bai-viet/moi/", STAFF_PAGE),
         "portal:article_edit": Case(lambda s: f"/portal/quan-tri/bai-viet/{s['article_pk']}/", STAFF_PAGE),

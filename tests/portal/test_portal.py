@@ -198,3 +198,23 @@ def test_the_public_directory_and_market_board_carry_open_graph_tags(world):
         page = world.client("anonymous").get(path).content.decode()
         assert '<meta property="og:type" content="website">' in page, path
         assert f'<meta property="og:url" content="http://testserver{path}">' in page, path
+
+
+def test_the_site_root_is_the_portal_for_anonymous_visitors_and_the_workspace_for_everyone_signed_in(world):
+    """`/` (core:home, public in the authorization matrix) is the portal's home page for an anonymous
+    visitor, with a plain "Đăng nhập" link; a signed-in person gets their workspace there."""
+    anonymous = world.client("anonymous").get("/")
+    page = anonymous.content.decode()
+    assert anonymous.status_code == 200
+    assert "Khoa học, công nghệ và thị trường cho hợp tác xã" in page and 'id="figures"' in page
+    assert '<a class="btn btn-sm btn-light order-sm-last" href="/accounts/login/">' in page
+    assert 'name="password"' not in page  # the form is one click away, not the page itself
+    for who in WHO:
+        if who == "anonymous":
+            continue
+        response = world.client(who).get("/")
+        assert response.status_code == 200, who
+        assert 'id="figures"' not in response.content.decode(), who
+    # Signed-in people reading the portal get a way back to their workspace instead of "Đăng nhập".
+    portal = world.client("officer").get("/portal/").content.decode()
+    assert "Vào hệ thống" in portal and 'href="/accounts/login/"><i' not in portal

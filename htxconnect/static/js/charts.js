@@ -1,11 +1,13 @@
-// Dashboard charts (Apache ECharts, served by the project). Each chart's data comes from the page's
-// JSON (json_script); the toolbox saves it as PNG. The same numbers are in the table under it.
+// Charts of the dashboard and of the portal's statistics (Apache ECharts, served by the project).
+// Each chart's data comes from the page's JSON (json_script id "dashboard-data"); the toolbox saves
+// it as PNG. The same numbers are in the table beside it, so the chart is never the only copy.
 (function () {
   "use strict";
   function draw() {
     var source = document.getElementById("dashboard-data");
     if (!source || !window.echarts) { return; }
     var options = JSON.parse(source.textContent);
+    var english = document.documentElement.lang === "en";
     var byKey = {};
     options.forEach(function (o) { byKey[o.key] = o; });
     var charts = [];
@@ -14,15 +16,16 @@
       if (!o) { return; }
       el.classList.add("dashboard-chart-ready");
       var chart = window.echarts.init(el, null, { renderer: "canvas" });
+      var narrow = el.clientWidth < 480;
       chart.setOption({
         aria: { enabled: true },
         tooltip: { trigger: "axis" },
-        legend: { top: 0 },
+        legend: { top: 0, type: "scroll" },
         grid: { left: 48, right: 16, top: 40, bottom: 80 },
-        toolbox: { right: 0, top: 20, feature: { saveAsImage: { title: "Tải ảnh PNG", name: o.key, pixelRatio: 2 } } },
-        xAxis: { type: "category", data: o.categories, axisLabel: { rotate: o.categories.length > 6 ? 30 : 0, width: 160, overflow: "truncate" } },
-        yAxis: { type: "value" },
-        series: o.series.map(function (s) { return { name: s.name, type: o.kind, data: s.data }; })
+        toolbox: { right: 0, top: 20, feature: { saveAsImage: { title: english ? "Save as PNG" : "Tải ảnh PNG", name: o.key, pixelRatio: 2 } } },
+        xAxis: { type: "category", data: o.categories, axisLabel: { rotate: (narrow || o.categories.length > 6) ? 30 : 0, width: narrow ? 90 : 160, overflow: "truncate" } },
+        yAxis: { type: "value", minInterval: 1 },
+        series: o.series.map(function (s) { return { name: s.name, type: o.kind, data: s.data, stack: o.stack ? "total" : undefined }; })
       });
       charts.push(chart);
     });
