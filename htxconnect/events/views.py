@@ -425,7 +425,9 @@ def checkin_sync(request, pk):
     device = str(body.get("device", ""))[:64]
     answers = []
     for item in items:
-        if not isinstance(item, dict):
+        if not isinstance(item, dict):  # answered, never dropped: the device shows why
+            answers.append({"id": None, "result": "refused",
+                            "message": _("Mục điểm danh không đúng dạng (cần một đối tượng JSON).")})
             continue
         at = parse_datetime(str(item.get("at") or "")) or None
         if at is not None and timezone.is_naive(at):

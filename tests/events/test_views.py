@@ -85,6 +85,20 @@ def test_checkin_sync_records_each_person_once_and_explains_refusals(ev, future)
     assert all("phone" not in p and set(p) == {"id", "name", "org", "k", "s"} for p in roster["people"])
 
 
+def test_checkin_sync_answers_every_item_even_a_malformed_one(ev, future):
+    """Nothing a device sent is dropped silently: an item that is not an object gets its own refusal,
+    in its place, and the well-formed items around it are still recorded."""
+    a = register(future, person("A", "0900000001"), now=None)
+    client = signed_in_client(ev.users["officer"])
+    session = future.sessions.first().pk
+    items = ["not-an-object", {"id": "d2-1", "session": session, "token": tickets.ticket_token(a)}, 42]
+    answer = client.post(f"/events/{future.pk}/checkin/sync/", {"device": "d2", "items": items},
+                         content_type="application/json").json()["results"]
+    assert [x["result"] for x in answer] == ["refused", "recorded", "refused"]
+    assert "không đúng dạng" in answer[0]["message"]
+    assert Attendance.objects.count() == 1
+
+
 def test_excel_import_previews_bad_rows_and_registers_the_good_ones(ev, future):
     import openpyxl
 
