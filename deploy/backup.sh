@@ -18,6 +18,8 @@ DEST_DIR/htxconnect-YYYYMMDD-HHMMSS/, keeping the newest N backups (default 14).
   --keep N         số bản giữ lại / backups to keep (>= 1)
   --env-file FILE  đọc DATABASE_URL và MEDIA_ROOT từ tệp / read them from FILE
                    (e.g. /etc/htxconnect/env); otherwise from the environment
+  PG_SNAPSHOT=ID   (môi trường / environment) sao lưu đúng ảnh chụp đã xuất bằng
+                   pg_export_snapshot() / dump that exported snapshot
 
 Ví dụ / example:
   sudo -u htx deploy/backup.sh --env-file /etc/htxconnect/env /var/backups/htxconnect
@@ -74,13 +76,26 @@ work="$dest/.$name.partial"
 trap 'rm -rf "$work"' EXIT
 mkdir "$work"
 
+# One consistent snapshot: pg_dump reads the whole database as of its start (or as of PG_SNAPSHOT,
+# a snapshot exported by pg_export_snapshot() in a transaction still open: the drill
+# bench/faults/backup_restore.py uses it to checksum exactly what was dumped).
+snapshot_args=()
+if [ -n "${PG_SNAPSHOT:-}" ]; then snapshot_args=(--snapshot="$PG_SNAPSHOT"); fi
 echo "Sao lưu cơ sở dữ liệu / dumping database $PGDATABASE …"
-pg_dump --format=custom --compress=6 --no-owner --no-privileges --file="$work/database.dump"
+pg_dump --format=custom --compress=6 --no-owner --no-privileges --file="$work/database.dump" \
+    ${snapshot_args[@]+"${snapshot_args[@]}"}
 
 echo "Sao lưu tệp tải lên / archiving $MEDIA_ROOT …"
+# Files after the database: a stored file is complete before the row naming it commits, and is never
+# changed afterwards, so every file a dumped row names is in the archive. Uploads still being
+# written (hidden *.part files, core.storage) are left out; GNU tar's status 1 ("a file changed
+# while being read") is such an upload finishing during the run: the archive is still whole.
 if [ -d "$MEDIA_ROOT" ]; then
-    tar -C "$MEDIA_ROOT" -czf "$work/media.tar.gz" .
-    files=$(find "$MEDIA_ROOT" -type f | wc -l)
+    status=0
+    tar -C "$MEDIA_ROOT" --exclude='.*.part' --warning=no-file-changed --warning=no-file-removed \
+        -czf "$work/media.tar.gz" . || status=$?
+    [ "$status" -le 1 ] || die "tar thất bại / tar failed ($status)"
+    files=$(tar -tzf "$work/media.tar.gz" | grep -vc '/$' || true)
 else
     echo "backup.sh: cảnh báo / warning: $MEDIA_ROOT does not exist; archiving no files" >&2
     tar -czf "$work/media.tar.gz" -T /dev/null

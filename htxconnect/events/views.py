@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from htxconnect.accounts import throttle
+from htxconnect.core.db_router import use_replica
 from htxconnect.core.permissions import AGENCY_STAFF, COOPERATIVE, OFFICER_OR_ADMIN, public, requires
 from htxconnect.core.request_context import client_ip_from
 from htxconnect.programs import queries as program_queries
@@ -48,6 +49,7 @@ def _errors(error: ValidationError) -> str:
 
 
 @public
+@use_replica
 def event_list(request):
     year = _int(request.GET.get("year"))
     kind = request.GET.get("kind", "")
@@ -60,6 +62,7 @@ def event_list(request):
 
 
 @public
+@use_replica
 def event_calendar(request):
     today = timezone.localdate()
     year, month = _int(request.GET.get("y")) or today.year, _int(request.GET.get("m")) or today.month
@@ -81,6 +84,7 @@ def event_calendar(request):
 
 
 @public
+@use_replica
 def feed(request):
     """iCalendar feed of the published events (subscribe from a phone's calendar)."""
     events = queries.calendar_events(None, timezone.localdate() - datetime.timedelta(days=365),
@@ -91,6 +95,7 @@ def feed(request):
 
 
 @public
+@use_replica
 def event_ics(request, pk):
     event = queries.access_event(request.user, pk)
     response = HttpResponse(feeds.calendar([event], request), content_type="text/calendar; charset=utf-8")
@@ -102,6 +107,7 @@ def event_ics(request, pk):
 
 
 @public
+@use_replica
 def event_detail(request, pk):
     event = queries.access_event(request.user, pk)
     user = request.user

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from htxconnect.core import adminunits
+from htxconnect.core.db_router import use_replica
 from htxconnect.core.permissions import AGENCY_STAFF, SIGNED_IN, STAFF, public, requires
 from htxconnect.core.redirects import redirect_next
 
@@ -28,6 +29,7 @@ def _error_text(error: ValidationError) -> str:
 
 
 @public
+@use_replica
 def board(request):
     q, province, cert = request.GET.get("q", "").strip(), request.GET.get("province", ""), request.GET.get("cert", "")
     show = "demands" if request.GET.get("show") == "demands" else "offers"
@@ -41,6 +43,7 @@ def board(request):
 
 
 @public
+@use_replica
 def offer_detail(request, pk):
     offer = queries.access_offer(request.user, pk)
     private = queries.can_see_offer_privately(request.user, offer)
@@ -54,6 +57,7 @@ def offer_detail(request, pk):
 
 
 @public
+@use_replica
 def demand_detail(request, pk):
     demand = queries.access_demand(request.user, pk)
     private = queries.can_see_demand_privately(request.user, demand)

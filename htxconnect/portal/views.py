@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from htxconnect.core.db_router import use_replica
 from htxconnect.core.permissions import STAFF, public, requires
 
 from . import queries, services, statistics
@@ -16,6 +17,7 @@ from .models import Article, Showcase
 
 
 @public
+@use_replica
 def home(request):
     return render(request, "portal/home.html", {"section": "home",
         "figures": queries.key_figures(), "articles": queries.published_articles()[:3],
@@ -23,12 +25,14 @@ def home(request):
 
 
 @public
+@use_replica
 def article_list(request):
     page = Paginator(queries.published_articles(), queries.ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "portal/article_list.html", {"section": "news", "page": page, "can_edit": queries.can_edit(request.user)})
 
 
 @public
+@use_replica
 def article_detail(request, slug):
     article = queries.access_article(request.user, slug)
     return render(request, "portal/article_detail.html", {"section": "news", "article": article,
@@ -36,12 +40,14 @@ def article_detail(request, slug):
 
 
 @public
+@use_replica
 def showcase_list(request):
     return render(request, "portal/showcase_list.html", {"section": "showcases",
         "showcases": queries.public_showcases(), "can_edit": queries.can_edit(request.user)})
 
 
 @public
+@use_replica
 def showcase_detail(request, pk):
     showcase = queries.access_showcase(request.user, pk)
     return render(request, "portal/showcase_detail.html", {"section": "showcases",
@@ -50,6 +56,7 @@ def showcase_detail(request, pk):
 
 
 @public
+@use_replica
 def library(request):
     q = request.GET.get("q", "").strip()
     return render(request, "portal/library.html", {"section": "library", "q": q, "policies": queries.library(q)})

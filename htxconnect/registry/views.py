@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from htxconnect.core.db_router import use_replica
 from htxconnect.core.permissions import AGENCY_STAFF, COOPERATIVE, OFFICER_OR_ADMIN, public, requires
 from htxconnect.core.redirects import redirect_next
 
@@ -398,6 +399,7 @@ def wards_options(request):
 
 
 @public
+@use_replica
 def public_list(request):
     filters = queries.OrganizationFilters.from_params(request.GET)
     filters.verified = filters.verified if filters.verified in ("yes", "no") else ""
@@ -407,6 +409,7 @@ def public_list(request):
 
 
 @public
+@use_replica
 def public_detail(request, pk):
     org = queries.get_public_organization(pk)
     if org is None:

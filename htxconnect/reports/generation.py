@@ -13,7 +13,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from htxconnect.core import audit
+from htxconnect.core import audit, storage
 
 from . import annex, document, figures, pdf
 from . import audit_actions as actions
@@ -65,5 +65,6 @@ def run_generation(report_id: int) -> str:
         return "done"
     except Exception as error:  # recorded on the report, shown on its page; the task may be retried
         log.exception("report %s failed", report_id)
-        Report.objects.filter(pk=report_id).update(status=Report.Status.FAILED, error=str(error)[:2000])
+        reason = storage.disk_full_message() if storage.is_disk_full(error) else str(error)[:2000]
+        Report.objects.filter(pk=report_id).update(status=Report.Status.FAILED, error=reason)
         return "failed"

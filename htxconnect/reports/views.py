@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from htxconnect.core.db_router import use_replica
 from htxconnect.core.permissions import AGENCY_STAFF, OFFICER_OR_ADMIN, requires
 from htxconnect.programs import queries as program_queries
 
@@ -31,6 +32,7 @@ FORMATS = {
 
 
 @requires(AGENCY_STAFF)
+@use_replica
 def report_list(request):
     return render(request, "reports/report_list.html", {"reports": queries.list_reports(request.user),
                                                          "can_create": program_queries.can_record(request.user)})
@@ -148,6 +150,7 @@ def report_changes(request, pk):
 
 
 @requires(AGENCY_STAFF)
+@use_replica
 def dashboard(request):
     filters = charts.Filters.from_params(request.user, request.GET)
     built = charts.build(request.user, filters)
@@ -163,6 +166,7 @@ def dashboard(request):
 
 
 @requires(AGENCY_STAFF)
+@use_replica
 def dashboard_xlsx(request, chart):
     if chart not in charts.CHARTS:
         raise Http404(_("Không có biểu đồ này."))

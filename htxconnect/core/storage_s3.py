@@ -1,0 +1,34 @@
+"""The S3-compatible backend (STORAGE_BACKEND=s3): AWS S3, MinIO, Ceph or a provider's object store.
+
+The bucket stays private: a private file's URL is signed and expires after
+AWS_QUERYSTRING_EXPIRE seconds (default 300); only pages that checked the reader's permission
+show such a link, and downloads that are audited stream through the app. The pictures of
+public pages (core.storage.PUBLIC_PREFIXES) are uploaded public-read and linked without a
+signature, because those pages are cached (nginx, Django) for longer than a signature lives.
+"""
+
+from __future__ import annotations
+
+from storages.backends.s3 import S3Storage
+from storages.utils import clean_name, get_available_overwrite_name
+
+from .storage import OVERWRITE_PREFIXES, is_public
+
+
+class HtxS3Storage(S3Storage):
+    def get_object_parameters(self, name):
+        params = super().get_object_parameters(name)
+        params.setdefault("ACL", "public-read" if is_public(name) else "private")
+        return params
+
+    def get_available_name(self, name, max_length=None):
+        if clean_name(name).startswith(OVERWRITE_PREFIXES):  # one object rewritten whole: a PUT is atomic
+            return get_available_overwrite_name(clean_name(name), max_length)
+        return super().get_available_name(name, max_length)
+
+    def url(self, name, parameters=None, expire=None, http_method=None):
+        if is_public(name) and not self.custom_domain and not parameters:
+            key = self._normalize_name(clean_name(name))
+            return self.unsigned_connection.meta.client.generate_presigned_url(
+                "get_object", Params={"Bucket": self.bucket.name, "Key": key})
+        return super().url(name, parameters=parameters, expire=expire, http_method=http_method)
