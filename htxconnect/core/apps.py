@@ -13,3 +13,8 @@ class CoreConfig(AppConfig):
         from django.utils.module_loading import autodiscover_modules
 
         autodiscover_modules("audit_actions")
+
+        # Monthly partitions of the big tables (PostgreSQL): the coming months, created ahead.
+        from . import partitions, periodic
+
+        periodic.register("ensure_partitions", partitions.run_periodic, period="day")

@@ -574,6 +574,33 @@ def gs1_key(value: str) -> GS1Key | None:
     return None
 
 
+# The two forms almost every captured EPC takes (a GTIN + serial or lot on a Digital Link without
+# path prefix or query, an SGTIN URN), canonicalised without building a GS1Key or asking biip;
+# anything else, or anything these patterns cannot vouch for, takes the full path below. Digits
+# are ASCII ([0-9], not \d). tests/core/test_identifiers_fast.py checks both paths agree.
+_FAST_DL = re.compile(r"https?://[^/?#\s]+/01/([0-9]{14})/(21|10)/([^/?#\s]+)")
+_FAST_SGTIN = re.compile(r"urn:epc:id:sgtin:([0-9]{6,12})\.([0-9]{1,7})\.(\S+)")
+# GS1 AI 21 and 10: 1–20 characters of the GS1 AI encodable character set 82.
+_CSET82 = re.compile(r"[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]{1,20}")
+
+
+def _fast_canonical(value: str) -> str | None:
+    match = _FAST_DL.fullmatch(value)
+    if match:
+        gtin, ai, raw = match.groups()
+        text = unquote(raw)
+        if _CSET82.fullmatch(text) and str(gs1_standard_check_digit(gtin[:13])) == gtin[13]:
+            return f"{DL_BASE}/01/{gtin}/{ai}/{quote(text, safe=URI_SAFE)}"
+        return None
+    match = _FAST_SGTIN.fullmatch(value)
+    if match:
+        cp, ref, serial = match.groups()
+        if len(cp) + len(ref) == 13:
+            body = ref[0] + cp + ref[1:]
+            return f"{DL_BASE}/01/{body}{gs1_standard_check_digit(body)}/21/{quote(unquote(serial), safe=URI_SAFE)}"
+    return None
+
+
 @functools.lru_cache(maxsize=65536)
 def canonical_epc(value: str) -> str:
     """One string per identified thing, whichever form names it.
@@ -586,6 +613,13 @@ def canonical_epc(value: str) -> str:
     Cached: a pure function of the string, and captures repeat the same read points, locations
     and classes across their events.
     """
+    fast = _fast_canonical(value) if value else None
+    if fast is not None:
+        return fast
+    return _canonical_epc_full(value)
+
+
+def _canonical_epc_full(value: str) -> str:
     key = gs1_key(value)
     if key is None:
         return (value or "").strip()

@@ -69,3 +69,59 @@ class CreateTrigramIndexIfPostgres(Operation):
     @property
     def migration_name_fragment(self):
         return f"trgm_{self.index_name}".lower()
+
+
+class PartitionByMonthIfPostgres(Operation):
+    """Make a model's table partitioned by month on a time column, on PostgreSQL only, rows kept.
+
+    See core.partitions (the rebuild, the months created ahead) and
+    docs/decisions/0020-monthly-partitions.md. A no-op on other databases; no model state change
+    (Django keeps `id` as the primary key; the SQL key becomes `(id, <column>)`). Reversible.
+    Foreign keys *to* the table must be declared `db_constraint=False` in an earlier operation.
+
+        PartitionByMonthIfPostgres("epcisevent", "record_time")
+    """
+
+    reversible = True
+    reduces_to_sql = False
+    atomic = True
+
+    def __init__(self, model_name: str, field: str):
+        self.model_name = model_name
+        self.field = field
+
+    def deconstruct(self):
+        return self.__class__.__qualname__, [self.model_name, self.field], {}
+
+    def state_forwards(self, app_label, state):
+        pass  # database-only
+
+    def _target(self, schema_editor, state, app_label):
+        model = state.apps.get_model(app_label, self.model_name)
+        connection = schema_editor.connection
+        if connection.vendor != "postgresql" or not router.allow_migrate_model(connection.alias, model):
+            return None
+        return model._meta.db_table, model._meta.get_field(self.field).column
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        from . import partitions
+
+        target = self._target(schema_editor, to_state, app_label)
+        if target:
+            with schema_editor.connection.cursor() as cursor:
+                partitions.partition_table(cursor, *target)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        from . import partitions
+
+        target = self._target(schema_editor, from_state, app_label)
+        if target:
+            with schema_editor.connection.cursor() as cursor:
+                partitions.unpartition_table(cursor, *target)
+
+    def describe(self):
+        return f"Partition {self.model_name} by month on {self.field} (PostgreSQL only)"
+
+    @property
+    def migration_name_fragment(self):
+        return f"partition_{self.model_name}".lower()

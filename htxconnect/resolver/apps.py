@@ -14,7 +14,9 @@ class ResolverConfig(AppConfig):
 
         register_home_cards(resolver_home_cards)
 
-        from htxconnect.core import periodic
+        from htxconnect.core import partitions, periodic
+
+        partitions.register("resolver_scanevent", "scanned_at")
 
         from .scans import check_new_scans
 

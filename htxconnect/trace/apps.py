@@ -12,7 +12,9 @@ class TraceConfig(AppConfig):
 
         events_stored.connect(after_capture, dispatch_uid="htxconnect.trace.subscriptions")
 
-        from htxconnect.core import periodic
+        from htxconnect.core import partitions, periodic
+
+        partitions.register("trace_epcisevent", "record_time")
 
         from .epcis.subscriptions import run_scheduled_subscriptions
 

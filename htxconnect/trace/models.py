@@ -52,6 +52,11 @@ class CaptureJob(models.Model):
 
 
 class EPCISEvent(models.Model):
+    """One captured event. On PostgreSQL the table is partitioned by month of `record_time`
+    (core.partitions; docs/decisions/0020-monthly-partitions.md): its SQL primary key is
+    (id, record_time) and the owner/eventID unique constraint holds record_time too, so capture
+    serialises one owner's captures itself (capture.plan_rows)."""
+
     # Unique per owner, not globally (docs/decisions/0011-epcis-event-id-scope.md): one account can
     # neither block another's eventID nor learn that it exists.
     event_id = models.CharField(_("eventID"), max_length=512, db_index=True)
@@ -117,7 +122,10 @@ class EPCISEventEPC(models.Model):
         # Not an EPC: an eventID listed in errorDeclaration.correctiveEventIDs (EQ_correctiveEventID).
         CORRECTIVE = "corrective", "correctiveEventIDs"
 
-    event = models.ForeignKey(EPCISEvent, on_delete=models.CASCADE, related_name="epcs")
+    # No database-level constraint: on PostgreSQL the event table is partitioned by month and its
+    # `id` alone is not a key PostgreSQL can reference (docs/decisions/0020-monthly-partitions.md).
+    # Rows are written with their event in one transaction and deleted by Django's CASCADE.
+    event = models.ForeignKey(EPCISEvent, on_delete=models.CASCADE, related_name="epcs", db_constraint=False)
     epc = models.CharField(max_length=512)
     role = models.CharField(max_length=20, choices=Role.choices)
 
@@ -209,7 +217,8 @@ class EPCISEventField(models.Model):
     """One filterable value from inside an event (see trace.epcis.fields): a quantity, an ILMD or
     extension field under its full name, a sensor value, a source, a business transaction…"""
 
-    event = models.ForeignKey(EPCISEvent, on_delete=models.CASCADE, related_name="fields")
+    # No database-level constraint, as EPCISEventEPC.event (partitioned event table).
+    event = models.ForeignKey(EPCISEvent, on_delete=models.CASCADE, related_name="fields", db_constraint=False)
     kind = models.CharField(max_length=16)
     # Full field name (namespace IRI + local name), measure name, source/transaction type, list name.
     name = models.CharField(max_length=512, blank=True)
