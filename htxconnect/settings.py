@@ -53,6 +53,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Public base of absolute links (Digital Link QR codes, e-mails); empty = the request's host.
 SITE_URL = env.str("SITE_URL", default="")
 TRUST_X_REAL_IP = env.bool("TRUST_X_REAL_IP", default=False)
+# Take the request id from nginx's X-Request-ID (only behind our own proxy, which overwrites it).
+TRUST_X_REQUEST_ID = env.bool("TRUST_X_REQUEST_ID", default=False)
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -83,6 +85,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id, one log line, the request metrics, around everything below.
+    "htxconnect.core.observability.RequestObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "htxconnect.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -208,8 +212,8 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    # /healthz is probed over plain HTTP by the load balancer and systemd.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    # Health and metrics are probed over plain HTTP by the load balancer, systemd and Prometheus.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 # Served by ContentSecurityPolicyMiddleware; all assets are the project's own.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
@@ -280,14 +284,35 @@ STORAGES = {
     },
 }
 
+# Console logs: JSON lines in production (LOG_FORMAT=json), plain lines elsewhere; every line
+# carries request_id / task_id (core.logcontext), each request adds one line from
+# htxconnect.request with method, path, route, status, duration_ms and user_id.
+LOG_FORMAT = env.str("LOG_FORMAT", default="") or ("json" if PRODUCTION else "plain")
+if LOG_FORMAT not in ("json", "plain"):
+    raise environ.ImproperlyConfigured(f"LOG_FORMAT must be json or plain, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "htxconnect.core.logcontext.ContextFilter"}},
+    "formatters": {
+        "plain": {"()": "htxconnect.core.logcontext.PlainFormatter",
+                  "format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "pythonjsonlogger.json.JsonFormatter",
+                 "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s %(task_id)s", "timestamp": "time",
+                 "rename_fields": {"levelname": "level", "name": "logger"}},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.security": {"level": "INFO"}, "htxconnect.security": {"level": "INFO"}},
+    "loggers": {"django.security": {"level": "INFO"}, "htxconnect.security": {"level": "INFO"},
+                # Python warnings (logging.captureWarnings, set by Django) in the same format.
+                "py.warnings": {"handlers": ["console"], "propagate": False},
+                # The request line is the access log; the test suite keeps it quiet unless asked.
+                "htxconnect.request": {"level": env.str("REQUEST_LOG_LEVEL", default="WARNING" if TESTING else "INFO")}},
 }
+
+# Prometheus metrics at /metrics (core.metrics): a bearer token, or loopback-only when allowed.
+METRICS_TOKEN = secret("METRICS_TOKEN", default="")
+METRICS_ALLOW_LOOPBACK = env.bool("METRICS_ALLOW_LOOPBACK", default=False)
 
 # The demo prints TOTP codes for staff accounts so a tester can pass two-factor login.
 DEMO_MODE = DJANGO_ENV == "demo"

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.urls import include, path, re_path
 
 from htxconnect.api.urls import api
-from htxconnect.core import health
+from htxconnect.core import health, metrics
 from htxconnect.core.permissions import public
 from htxconnect.portal.sitemaps import SITEMAPS
 
@@ -29,6 +29,8 @@ def _sitemap(request):
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("", include("htxconnect.core.urls")),
     path("accounts/", include("htxconnect.accounts.urls")),
     path("registry/import/", include("htxconnect.registry.import_urls")),

@@ -94,6 +94,9 @@ MATRIX: dict[str, Case] = {
     "api:me": Case("/api/v1/me", signed_in(200, anonymous=401)),
     # --- operations ---
     "healthz": Case("/healthz", everyone(200)),
+    "readyz": Case("/readyz", everyone(200)),
+    # Off without METRICS_TOKEN (the test settings); with one, only its bearer: tests/ops/test_metrics.py
+    "metrics": Case("/metrics", everyone(404)),
 }
 
 from tests.registry.matrix import registry_matrix, registry_samples  # noqa: E402
@@ -371,4 +374,5 @@ NOBODY_SUCCEEDS = {
     "trace:epcis_bizLocations_item": "a place no event names is 404 for everyone (the lists and /events cases get 200)",
     "accounts:logout": "signing out always lands on the login page",
     "accounts:unlock_request": "asking for an unlock link always lands on the login page (it tells nobody which accounts exist)",
+    "metrics": "no person's session opens /metrics: only METRICS_TOKEN does (tests/ops/test_metrics.py)",
 }

@@ -18,3 +18,16 @@ class CoreConfig(AppConfig):
         from . import partitions, periodic
 
         periodic.register("ensure_partitions", partitions.run_periodic, period="day")
+
+        # Observability: request ids and task ids on log lines, Prometheus counters (decision 0021).
+        from django.conf import settings
+
+        from . import metrics, observability
+
+        if settings.LOG_FORMAT == "json":
+            import logging
+
+            logging.captureWarnings(True)  # Python warnings as JSON lines too (logger py.warnings)
+
+        observability.connect_task_signals()
+        metrics.connect_model_signals()

@@ -1,8 +1,13 @@
-"""/healthz: is this app server able to serve? Database, cache and task queue, as JSON.
+"""Health: /healthz says the process is up, /readyz whether it is ready to serve, as JSON.
 
-For load balancers, systemd watchdogs and monitoring: 200 when everything is ok, 503 when
-something is degraded (cache down, task queue stuck) or broken (database down). Public, holds
-no secrets (no hosts, no error texts beyond the exception class), never cached.
+- /healthz ("up", liveness): the process answers; touches nothing else (no database), so a
+  database outage does not make a supervisor restart healthy app servers. Always 200.
+- /readyz ("ready", readiness: load balancers, monitoring, the deploy script): database, cache,
+  task queue and migrations. 200 when everything is ok, 503 when something is degraded (cache
+  down, task queue stuck) or broken (database down, migrations not applied). This is what
+  /healthz answered before the split (same body, plus "migrations").
+
+Both public, hold no secrets (no hosts, no error texts beyond the exception class), never cached.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ def check_database() -> dict:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except Exception as exc:  # any failure is a failed check, reported by class only
-        log.error("healthz: database check failed: %r", exc)
+        log.error("readyz: database check failed: %r", exc)
         return {"ok": False, "vendor": connection.vendor, "error": type(exc).__name__}
     return {"ok": True, "vendor": connection.vendor, "latency_ms": _ms(start)}
 
@@ -53,7 +58,7 @@ def check_cache() -> dict:
         ok = cache.get(key) == "ok"
         cache.delete(key)
     except Exception as exc:
-        log.error("healthz: cache check failed: %r", exc)
+        log.error("readyz: cache check failed: %r", exc)
         return {"ok": False, "backend": backend, "error": type(exc).__name__}
     result = {"ok": ok, "backend": backend, "latency_ms": _ms(start)}
     if not ok:
@@ -78,7 +83,7 @@ def check_tasks(database_ok: bool = True) -> dict:
         stats = ready.aggregate(oldest=Min(waiting_since))
         pending = ready.count()
     except Exception as exc:
-        log.error("healthz: task queue check failed: %r", exc)
+        log.error("readyz: task queue check failed: %r", exc)
         return {**result, "ok": False, "error": type(exc).__name__}
     oldest = stats["oldest"]
     waited = round((timezone.now() - oldest).total_seconds()) if oldest else 0
@@ -88,17 +93,49 @@ def check_tasks(database_ok: bool = True) -> dict:
     return result
 
 
+# Once every migration is seen applied, it stays so for this process's code: checked once.
+_migrations_applied = False
+
+
+def check_migrations(database_ok: bool = True) -> dict:
+    global _migrations_applied
+    if _migrations_applied:
+        return {"ok": True, "pending": 0}
+    if not database_ok:
+        return {"ok": False, "pending": None, "error": "DatabaseUnavailable"}
+    try:
+        from django.db.migrations.executor import MigrationExecutor
+
+        executor = MigrationExecutor(connection)
+        pending = len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+    except Exception as exc:
+        log.error("readyz: migration check failed: %r", exc)
+        return {"ok": False, "pending": None, "error": type(exc).__name__}
+    if pending:
+        return {"ok": False, "pending": pending, "error": "MigrationsPending"}
+    _migrations_applied = True
+    return {"ok": True, "pending": 0}
+
+
 @public
 @never_cache
 def healthz(request):
+    """Up: the process answers. No database, no cache: nothing that could be slow or down."""
+    return JsonResponse({"status": "ok"})
+
+
+@public
+@never_cache
+def readyz(request):
     database = check_database()
     cache = check_cache()
     tasks = check_tasks(database_ok=database["ok"])
-    if not database["ok"]:
+    migrations = check_migrations(database_ok=database["ok"])
+    if not database["ok"] or not migrations["ok"]:
         status = "error"
     elif cache["ok"] and tasks["ok"]:
         status = "ok"
     else:
         status = "degraded"
-    body = {"status": status, "database": database, "cache": cache, "tasks": tasks}
+    body = {"status": status, "database": database, "cache": cache, "tasks": tasks, "migrations": migrations}
     return JsonResponse(body, status=200 if status == "ok" else 503)

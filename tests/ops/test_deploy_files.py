@@ -121,5 +121,21 @@ def test_systemd_units_verify(tmp_path):
 def test_env_example_lists_the_production_settings():
     text = (DEPLOY / "htxconnect.env.example").read_text()
     for key in ("DJANGO_ENV=production", "SECRET_KEY=", "ALLOWED_HOSTS=", "DATABASE_URL=postgres://",
-                "REDIS_URL=redis://", "MEDIA_ROOT=", "STATIC_ROOT=", "TRUST_X_REAL_IP=true"):
+                "REDIS_URL=redis://", "MEDIA_ROOT=", "STATIC_ROOT=", "TRUST_X_REAL_IP=true",
+                "TRUST_X_REQUEST_ID=true", "LOG_FORMAT=json", "METRICS_TOKEN="):
         assert key in text, key
+
+
+def test_request_id_and_metrics_in_the_deploy_files():
+    site, proxy = SITE.read_text(), PROXY.read_text()
+    assert "proxy_set_header X-Request-ID $request_id;" in proxy
+    assert "add_header X-Request-ID $request_id always;" in proxy and "proxy_hide_header X-Request-ID;" in proxy
+    assert '"request_id":"$request_id"' in site and "log_format htxconnect_json escape=json" in site
+    assert "access_log /var/log/nginx/htxconnect.access.log htxconnect_json;" in site
+    assert "location = /metrics {\n        return 404;" in site
+    web = (DEPLOY / "systemd" / "htxconnect-web.service").read_text()
+    worker = (DEPLOY / "systemd" / "htxconnect-worker.service").read_text()
+    assert "RuntimeDirectory=htxconnect-metrics" in web
+    for unit in (web, worker):
+        assert "Environment=PROMETHEUS_MULTIPROC_DIR=/run/htxconnect-metrics" in unit
+    assert "PartOf=htxconnect-web.service" in worker

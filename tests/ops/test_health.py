@@ -1,4 +1,5 @@
-"""/healthz: database, cache and task queue state as JSON; 200 only when all are ok."""
+"""/healthz says the process is up (no database); /readyz: database, cache, task queue and migrations
+as JSON, 200 only when all are ok (what /healthz answered before the split)."""
 
 from datetime import timedelta
 from unittest import mock
@@ -14,10 +15,29 @@ DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
 def get():
-    return Client().get("/healthz")
+    return Client().get("/readyz")
 
 
-def test_healthz_ok_for_anonymous_and_never_cached():
+def test_healthz_is_up_without_touching_the_database(django_assert_num_queries):
+    from htxconnect.core import health
+
+    class BrokenConnection:
+        vendor = "postgresql"
+
+        def cursor(self):
+            raise OperationalError("could not connect to server at 10.0.0.5")
+
+    with mock.patch.object(health, "connection", BrokenConnection()), django_assert_num_queries(0):
+        response = Client().get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert "no-store" in response["Cache-Control"]
+    # while /readyz, asked the same, says the database is down
+    with mock.patch.object(health, "connection", BrokenConnection()):
+        assert get().status_code == 503
+
+
+def test_readyz_ok_for_anonymous_and_never_cached():
     response = get()
     assert response.status_code == 200
     body = response.json()
@@ -25,12 +45,13 @@ def test_healthz_ok_for_anonymous_and_never_cached():
     assert body["database"]["ok"] is True and body["database"]["latency_ms"] >= 0
     assert body["cache"]["ok"] is True
     assert body["tasks"]["ok"] is True
+    assert body["migrations"] == {"ok": True, "pending": 0}
     assert "no-store" in response["Cache-Control"]
     assert response["Content-Type"] == "application/json"
 
 
-def test_healthz_holds_no_secrets(settings):
-    text = get().content.decode()
+def test_health_holds_no_secrets(settings):
+    text = get().content.decode() + Client().get("/healthz").content.decode()
     assert settings.SECRET_KEY not in text
     for word in ("PASSWORD", "password", "postgres://", "redis://", "HOST"):
         assert word not in text
@@ -111,9 +132,38 @@ def test_scheduled_task_waits_from_its_run_after():
     assert tasks["oldest_pending_seconds"] < 60
 
 
-def test_healthz_is_public():
+def test_pending_migrations_are_not_ready(monkeypatch):
+    from django.db.migrations.executor import MigrationExecutor
+
+    from htxconnect.core import health
+
+    monkeypatch.setattr(health, "_migrations_applied", False)
+    monkeypatch.setattr(MigrationExecutor, "migration_plan", lambda self, targets: [("trace", "9999_new"), ("x", "0002")])
+    response = get()
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "error"
+    assert body["migrations"] == {"ok": False, "pending": 2, "error": "MigrationsPending"}
+
+
+def test_applied_migrations_are_checked_once_per_process(monkeypatch):
+    from django.db.migrations.executor import MigrationExecutor
+
+    from htxconnect.core import health
+
+    monkeypatch.setattr(health, "_migrations_applied", False)
+    calls = []
+    real = MigrationExecutor.migration_plan
+    monkeypatch.setattr(MigrationExecutor, "migration_plan", lambda self, targets: calls.append(1) or real(self, targets))
+    assert get().json()["migrations"] == {"ok": True, "pending": 0}
+    assert get().json()["migrations"] == {"ok": True, "pending": 0}
+    assert len(calls) == 1
+
+
+def test_health_endpoints_are_public():
     from django.urls import resolve
 
     from htxconnect.core.permissions import PUBLIC
 
     assert resolve("/healthz").func.permission is PUBLIC
+    assert resolve("/readyz").func.permission is PUBLIC

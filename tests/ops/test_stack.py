@@ -26,6 +26,7 @@ from tests.tools import require_commands
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 HOST = "htx.example.vn"
+METRICS_TOKEN = secrets.token_urlsafe(40)
 
 
 def free_port():
@@ -34,7 +35,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_for(port, process, timeout=30):
+def wait_for(port, process, timeout=120):
     """Until `port` accepts connections; between tries, wait on the server process itself, so a
     server that dies on start fails the test at once with its exit code."""
     deadline = time.monotonic() + timeout
@@ -60,7 +61,8 @@ def stack(tmp_path_factory):
     env.update(DJANGO_ENV="production", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS=HOST,
                DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}", STATIC_ROOT=str(tmp / "static"),
                MEDIA_ROOT=str(tmp / "media"), TRUST_X_REAL_IP="true", TRUST_X_FORWARDED_PROTO="true",
-               TASK_BACKEND="database")  # behind this nginx, as deploy/htxconnect.env.example sets it
+               TASK_BACKEND="database", TRUST_X_REQUEST_ID="true", METRICS_TOKEN=METRICS_TOKEN,
+               PROMETHEUS_MULTIPROC_DIR=str(tmp / "metrics"))  # behind this nginx, as deploy/htxconnect.env.example sets it
     python = sys.executable
     for args in (["migrate", "--noinput", "-v", "0"], ["collectstatic", "--noinput", "-v", "0"]):
         subprocess.run([python, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
@@ -105,7 +107,8 @@ def stack(tmp_path_factory):
     try:
         wait_for(app_port, app)
         wait_for(https_port, nginx)
-        yield {"http": http_port, "https": https_port, "app": app_port, "static": tmp / "static", "key": api_key}
+        yield {"http": http_port, "https": https_port, "app": app_port, "static": tmp / "static", "key": api_key,
+               "logs": tmp / "logs"}
     finally:
         nginx.send_signal(signal.SIGQUIT)
         app.send_signal(signal.SIGTERM)
@@ -137,12 +140,43 @@ def test_http_redirects_to_https(stack):
     assert response.getheader("Location") == f"https://{HOST}/accounts/login/"
 
 
-def test_healthz_through_nginx(stack):
+def test_healthz_and_readyz_through_nginx(stack):
     response, body = get(stack["https"], "/healthz")
     assert response.status == 200, body
+    assert json.loads(body) == {"status": "ok"}
+    response, body = get(stack["https"], "/readyz")
+    assert response.status == 200, body
     data = json.loads(body)
-    assert data["status"] == "ok"
+    assert data["status"] == "ok" and data["migrations"]["ok"] is True
     assert data["tasks"]["backend"] == "DatabaseBackend" and data["tasks"]["pending"] == 0
+
+
+def test_one_request_id_in_nginx_log_app_and_response(stack):
+    """nginx makes the id, Django trusts it (TRUST_X_REQUEST_ID) and answers with it, nginx logs it (JSON)."""
+    response, _ = get(stack["https"], "/accounts/login/", headers={"X-Request-ID": "client-chosen-id-000"})
+    request_id = response.getheader("X-Request-ID")
+    assert request_id and request_id != "client-chosen-id-000" and len(request_id) == 32
+    assert response.getheaders().count(("X-Request-ID", request_id)) == 1
+    logged = [json.loads(line) for line in (stack["logs"] / "htxconnect.access.log").read_text().splitlines()]
+    [line] = [entry for entry in logged if entry["request_id"] == request_id]
+    assert (line["method"], line["uri"], line["status"]) == ("GET", "/accounts/login/", 200)
+    # a scan page served from nginx's cache gets a new id, not the one of the request that filled it
+    path = "/scan/01/08930000000019/10/LOT-" + secrets.token_hex(3) + "/"
+    first, _ = get(stack["https"], path)
+    second, _ = get(stack["https"], path)
+    assert second.getheader("X-Cache-Status") == "HIT"
+    assert first.getheader("X-Request-ID") != second.getheader("X-Request-ID")
+
+
+def test_metrics_never_through_nginx_but_from_granian_with_the_token(stack):
+    for headers in ({}, {"Authorization": f"Bearer {METRICS_TOKEN}"}):
+        response, body = get(stack["https"], "/metrics", headers=headers)
+        assert response.status == 404 and b"htx_" not in body
+    response, _ = get(stack["app"], "/metrics", tls=False)
+    assert response.status == 403
+    response, body = get(stack["app"], "/metrics", tls=False, headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+    assert response.status == 200
+    assert b'htx_http_requests_total{method="GET",route="healthz",status="200"}' in body
 
 
 def test_pages_are_served_over_https_without_a_redirect_loop(stack):
