@@ -60,7 +60,9 @@ def _with_record_time(raw: RawJSON, stamp: str) -> RawJSON:
 
 def encode(body: dict) -> bytes:
     """UTF-8 JSON of an answer whose eventList may hold RawJSON events (spliced in as they are)."""
-    results = body.get("epcisBody", {}).get("queryResults", {}).get("resultsBody", {})
+    results = body
+    for key in ("epcisBody", "queryResults", "resultsBody"):
+        results = results.get(key) if isinstance(results, dict) else None
     events = results.get("eventList") if isinstance(results, dict) else None
     if not events or not any(isinstance(e, RawJSON) for e in events):
         return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
