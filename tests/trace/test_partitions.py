@@ -158,3 +158,25 @@ def test_migration_keeps_the_rows_and_their_ids():
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_stored_event_json_is_spliced_into_answers_as_is():
+    """documents.encode writes RawJSON events unparsed, with recordTime added, beside parsed ones."""
+    import json
+
+    from htxconnect.trace.epcis.documents import RawJSON, encode, event_document_items
+
+    when = datetime.datetime(2026, 3, 1, 1, 2, 3, 456000, tzinfo=UTC)
+    rows = [(1, when, RawJSON('{"type": "ObjectEvent", "ex:đ": "Đà Lạt"}'), [{"ex": "https://a.example/"}]),
+            (2, when, RawJSON("{}"), []),
+            (3, when, RawJSON('{"type": "ObjectEvent"}'), [{"ex": "https://b.example/"}])]  # ex clashes
+    context, events = event_document_items(rows)
+    body = {"@context": context, "epcisBody": {"queryResults": {"resultsBody": {"eventList": events}}}}
+    assert json.loads(encode(body)) == {
+        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld", {"ex": "https://a.example/"}],
+        "epcisBody": {"queryResults": {"resultsBody": {"eventList": [
+            {"recordTime": "2026-03-01T01:02:03.456000Z", "type": "ObjectEvent", "ex:đ": "Đà Lạt"},
+            {"recordTime": "2026-03-01T01:02:03.456000Z"},
+            {"@context": [{"ex": "https://b.example/"}], "type": "ObjectEvent",
+             "recordTime": "2026-03-01T01:02:03.456000Z"}]}}}}
+    assert json.loads(encode([{"a": 1}])) == [{"a": 1}]  # other answers are plain JSON

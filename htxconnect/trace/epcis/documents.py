@@ -8,6 +8,8 @@ key still expands to the IRI it was sent with.
 
 from __future__ import annotations
 
+import json
+
 from django.utils import timezone
 
 from . import CONTEXT_URL
@@ -40,16 +42,61 @@ def _split(context) -> tuple[list, dict]:
     return urls, prefixes
 
 
+class RawJSON(str):
+    """An event's JSON object as stored (query.page(raw_events=True)): written into the answer as
+    it is by `encode`, never parsed and re-encoded."""
+
+
+_EVENTS_MARK = "\u0000eventList\u0000"  # cannot occur in stored data: PostgreSQL's jsonb refuses \u0000
+
+
+def _with_record_time(raw: RawJSON, stamp: str) -> RawJSON:
+    body = raw.strip()
+    if not body.startswith("{"):
+        raise ValueError("an event is a JSON object")
+    rest = body[1:].lstrip()
+    return RawJSON(f'{{"recordTime":"{stamp}"' + ("," + rest if rest != "}" else "}"))
+
+
+def encode(body: dict) -> bytes:
+    """UTF-8 JSON of an answer whose eventList may hold RawJSON events (spliced in as they are)."""
+    results = body
+    for key in ("epcisBody", "queryResults", "resultsBody"):
+        results = results.get(key) if isinstance(results, dict) else None
+    events = results.get("eventList") if isinstance(results, dict) else None
+    if not events or not any(isinstance(e, RawJSON) for e in events):
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    results["eventList"] = _EVENTS_MARK
+    try:
+        text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    finally:
+        results["eventList"] = events
+    head, mark, tail = text.rpartition(json.dumps(_EVENTS_MARK))
+    assert mark, "the eventList mark is in the document"
+    items = ",".join(e if isinstance(e, RawJSON) else json.dumps(e, ensure_ascii=False, separators=(",", ":"))
+                     for e in events)
+    return f"{head}[{items}]{tail}".encode("utf-8")
+
+
 def event_document_items(rows) -> tuple[list, list]:
-    """(document @context, events) for rows of (id, record_time, event, context)."""
+    """(document @context, events) for rows of (id, record_time, event, context); an event given
+    as RawJSON stays RawJSON unless it needs its own @context."""
     urls: list = []
     prefixes: dict = {}
     events = []
     for _pk, record_time, event, context in rows:
+        own_urls, own_prefixes = _split(context)
+        clash = any(k in prefixes and prefixes[k] != v for k, v in own_prefixes.items())
+        if isinstance(event, RawJSON):
+            if not clash:
+                prefixes.update(own_prefixes)
+                urls.extend(u for u in own_urls if u not in urls)
+                events.append(_with_record_time(event, format_time(record_time)))
+                continue
+            event = json.loads(event)
         event = dict(event)
         event["recordTime"] = format_time(record_time)
-        own_urls, own_prefixes = _split(context)
-        if any(k in prefixes and prefixes[k] != v for k, v in own_prefixes.items()):
+        if clash:
             extra = own_urls + ([own_prefixes] if own_prefixes else [])
             if "@context" in event:
                 extra = extra + _as_list(event["@context"])
@@ -66,8 +113,10 @@ def query_document(rows, *, query_name: str = "SimpleEventQuery", epc_format: st
                    extensions: dict | None = None) -> dict:
     """An EPCISQueryDocument of rows; identifiers in `epc_format` (GS1-EPC-Format), the client's
     GS1-Extensions prefixes added to the @context."""
-    from .formats import event_in_format
+    from .formats import AS_CAPTURED, event_in_format
 
+    if epc_format not in AS_CAPTURED:  # identifiers rewritten: the events must be read
+        rows = [(pk, t, json.loads(e) if isinstance(e, RawJSON) else e, c) for pk, t, e, c in rows]
     context, events = event_document_items(rows)
     events = [event_in_format(e, epc_format) for e in events]
     if extensions:

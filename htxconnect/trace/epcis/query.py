@@ -25,7 +25,8 @@ from fractions import Fraction
 
 from django.conf import settings
 from django.core import signing
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery, TextField
+from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from htxconnect.core.identifiers import canonical_epc
@@ -495,10 +496,26 @@ def apply_query(queryset, params, *, owners=None) -> tuple:
     return queryset, per_page, after
 
 
-def page(queryset, per_page: int, after=None):
-    """(rows, next key or None): rows are (id, record_time, event, context) in the query's order."""
+def _raw(rows):
+    from .documents import RawJSON
+
+    return [(pk, record_time, RawJSON(text), context) for pk, record_time, text, context in rows]
+
+
+def page(queryset, per_page: int, after=None, *, raw_events: bool = False):
+    """(rows, next key or None): rows are (id, record_time, event, context) in the query's order.
+
+    `raw_events`: the event comes as its stored JSON text (documents.RawJSON), not parsed, so an
+    answer can splice it in as it is (parsing and re-encoding a page of events cost more than
+    the query itself)."""
+    event = "event"
+    if raw_events:
+        queryset = queryset.annotate(event_text=Cast("event", TextField()))
+        event = "event_text"
+    columns = ("id", "record_time", event, "context")
     if isinstance(after, Order):  # client order: the queryset is ordered, the position is an offset
-        rows = list(queryset.values_list("id", "record_time", "event", "context")[after.offset:after.offset + per_page + 1])
+        rows = list(queryset.values_list(*columns)[after.offset:after.offset + per_page + 1])
+        rows = _raw(rows) if raw_events else rows
         if len(rows) > per_page:
             return rows[:per_page], (ORDER_MARK, after.offset + per_page)
         return rows, None
@@ -506,7 +523,8 @@ def page(queryset, per_page: int, after=None):
         stamp, pk = after
         # The first condition gives the index a range start; the second breaks ties on id.
         queryset = queryset.filter(record_time__gte=stamp).filter(Q(record_time__gt=stamp) | Q(id__gt=pk))
-    rows = list(queryset.order_by("record_time", "id").values_list("id", "record_time", "event", "context")[:per_page + 1])
+    rows = list(queryset.order_by("record_time", "id").values_list(*columns)[:per_page + 1])
+    rows = _raw(rows) if raw_events else rows
     if len(rows) > per_page:
         rows = rows[:per_page]
         return rows, (rows[-1][1], rows[-1][0])

@@ -32,6 +32,7 @@ from htxconnect.trace.queries import captures_of, master_data_owners, visible_ev
 from . import CBV_VERSION, EPCIS_VERSION
 from .capture import capture_limit, capture_max_bytes, event_list_of, format_time, receive_document
 from .documents import capture_job_document, collection, query_document
+from .documents import encode as encode_document
 from .query import (QueryParameterError, QueryTooLargeError, apply_query, make_page_token, max_per_page, page,
                     parse_page_token)
 from .vocab import EVENT_TYPES, is_known_event_type
@@ -56,7 +57,7 @@ def _gs1_headers(response, *, discovery: bool = False):
 
 
 def json_response(body, *, status: int = 200, content_type: str = "application/json", headers=None):
-    response = HttpResponse(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+    response = HttpResponse(encode_document(body),
                             status=status, content_type=f"{content_type}; charset=utf-8" if content_type != "application/problem+json" else content_type)
     for name, value in (headers or {}).items():
         response[name] = value
@@ -381,8 +382,11 @@ def _next_link(request, token: str) -> str:
 
 
 def _events_answer(request, media, queryset, user=None):
-    queryset, per_page, after = apply_query(queryset, request.GET, owners=master_data_owners(user))
-    rows, next_key = page(queryset, per_page, after)
+    # Whose master data WD_readPoint/WD_bizLocation may follow: asked only when the query has one.
+    wants_owners = any(name.startswith("WD_") for name in request.GET)
+    queryset, per_page, after = apply_query(queryset, request.GET,
+                                            owners=master_data_owners(user) if wants_owners else None)
+    rows, next_key = page(queryset, per_page, after, raw_events=True)
     headers = {}
     if next_key is not None:
         headers["Link"] = _next_link(request, make_page_token(*next_key))
@@ -628,7 +632,7 @@ def query_events(request, user, media, query_name):
         return _no_query(query_name)
     _only_paging(request)
     queryset, per_page, after = run_query(query, request.GET, user=user)
-    rows, next_key = page(queryset, per_page, after)
+    rows, next_key = page(queryset, per_page, after, raw_events=True)
     headers = {}
     if next_key is not None:
         headers["Link"] = _next_link(request, make_page_token(*next_key))
