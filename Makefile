@@ -10,7 +10,7 @@ PORT   ?= 8000
 export HOST PORT
 
 .PHONY: help install assets system-deps demo demo-data manage test test-fast bench conformance lock check-deploy clean \
-        prod-up prod-down prod-status drill-db drill-redis
+        prod-up prod-down prod-status prod-restart drill-db drill-redis
 
 help:
 	@echo "make demo   — cài đặt, nạp dữ liệu mẫu và chạy máy chủ tại http://$(HOST):$(PORT)/"
@@ -86,6 +86,10 @@ prod-down:
 
 prod-status:
 	@$(PYTHON) scripts/prodstack.py status
+
+# After a code change: restart the stack's app servers and workers (PostgreSQL, Redis, nginx stay).
+prod-restart: install assets
+	$(PY) scripts/prodstack.py restart $(PROD_ARGS)
 
 # Fault drills against the running production stack (make prod-up first); each restores what it breaks.
 drill-db: install

@@ -152,7 +152,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache ----------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Redis down → the site keeps working from a per-process cache, more slowly (core/cache.py).
+    CACHES = {"default": {"BACKEND": "htxconnect.core.cache.ResilientRedisCache", "LOCATION": REDIS_URL,
+                          "OPTIONS": {"socket_connect_timeout": env.float("REDIS_TIMEOUT", default=0.5),
+                                      "socket_timeout": env.float("REDIS_TIMEOUT", default=0.5)},
+                          "RETRY_SECONDS": env.float("REDIS_RETRY_SECONDS", default=5)}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "htx"}}
 

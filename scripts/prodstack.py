@@ -2,6 +2,7 @@
 """The production stack on one machine: `make prod-up`, `make prod-down`, `make prod-status`.
 
     python scripts/prodstack.py up [--no-demo] [--app-servers N] [--workers N]
+    python scripts/prodstack.py restart    # app servers and workers only (new code), data services stay
     python scripts/prodstack.py down
     python scripts/prodstack.py status [--json]
 
@@ -410,8 +411,12 @@ def manage(env: dict, *args, check=True, extra_env=None, quiet=True, timeout=180
 # --- nginx -----------------------------------------------------------------------------------------
 
 
-def render_site(p: dict) -> str:
-    """deploy/nginx/htxconnect.conf with loopback ports and var/prod paths; nothing else changes."""
+def render_site(p: dict, prod: Path | None = None) -> str:
+    """deploy/nginx/htxconnect.conf with loopback ports and paths under `prod` (var/prod); nothing
+    else changes. p: {"nginx", "nginx_tls", "nginx_redirect": ports, "apps": [app server ports]}.
+    tests/ops/test_stack.py serves the same rendering."""
+    prod = Path(prod or PROD)
+    nginx_dir, logs = prod / "nginx", prod / "logs"
     site = (DEPLOY / "nginx" / "htxconnect.conf").read_text()
     site = re.sub(r"^\s*listen\s+\[::\]:[^;]*;\n", "", site, flags=re.M)
 
@@ -433,33 +438,44 @@ def render_site(p: dict) -> str:
     if n_up != 1:
         fail("deploy/nginx/htxconnect.conf: no `upstream htxconnect_app { server …; }` block")
     site = site.replace("/etc/nginx/snippets/htxconnect-proxy.conf", str(DEPLOY / "nginx" / "htxconnect-proxy.conf"))
-    site = re.sub(r"/etc/letsencrypt/live/[^/\s;]+/fullchain\.pem", str(L.nginx / "tls" / "cert.pem"), site)
-    site = re.sub(r"/etc/letsencrypt/live/[^/\s;]+/privkey\.pem", str(L.nginx / "tls" / "key.pem"), site)
-    site = site.replace("/var/cache/nginx/", f"{L.nginx}/cache/")
-    site = site.replace("/var/log/nginx/", f"{L.logs}/nginx-")
-    site = site.replace("/var/www/", f"{L.nginx}/www/")
-    site = site.replace("/srv/htxconnect/", f"{PROD}/")
+    site = re.sub(r"/etc/letsencrypt/live/[^/\s;]+/fullchain\.pem", str(nginx_dir / "tls" / "cert.pem"), site)
+    site = re.sub(r"/etc/letsencrypt/live/[^/\s;]+/privkey\.pem", str(nginx_dir / "tls" / "key.pem"), site)
+    site = site.replace("/var/cache/nginx/", f"{nginx_dir}/cache/")
+    site = site.replace("/var/log/nginx/", f"{logs}/")
+    site = site.replace("/var/www/", f"{nginx_dir}/www/")
+    site = site.replace("/srv/htxconnect/", f"{prod}/")
     directives = re.sub(r"#[^\n]*", "", site)
     left = sorted(set(re.findall(r"(?<![\w.])/(?:etc|srv|var/(?:cache|log|www))/[^\s;\"']*", directives)))
-    left = [x for x in left if not x.startswith(str(PROD))]
+    left = [x for x in left if not x.startswith(str(prod))]
     if left:
         fail("deploy/nginx/htxconnect.conf: đường dẫn chưa được thay / paths prodstack does not map: " + ", ".join(left))
     return site
 
 
-def write_nginx(p: dict) -> Path:
-    for d in ("cache", "tls", "www", "client_body", "proxy_temp"):
-        (L.nginx / d).mkdir(parents=True, exist_ok=True)
-    for d in (L.static, L.media, L.protected, L.logs):
-        d.mkdir(parents=True, exist_ok=True)
-    # Directories of the site that live under /srv/htxconnect/ (static, media, protected, pages…).
-    site = render_site(p)
-    for path in re.findall(rf"(?:alias|root)\s+({re.escape(str(PROD))}/[^\s;]*)", site):
+def make_site_dirs(site: str, prod: Path | None = None) -> None:
+    """The directories the rendered site names (static, media, protected, caches, pages…)."""
+    prod = Path(prod or PROD)
+    for d in ("nginx/cache", "nginx/tls", "nginx/www", "logs", "static", "media", "protected"):
+        (prod / d).mkdir(parents=True, exist_ok=True)
+    for path in re.findall(rf"(?:alias|root|proxy_cache_path)\s+({re.escape(str(prod))}/[^\s;]*)", site):
         Path(path.split("$")[0]).mkdir(parents=True, exist_ok=True)
-    cert, key = L.nginx / "tls" / "cert.pem", L.nginx / "tls" / "key.pem"
+
+
+def self_signed_certificate(prod: Path | None = None) -> None:
+    tls = Path(prod or PROD) / "nginx" / "tls"
+    cert, key = tls / "cert.pem", tls / "key.pem"
     if not cert.exists():
+        tls.mkdir(parents=True, exist_ok=True)
         run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650", "-subj", "/CN=127.0.0.1",
              "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", key, "-out", cert])
+
+
+def write_nginx(p: dict) -> Path:
+    for d in ("client_body", "proxy_temp"):
+        (L.nginx / d).mkdir(parents=True, exist_ok=True)
+    site = render_site(p)
+    make_site_dirs(site)
+    self_signed_certificate()
     (L.nginx / "site.conf").write_text(site)
     user = "user root;\n" if os.geteuid() == 0 else ""  # workers read var/prod of a root checkout
     mime = "include /etc/nginx/mime.types;\n" if Path("/etc/nginx/mime.types").exists() else ""
@@ -594,6 +610,12 @@ def up(args) -> None:
 
     start_pg(p, user)
     start_redis(p)
+    if args.only == "data":  # PostgreSQL and Redis only (tests, or a developer's own runserver)
+        state.setdefault("pids", {})
+        L.state.write_text(json.dumps(state, indent=1))
+        write_private(L.stack, json.dumps(stack_json(p, env, state), indent=1, ensure_ascii=False) + "\n")
+        say(f"PostgreSQL 127.0.0.1:{p['pg']}, Redis 127.0.0.1:{p['redis']} — {L.stack}")
+        return
 
     say("Django: migrate, collectstatic…")
     manage(env, "migrate", "--noinput", "-v", "0")
@@ -709,6 +731,16 @@ def down(args) -> None:
     say("Đã dừng toàn bộ / the production stack is stopped (dữ liệu giữ trong / data kept in var/prod).")
 
 
+def restart(args) -> None:
+    """Stop the app servers, task workers and clock, then `up` starts them with the current code."""
+    state = read_json(L.state, {}) or {}
+    for name, pid in list(state.get("pids", {}).items()):
+        marker = next((m for prefix, m in MARKERS.items() if name.startswith(prefix)), None)
+        if marker:
+            stop_pid(name, pid, marker, timeout=60 if name.startswith("worker-") else 30)
+    up(args)
+
+
 def status(args) -> int:
     state = read_json(L.state, {}) or {}
     p = read_json(PROD / "ports.json", {}) or {}
@@ -740,6 +772,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p_up = sub.add_parser("up", help="start (or complete) the stack")
+    p_restart = sub.add_parser("restart", help="restart app servers and workers (after a code change)")
     p_up.add_argument("--no-demo", dest="demo", action="store_false", help="do not load the demo data")
     p_up.add_argument("--app-servers", type=int, default=int(os.environ.get("PROD_APP_SERVERS", 2)))
     p_up.add_argument("--workers", type=int, default=int(os.environ.get("PROD_GRANIAN_WORKERS", 2)),
@@ -747,12 +780,17 @@ def main(argv=None) -> int:
     p_up.add_argument("--task-workers", type=int, default=int(os.environ.get("PROD_TASK_WORKERS", 2)),
                       help="database-queue workers (RQ: one per queue group)")
     p_up.add_argument("--task-backend", choices=["database", "rq"], default=None)
+    p_up.add_argument("--only", choices=["data"], default=None, help="data: start PostgreSQL and Redis only")
+    for option in p_up._actions[1:]:
+        p_restart._add_action(option)
     sub.add_parser("down", help="stop what the stack started")
     p_status = sub.add_parser("status", help="what runs")
     p_status.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     if args.command == "up":
         up(args)
+    elif args.command == "restart":
+        restart(args)
     elif args.command == "down":
         down(args)
     else:

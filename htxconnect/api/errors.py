@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
-from htxconnect.core import request_context
+from htxconnect.core import request_context, unavailable
 
 from .auth import MSG_CSRF, MSG_FORBIDDEN, MSG_NO_CREDENTIALS
 
@@ -165,6 +165,17 @@ def install(api) -> None:
         elif status == 404 and message in ("Not Found", ""):
             message = _("Không tìm thấy dữ liệu được yêu cầu.")
         return respond(request, {"detail": message}, status)
+
+    def database_unavailable(request, exc):
+        # PostgreSQL stopped or restarting: 503 "try again", nothing was saved (core.unavailable).
+        response = respond(request, unavailable.problem(), 503)
+        response["Content-Type"] = "application/problem+json"
+        request_log.warning("API 503, database unavailable: %s %s (%s)", request.method, request.path,
+                            type(exc).__name__)
+        return unavailable.finish(response)
+
+    for error in unavailable.DATABASE_ERRORS:
+        api.add_exception_handler(error, database_unavailable)
 
     @api.exception_handler(Exception)
     def server_error(request, exc):

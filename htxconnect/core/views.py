@@ -84,8 +84,14 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     # No context processors that touch the database: the error may be the database itself.
+    import sys
+
     from django.template import loader
 
+    from . import unavailable
+
+    if unavailable.is_database_unavailable(sys.exc_info()[1]):  # handler500 runs inside the except
+        return unavailable.response_for(request)
     return _plain_response(loader.get_template("errors/500.html").render({}), 500)
 
 

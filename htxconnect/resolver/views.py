@@ -21,6 +21,7 @@ from django.utils.translation import get_language_from_request
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from htxconnect.core import unavailable
 from htxconnect.core.permissions import COOPERATIVE, public, requires
 from htxconnect.registry import queries as registry_queries
 from htxconnect.core import identifiers as gs1
@@ -156,11 +157,21 @@ def _resolve(request, rest: str, query, *, same_as: str = ""):
         response = _options_or_405(request)
         response["Link"] = ", ".join(links)
         return response
-    product, lot = resolver.lookup(parsed)
+    try:
+        product, lot = resolver.lookup(parsed)
+        resolved = resolver.gather(request, parsed, product, lot) if product is not None else None
+    except unavailable.DATABASE_ERRORS:
+        # PostgreSQL is down: send the phone to the scan page, which nginx and the page cache can
+        # still serve (the platform's default link); the scan itself cannot be counted now.
+        scan_page = (reverse("resolver:scan_lot", args=[parsed.gtin, parsed.lot]) if parsed.lot
+                     else reverse("resolver:scan_product", args=[parsed.gtin]))
+        response = TemporaryRedirect(scan_page)
+        response["Cache-Control"] = "no-store"
+        response["Retry-After"] = str(unavailable.RETRY_AFTER_SECONDS)
+        return _resolver_headers(response, link_header=", ".join(links))
     if product is None:
         return _error(request, 404, _("Không tìm thấy sản phẩm có GTIN %(g)s (no product with this GTIN).")
                       % {"g": parsed.gtin}, link_header=", ".join(links[1:]))
-    resolved = resolver.gather(request, parsed, product, lot)
     link_type = query.get("linkType") or query.get("linktype")
     # A person's browser gets the page (text/html first, also for */* or no Accept); a client that
     # prefers JSON gets the linkset (GS1 Conformant Resolver: linkset on Accept application/linkset+json).

@@ -21,7 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.tools import require_commands
+from tests.tools import require, require_commands
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+import prodstack  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -35,7 +38,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_for(port, process, timeout=120):
+def wait_for(port, process, timeout=180):
     """Until `port` accepts connections; between tries, wait on the server process itself, so a
     server that dies on start fails the test at once with its exit code."""
     deadline = time.monotonic() + timeout
@@ -56,7 +59,7 @@ def wait_for(port, process, timeout=120):
 def stack(tmp_path_factory):
     require_commands("nginx", "openssl")
     tmp = tmp_path_factory.mktemp("stack")
-    http_port, https_port, app_port = free_port(), free_port(), free_port()
+    http_port, https_port, plain_port, app_port = free_port(), free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_"))}
     env.update(DJANGO_ENV="production", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS=HOST,
                DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}", STATIC_ROOT=str(tmp / "static"),
@@ -66,7 +69,7 @@ def stack(tmp_path_factory):
     python = sys.executable
     for args in (["migrate", "--noinput", "-v", "0"], ["collectstatic", "--noinput", "-v", "0"]):
         subprocess.run([python, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
-    (tmp / "media").mkdir()
+    (tmp / "media").mkdir(exist_ok=True)
     (tmp / "media" / "note.txt").write_text("tệp tải lên\n")
     key_out = subprocess.run(
         [python, "manage.py", "shell", "-c",
@@ -79,23 +82,11 @@ def stack(tmp_path_factory):
     app = subprocess.Popen([granian, "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(app_port),
                             "--workers", "2", "--no-ws", "--log-level", "warning", "htxconnect.wsgi:application"],
                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(tmp / "granian.log", "w"))
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", f"/CN={HOST}",
-                    "-keyout", tmp / "key.pem", "-out", tmp / "cert.pem"], check=True, capture_output=True)
-    (tmp / "logs").mkdir()
-    site = (DEPLOY / "nginx" / "htxconnect.conf").read_text()
-    for old, new in {
-        "listen 80;": f"listen 127.0.0.1:{http_port};", "listen [::]:80;": "",
-        "listen 443 ssl http2;": f"listen 127.0.0.1:{https_port} ssl http2;", "listen [::]:443 ssl http2;": "",
-        "server 127.0.0.1:8000;": f"server 127.0.0.1:{app_port};",
-        "/etc/nginx/snippets/htxconnect-proxy.conf": str(DEPLOY / "nginx" / "htxconnect-proxy.conf"),
-        f"/etc/letsencrypt/live/{HOST}/fullchain.pem": str(tmp / "cert.pem"),
-        f"/etc/letsencrypt/live/{HOST}/privkey.pem": str(tmp / "key.pem"),
-        "/var/cache/nginx/htxconnect": str(tmp / "cache"), "/var/log/nginx/": f"{tmp}/logs/",
-        "/srv/htxconnect/static/": f"{tmp}/static/", "/srv/htxconnect/media/": f"{tmp}/media/",
-        "/srv/htxconnect/protected/": f"{tmp}/protected/",
-    }.items():
-        assert old in site, old
-        site = site.replace(old, new)
+    # The site as `make prod-up` renders it from deploy/nginx/ (scripts/prodstack.py): ports and paths only.
+    site = prodstack.render_site({"nginx": plain_port, "nginx_tls": https_port, "nginx_redirect": http_port,
+                                  "apps": [app_port]}, prod=tmp)
+    prodstack.make_site_dirs(site, prod=tmp)
+    prodstack.self_signed_certificate(prod=tmp)
     (tmp / "site.conf").write_text(site)
     user = "user root;\n" if os.geteuid() == 0 else ""  # workers must read the pytest tmp dir
     mime = "include /etc/nginx/mime.types;" if Path("/etc/nginx/mime.types").exists() else ""
@@ -107,8 +98,8 @@ def stack(tmp_path_factory):
     try:
         wait_for(app_port, app)
         wait_for(https_port, nginx)
-        yield {"http": http_port, "https": https_port, "app": app_port, "static": tmp / "static", "key": api_key,
-               "logs": tmp / "logs"}
+        yield {"http": http_port, "https": https_port, "plain": plain_port, "app": app_port, "static": tmp / "static",
+               "key": api_key, "logs": tmp / "logs"}
     finally:
         nginx.send_signal(signal.SIGQUIT)
         app.send_signal(signal.SIGTERM)
@@ -227,3 +218,65 @@ def test_scan_pages_go_through_the_cache_zone(stack):
 def test_nothing_else_is_cached(stack):
     first, _ = get(stack["https"], "/accounts/login/")
     assert first.getheader("X-Cache-Status") is None
+
+
+def test_the_plain_port_passes_the_scheme_and_a_client_cannot_forge_it(stack):
+    """On the loopback HTTP port nginx says X-Forwarded-Proto: http, whatever the client sent, so
+    Django (SECURE_SSL_REDIRECT on here) still sends the browser to https."""
+    for headers in ({}, {"X-Forwarded-Proto": "https"}):
+        response, _ = get(stack["plain"], "/accounts/login/", tls=False, headers=headers)
+        assert response.status == 301, headers
+        assert response.getheader("Location") == f"https://{HOST}/accounts/login/"
+
+
+# --- scripts/prodstack.py: its own PostgreSQL and Redis, stopped by `down` and nothing else -------------
+
+
+def run_prodstack(prod, *args, timeout=240):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_", "PROD_"))}
+    env["PROD_DIR"] = str(prod)
+    return subprocess.run([sys.executable, str(ROOT / "scripts" / "prodstack.py"), *args], env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_prodstack_data_services_up_and_down(tmp_path):
+    require_commands("redis-server")
+    require(prodstack.pg_bin() is not None, "PostgreSQL server binaries (pg_ctl)")
+    import psycopg
+    import redis
+
+    prod = tmp_path / "prod"
+    bystander = subprocess.Popen(["redis-server", "--port", str(free_port()), "--bind", "127.0.0.1", "--save", "",
+                                  "--appendonly", "no", "--dir", str(tmp_path)],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        first = run_prodstack(prod, "up", "--only", "data")
+        assert first.returncode == 0, first.stdout + first.stderr
+        stack = json.loads((prod / "stack.json").read_text())
+        assert oct((prod / "stack.json").stat().st_mode & 0o777) == "0o600"
+        with psycopg.connect(stack["database_url"]) as conn:
+            assert conn.execute("SELECT current_user, current_database()").fetchone() == ("htx", "htxconnect")
+        client = redis.Redis.from_url(stack["redis_url"])
+        assert client.ping() and client.config_get("appendonly")["appendonly"] == "yes"
+        assert client.config_get("dir")["dir"] == str(prod / "redis")
+        assert stack["env"]["DJANGO_ENV"] == "production" and len((prod / "secret_key").read_text().strip()) >= 50
+        assert "SECRET_KEY" not in stack["env"] and stack["env"]["SECRET_KEY_FILE"] == str(prod / "secret_key")
+        with pytest.raises(redis.AuthenticationError):
+            redis.Redis(port=stack["redis_port"]).set("x", 1)  # a password is required
+
+        again = run_prodstack(prod, "up", "--only", "data")  # idempotent: the same servers
+        assert again.returncode == 0, again.stderr
+        assert json.loads((prod / "stack.json").read_text())["pids"] == stack["pids"]
+
+        down = run_prodstack(prod, "down")
+        assert down.returncode == 0, down.stderr
+        for port in (stack["pg_port"], stack["redis_port"]):
+            with pytest.raises(OSError):
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        assert not (prod / "stack.json").exists()
+        assert bystander.poll() is None  # a Redis the stack did not start keeps running
+        assert run_prodstack(prod, "down").returncode == 0  # nothing left to stop: still fine
+    finally:
+        run_prodstack(prod, "down")
+        bystander.terminate()
+        bystander.wait(timeout=10)
