@@ -346,7 +346,8 @@ def start_redis(p: dict) -> None:
         "daemonize yes", f"pidfile {L.redis / 'redis.pid'}", f"dir {L.redis}",
         f"logfile {L.logs / 'redis.log'}",
         "appendonly yes", "appendfsync everysec", "save 900 1 300 10 60 10000",
-        "maxmemory 512mb", "maxmemory-policy allkeys-lru", "",
+        # Only keys with a lifetime (cache entries) may be evicted, never RQ's queued jobs.
+        "maxmemory 512mb", "maxmemory-policy volatile-lru", "",
     ]))
     pid = redis_pid()
     if ours(pid, "redis-server") and port_open(p["redis"]):
@@ -383,6 +384,7 @@ def app_env(p: dict, task_backend: str) -> dict:
         "DATABASE_URL": f"postgres://htx:{generated('pg_password')}@127.0.0.1:{p['pg']}/htxconnect",
         "DB_CONN_MAX_AGE": "60",
         "REDIS_URL": f"redis://:{redis_password}@127.0.0.1:{p['redis']}/0",
+        "TASKS_REDIS_URL": f"redis://:{redis_password}@127.0.0.1:{p['redis']}/1",  # RQ's queues apart from the cache
         "TASK_BACKEND": task_backend,
         "TRUST_X_REAL_IP": "true",
         "TRUST_X_FORWARDED_PROTO": "true",
@@ -540,16 +542,16 @@ def granian_args(port: int, workers: int) -> list:
 
 
 def worker_commands(task_backend: str, count: int) -> dict[str, list]:
-    """name → command of the task workers for the backend (RQ: one worker per queue group)."""
-    if task_backend == "rq":
-        groups = rq_queue_groups()
-        return {f"worker-{'-'.join(g)}": [PYTHON, "manage.py", "rqworker", *g] for g in groups}
+    """name → command of the task workers: one per group of queues with `manage.py run_worker`
+    (either backend), else `count` database-queue workers taking every queue."""
+    if (ROOT / "htxconnect" / "core" / "management" / "commands" / "run_worker.py").exists():
+        return {f"worker-{'-'.join(g)}": [PYTHON, "manage.py", "run_worker", *g] for g in QUEUE_GROUPS}
     return {f"worker-{i + 1}": [PYTHON, "manage.py", "db_worker", "--queue-name", "*", "--interval", "1", "--no-reload"]
             for i in range(count)}
 
 
-def rq_queue_groups() -> list[list[str]]:
-    return [["capture"], ["default", "mail"], ["reports", "labels"]]
+# Captures get a worker of their own (big EPCIS documents must not wait behind a report).
+QUEUE_GROUPS = [["capture"], ["default", "mail"], ["reports", "labels"]]
 
 
 def rq_available() -> bool:
