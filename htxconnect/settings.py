@@ -189,6 +189,8 @@ if TESTING:
 # Sessions end after SESSION_IDLE_SECONDS of inactivity (refreshed on each request).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=8 * 3600)
 SESSION_SAVE_EVERY_REQUEST = True
+# Database sessions; a refresh that fails because the database just stopped is let go (core/sessions.py).
+SESSION_ENGINE = "htxconnect.core.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_FAILURE_VIEW = "htxconnect.core.views.csrf_failure"

@@ -164,9 +164,13 @@ class Recorder:
             self.phase = phase
             self.marks[phase] = time.monotonic()
 
-    def add(self, kind, status, seconds, marker="", note=""):
+    def add(self, kind, status, seconds, marker="", note="", started=None):
+        """One answer, filed under the phase in which the request was *sent* (at `started`)."""
         with self.lock:
-            self.rows.append((time.monotonic(), self.phase, kind, status, seconds, marker, note))
+            started = started if started is not None else time.monotonic() - seconds
+            phase = max((p for p in self.marks.items() if p[1] <= started), key=lambda p: p[1],
+                        default=("before", 0))[0]
+            self.rows.append((started, phase, kind, status, seconds, marker, note))
 
 
 class Load:
@@ -207,6 +211,7 @@ class Load:
             self._sign_in(writer)
             self.writer_sessions.append(writer)
         self.rec.rows.clear()
+        self.rec.marks.clear()
         self.rec.mark("before")
 
     def start(self) -> "Load":
@@ -233,7 +238,7 @@ class Load:
             response = session.request(method, self.base + path, timeout=30, allow_redirects=False, **kw)
             status = response.status_code
         except (OSError, HTTPException) as exc:
-            self.rec.add(kind, "conn-error", time.monotonic() - start, marker, type(exc).__name__)
+            self.rec.add(kind, "conn-error", time.monotonic() - start, marker, type(exc).__name__, started=start)
             return None
         elapsed = time.monotonic() - start
         note = ""
@@ -246,7 +251,7 @@ class Load:
                 self.unclear_failures.append((kind, path, body[:200]))
         elif status not in ok and status >= 500:
             self.unclear_failures.append((kind, path, f"{status} {response.text[:200]}"))
-        self.rec.add(kind, status, elapsed, marker, note)
+        self.rec.add(kind, status, elapsed, marker, note, started=start)
         return response
 
     def _reader(self, i: int) -> None:

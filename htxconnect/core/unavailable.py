@@ -2,7 +2,8 @@
 
 A request that needs the database while PostgreSQL is down raises django.db.OperationalError
 (or InterfaceError, for a connection that died under it). Instead of a 500 "something broke",
-people get a Vietnamese page saying nothing was saved and to try again in a moment, machines a
+people get a Vietnamese page saying the request did not complete (nothing is half-saved) and to
+try again in a moment, machines a
 JSON problem; both with `Retry-After`, so nginx (proxy_cache_use_stale http_503) and clients
 know it is temporary. Nothing is half-applied: each write runs in a transaction that PostgreSQL
 rolls back when the connection goes, and CONN_HEALTH_CHECKS makes the next request open a new
@@ -25,9 +26,9 @@ log = logging.getLogger("htxconnect.unavailable")
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 RETRY_AFTER_SECONDS = 15
 TITLE = "Service Unavailable"
-DETAIL = ("Cơ sở dữ liệu tạm thời không trả lời nên yêu cầu chưa được thực hiện và chưa có gì được lưu. "
-          "Vui lòng thử lại sau ít phút. (The database is temporarily unavailable: nothing was saved; "
-          "please try again in a moment.)")
+DETAIL = ("Cơ sở dữ liệu tạm thời không trả lời nên yêu cầu chưa hoàn tất; không có dữ liệu nào bị ghi dở. "
+          "Vui lòng thử lại sau ít phút. (The database is temporarily unavailable: the request did not "
+          "complete and nothing was half-saved; please try again in a moment.)")
 JSON_PREFIXES = ("/api/", "/epcis/", "/healthz")
 
 

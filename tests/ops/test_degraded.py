@@ -48,7 +48,7 @@ def assert_try_again_page(response):
     assert response["Cache-Control"] == "no-store"
     body = response.content.decode()
     assert "vui lòng thử lại" in body
-    assert "chưa có dữ liệu nào được lưu" in body
+    assert "Không có dữ liệu nào bị ghi dở" in body
     assert '<html lang="vi">' in body
     for leak in ("Traceback", "OperationalError", "server closed"):
         assert leak not in body
@@ -82,6 +82,23 @@ def test_a_form_post_that_fails_halfway_saves_nothing(users, product):  # noqa: 
                                                 "production_date": "2026-11-20", "is_public": "on"})
     assert response.status_code == 302
     assert Lot.objects.filter(code="OI-DRILL-1").count() == 1
+
+
+@override_settings(DEBUG=False)
+def test_a_saved_form_is_answered_as_saved_when_the_database_stops_before_the_session_refresh(users, product):  # noqa: F811
+    """The lot is committed, then the database goes before the session row is refreshed: the
+    person sees the success redirect (not Django's 400 "session interrupted") and sends nothing twice."""
+    from django.contrib.sessions.models import Session
+
+    from htxconnect.resolver.models import Lot
+
+    client = signed_in(users["coop_manager"])
+    with mock.patch.object(Session, "save", side_effect=OperationalError(PG_GONE)):
+        response = client.post("/trace/lots/new/", {"product": product.pk, "code": "OI-DRILL-2",
+                                                    "production_date": "2026-11-20", "is_public": "on"})
+    assert response.status_code == 302
+    assert Lot.objects.filter(code="OI-DRILL-2").count() == 1
+    assert client.get("/trace/lots/").status_code == 200  # still signed in
 
 
 @override_settings(DEBUG=False)
