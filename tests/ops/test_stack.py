@@ -115,9 +115,9 @@ def get(port, path, tls=True, headers=None):
         context = ssl.create_default_context()
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
-        conn = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=15)
+        conn = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=60)
     else:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     conn.request("GET", path, headers={"Host": HOST, **(headers or {})})
     response = conn.getresponse()
     body = response.read()
