@@ -13,7 +13,7 @@ in Redis: enqueueing fails while it is down (the EPCIS writes of this drill are 
 request and do not need the queue).
 
 Prints per phase and kind: ok / failed, statuses, p50/p95/max latency, the slowdown of each
-kind during the outage against before (ratio of p50s), /healthz during and after, and the write
+kind during the outage against before (ratio of p50s), /readyz during and after, and the write
 check (every saved write stored exactly once). Exit status 1 when any request failed with a
 server error or a saved write is missing or duplicated. Restores Redis even when interrupted.
 """
@@ -74,7 +74,7 @@ def start_redis(stack: dict) -> None:
 
 def healthz(stack: dict) -> str:
     try:
-        with urllib.request.urlopen(stack["base_url"] + "/healthz", timeout=10) as response:
+        with urllib.request.urlopen(stack["base_url"] + "/readyz", timeout=10) as response:
             body = json.loads(response.read())
     except urllib.error.HTTPError as exc:
         body = json.loads(exc.read())
@@ -135,7 +135,7 @@ def main(argv=None) -> int:
             print(f"slowdown {kind:<9} p50 {outage['p50']:.1f} ms vs {before['p50']:.1f} ms before: "
                   f"{ratio(outage['p50'], before['p50'])}; p95 {ratio(outage['p95'], before['p95'])}")
     for phase, value in health.items():
-        print(f"/healthz {phase:<7}: {value}")
+        print(f"/readyz {phase:<7}: {value}")
     server_errors = [r for r in load.rec.rows if isinstance(r[3], int) and r[3] >= 500 or r[3] == "conn-error"]
     failed = [r for r in load.rec.rows if not is_ok(r[2], r[3])]
     back = all_ok_after(load, started_at, ("scan", "resolver", "static", "portal", "form", "epcis")) \

@@ -201,7 +201,7 @@ def test_scan_page_and_health_while_redis_is_down(product):  # noqa: F811
         client = Client(raise_request_exception=False)
         first = client.get(f"/scan/01/{product.gtin}/10/OI-R1/")
         second = client.get(f"/scan/01/{product.gtin}/10/OI-R1/")
-        health = client.get("/healthz")
+        health = client.get("/readyz")
     assert first.status_code == second.status_code == 200
     assert first.content == second.content
     assert health.status_code == 503
