@@ -31,7 +31,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 STACK = ROOT / "var" / "prod" / "stack.json"
-QUEUE_OF = {"capture": "capture", "labels": "labels", "reports": "reports"}
 
 
 def load_stack() -> dict:
@@ -63,15 +62,6 @@ def children(pid: int) -> list[int]:
         return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
         return []
-
-
-def stack_worker_pids(stack: dict, queue: str) -> list[int]:
-    """The stack's worker processes that serve `queue` (names worker-<queues> or worker-<n>)."""
-    pids = []
-    for name, pid in stack.get("pids", {}).items():
-        if name.startswith("worker-") and (queue in name.split("-")[1:] or name.split("-")[1].isdigit()):
-            pids.append(int(pid))
-    return pids
 
 
 def is_work_horse(pid: int) -> bool:
