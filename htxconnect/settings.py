@@ -157,15 +157,35 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "htx"}}
 
 # --- Tasks ----------------------------------------------------------------------------
+# "database" (django-tasks-db, the demo's default), "rq" (RQ on Redis, production past one
+# worker: TASKS_REDIS_URL or REDIS_URL) or "immediate" (tests). Each kind of work has its own
+# queue so it can have its own workers (docs/admin/deploy.md, `manage.py run_worker QUEUE…`).
 TASK_BACKEND = env.str("TASK_BACKEND", default="immediate" if TESTING else "database")
-TASKS = {
-    "default": {
-        "BACKEND": {
-            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
-            "database": "django_tasks_db.DatabaseBackend",
-        }[TASK_BACKEND],
-    }
+TASK_QUEUES = ["default", "capture", "mail", "reports", "labels"]
+TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+    "rq": "htxconnect.core.task_backends.RQBackend",
 }
+if TASK_BACKEND not in TASK_BACKENDS:
+    raise environ.ImproperlyConfigured(
+        f"TASK_BACKEND={TASK_BACKEND!r}: chỉ nhận / must be one of {', '.join(TASK_BACKENDS)}.")
+TASKS_REDIS_URL = env.str("TASKS_REDIS_URL", default="") or REDIS_URL
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASK_BACKEND], "QUEUES": TASK_QUEUES}}
+if TASK_BACKEND == "rq":
+    if not TASKS_REDIS_URL:
+        raise environ.ImproperlyConfigured("TASK_BACKEND=rq cần TASKS_REDIS_URL hoặc REDIS_URL (needs a Redis URL).")
+    INSTALLED_APPS += ["django_rq"]
+    # A job whose worker died (killed work-horse, or found abandoned by run_worker) runs again
+    # after these delays; the tasks are written to be safe to run twice (core.joblock).
+    TASKS["default"]["OPTIONS"] = {
+        "RETRY_INTERVALS": env.list("TASK_RETRY_INTERVALS", cast=int, default=[10, 60, 300])}
+# Read by django-rq (and so by the RQ backend) whatever TASK_BACKEND is: tests switch to RQ
+# with override_settings(TASKS=…) and run_worker reads the queue names from here.
+RQ_QUEUES = {name: {"URL": TASKS_REDIS_URL or "redis://127.0.0.1:6379/0",
+                    "DEFAULT_TIMEOUT": env.int("TASK_TIMEOUT_SECONDS", default=3600)} for name in TASK_QUEUES}
+# Where the SQLite job locks live (PostgreSQL uses advisory locks): see core.joblock.
+TASK_LOCK_DIR = Path(env.str("TASK_LOCK_DIR", default="") or BASE_DIR / "var" / "locks")
 
 # --- Accounts and security ------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

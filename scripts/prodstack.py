@@ -525,11 +525,11 @@ def granian_args(port: int, workers: int) -> list:
 
 def worker_commands(task_backend: str, count: int) -> dict[str, list]:
     """name → command of the task workers for the backend (RQ: one worker per queue group)."""
+    # `manage.py run_worker QUEUE…` starts the worker of either backend (htxconnect-worker@.service).
     if task_backend == "rq":
         groups = rq_queue_groups()
-        return {f"worker-{'-'.join(g)}": [PYTHON, "manage.py", "rqworker", *g] for g in groups}
-    return {f"worker-{i + 1}": [PYTHON, "manage.py", "db_worker", "--queue-name", "*", "--interval", "1", "--no-reload"]
-            for i in range(count)}
+        return {f"worker-{'-'.join(g)}": [PYTHON, "manage.py", "run_worker", *g] for g in groups}
+    return {f"worker-{i + 1}": [PYTHON, "manage.py", "run_worker"] for i in range(count)}
 
 
 def rq_queue_groups() -> list[list[str]]:
