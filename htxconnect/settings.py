@@ -195,6 +195,10 @@ CSRF_FAILURE_VIEW = "htxconnect.core.views.csrf_failure"
 # LOGIN_LOCKOUT_SECONDS, further attempts are refused with 429 until the window passes.
 LOGIN_MAX_FAILURES = env.int("LOGIN_MAX_FAILURES", default=5)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
+# Every public form (core.ratelimit): at most PUBLIC_POST_LIMIT POSTs per address per window, then 429.
+PUBLIC_POST_LIMIT = env.int("PUBLIC_POST_LIMIT", default=30)
+PUBLIC_POST_WINDOW = env.int("PUBLIC_POST_WINDOW", default=10 * 60)
+PUBLIC_POST_LIMITS: dict[str, int] = {}  # per kind, when one form needs another bound
 OTP_TOTP_ISSUER = "HTX Connect"
 
 # Behind a TLS proxy (nginx, deploy/nginx/htxconnect-proxy.conf sets X-Forwarded-Proto from the

@@ -23,6 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from htxconnect.core.permissions import COOPERATIVE, public, requires
+from htxconnect.core.ratelimit import limit_public_posts
 from htxconnect.registry import queries as registry_queries
 from htxconnect.core import identifiers as gs1
 
@@ -271,6 +272,7 @@ def scan_lot(request, gtin: str, lot: str):
 
 @csrf_exempt  # the scan page is shared by caches, so it cannot carry a per-visitor CSRF token
 @public
+@limit_public_posts("scan-report")
 @require_http_methods(["GET", "HEAD", "POST"])
 def report(request, gtin: str):
     """"Report a problem" from the scan page: throttled per address, audited."""
