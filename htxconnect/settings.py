@@ -224,7 +224,7 @@ if PRODUCTION:
 # Served by ContentSecurityPolicyMiddleware; all assets are the project's own.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
-    "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'; form-action 'self'"
 )
 
 # --- Mail -----------------------------------------------------------------------------

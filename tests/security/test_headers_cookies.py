@@ -95,7 +95,9 @@ def test_csp_allows_only_our_own_scripts(seen):
     csp = {d.split()[0]: d.split()[1:] for d in seen["login_headers"]["Content-Security-Policy"].split(";") if d.strip()}
     assert csp["script-src"] == ["'self'"]  # no 'unsafe-inline', no 'unsafe-eval', no CDN
     assert csp["default-src"] == ["'self'"]
-    assert csp["base-uri"] == ["'self'"] and csp["form-action"] == ["'self'"]
+    # ASVS 5.0 3.4.3 (level 2): object-src 'none' and base-uri 'none' must be defined.
+    assert csp["object-src"] == ["'none'"] and csp["base-uri"] == ["'none'"]
+    assert csp["form-action"] == ["'self'"]
     assert "'unsafe-inline'" not in csp.get("style-src", [])
 
 
