@@ -207,12 +207,18 @@ SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=8 * 3600)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True  # no script reads it
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 CSRF_FAILURE_VIEW = "htxconnect.core.views.csrf_failure"
 
 # Login throttling: after LOGIN_MAX_FAILURES failures for one username or one address within
 # LOGIN_LOCKOUT_SECONDS, further attempts are refused with 429 until the window passes.
 LOGIN_MAX_FAILURES = env.int("LOGIN_MAX_FAILURES", default=5)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
+# Every public form (core.ratelimit): at most PUBLIC_POST_LIMIT POSTs per address per window, then 429.
+PUBLIC_POST_LIMIT = env.int("PUBLIC_POST_LIMIT", default=30)
+PUBLIC_POST_WINDOW = env.int("PUBLIC_POST_WINDOW", default=10 * 60)
+PUBLIC_POST_LIMITS: dict[str, int] = {}  # per kind, when one form needs another bound
 OTP_TOTP_ISSUER = "HTX Connect"
 
 # Behind a TLS proxy (nginx, deploy/nginx/htxconnect-proxy.conf sets X-Forwarded-Proto from the
@@ -232,12 +238,13 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+    LANGUAGE_COOKIE_SECURE = True
     # Health and metrics are probed over plain HTTP by the load balancer, systemd and Prometheus.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 # Served by ContentSecurityPolicyMiddleware; all assets are the project's own.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
-    "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'; form-action 'self'"
 )
 
 # --- Mail -----------------------------------------------------------------------------
