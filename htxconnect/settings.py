@@ -161,15 +161,35 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "htx"}}
 
 # --- Tasks ----------------------------------------------------------------------------
+# "database" (django-tasks-db, the demo's default), "rq" (RQ on Redis, production past one
+# worker: TASKS_REDIS_URL or REDIS_URL) or "immediate" (tests). Each kind of work has its own
+# queue so it can have its own workers (docs/admin/deploy.md, `manage.py run_worker QUEUE…`).
 TASK_BACKEND = env.str("TASK_BACKEND", default="immediate" if TESTING else "database")
-TASKS = {
-    "default": {
-        "BACKEND": {
-            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
-            "database": "django_tasks_db.DatabaseBackend",
-        }[TASK_BACKEND],
-    }
+TASK_QUEUES = ["default", "capture", "mail", "reports", "labels"]
+TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+    "rq": "htxconnect.core.task_backends.RQBackend",
 }
+if TASK_BACKEND not in TASK_BACKENDS:
+    raise environ.ImproperlyConfigured(
+        f"TASK_BACKEND={TASK_BACKEND!r}: chỉ nhận / must be one of {', '.join(TASK_BACKENDS)}.")
+TASKS_REDIS_URL = env.str("TASKS_REDIS_URL", default="") or REDIS_URL
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASK_BACKEND], "QUEUES": TASK_QUEUES}}
+if TASK_BACKEND == "rq":
+    if not TASKS_REDIS_URL:
+        raise environ.ImproperlyConfigured("TASK_BACKEND=rq cần TASKS_REDIS_URL hoặc REDIS_URL (needs a Redis URL).")
+    INSTALLED_APPS += ["django_rq"]
+    # A job whose worker died (killed work-horse, or found abandoned by run_worker) runs again
+    # after these delays; the tasks are written to be safe to run twice (core.joblock).
+    TASKS["default"]["OPTIONS"] = {
+        "RETRY_INTERVALS": env.list("TASK_RETRY_INTERVALS", cast=int, default=[10, 60, 300])}
+# Read by django-rq (and so by the RQ backend) whatever TASK_BACKEND is: tests switch to RQ
+# with override_settings(TASKS=…) and run_worker reads the queue names from here.
+RQ_QUEUES = {name: {"URL": TASKS_REDIS_URL or "redis://127.0.0.1:6379/0",
+                    "DEFAULT_TIMEOUT": env.int("TASK_TIMEOUT_SECONDS", default=3600)} for name in TASK_QUEUES}
+# Where the SQLite job locks live (PostgreSQL uses advisory locks): see core.joblock.
+TASK_LOCK_DIR = Path(env.str("TASK_LOCK_DIR", default="") or BASE_DIR / "var" / "locks")
 
 # --- Accounts and security ------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -193,12 +213,18 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_ENGINE = "htxconnect.core.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True  # no script reads it
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 CSRF_FAILURE_VIEW = "htxconnect.core.views.csrf_failure"
 
 # Login throttling: after LOGIN_MAX_FAILURES failures for one username or one address within
 # LOGIN_LOCKOUT_SECONDS, further attempts are refused with 429 until the window passes.
 LOGIN_MAX_FAILURES = env.int("LOGIN_MAX_FAILURES", default=5)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
+# Every public form (core.ratelimit): at most PUBLIC_POST_LIMIT POSTs per address per window, then 429.
+PUBLIC_POST_LIMIT = env.int("PUBLIC_POST_LIMIT", default=30)
+PUBLIC_POST_WINDOW = env.int("PUBLIC_POST_WINDOW", default=10 * 60)
+PUBLIC_POST_LIMITS: dict[str, int] = {}  # per kind, when one form needs another bound
 OTP_TOTP_ISSUER = "HTX Connect"
 
 # Behind a TLS proxy (nginx, deploy/nginx/htxconnect-proxy.conf sets X-Forwarded-Proto from the
@@ -218,12 +244,13 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+    LANGUAGE_COOKIE_SECURE = True
     # Health and metrics are probed over plain HTTP by the load balancer, systemd and Prometheus.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 # Served by ContentSecurityPolicyMiddleware; all assets are the project's own.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
-    "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'; form-action 'self'"
 )
 
 # --- Mail -----------------------------------------------------------------------------

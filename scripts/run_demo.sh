@@ -7,7 +7,7 @@ HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 export DJANGO_ENV=${DJANGO_ENV:-demo}
 mkdir -p var
-.venv/bin/python manage.py db_worker --queue-name '*' >var/worker.log 2>&1 &
+.venv/bin/python manage.py run_worker >var/worker.log 2>&1 &
 worker=$!
 # The clock: expiry reminders daily, scheduled EPCIS subscriptions and scan flags every minute.
 .venv/bin/python manage.py run_periodic >var/periodic.log 2>&1 &

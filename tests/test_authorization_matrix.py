@@ -11,6 +11,8 @@ such id". Expected answers are status codes; a redirect to the login page is "lo
 
 from __future__ import annotations
 
+import itertools
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -189,6 +191,25 @@ MATRIX.update({
     "trace:epcis_bizLocations_events": Case("/epcis/bizLocations/urn:uuid:none/events",
                                             signed_in(200, anonymous=401)),
     "trace:epcis_not_found": Case("/epcis/no/such/resource", everyone(404)),
+    # The methods that write. Anyone signed in may capture and define queries of their own; a query's
+    # subscriptions and its deletion are its owner's alone (the others do not learn that it exists).
+    "trace:epcis_capture#POST": Case("/epcis/capture", signed_in(202, anonymous=401), method="post",
+                                     data=lambda s: _epcis_document(), content_type="application/ld+json"),
+    "trace:epcis_events#POST": Case("/epcis/events", signed_in(201, anonymous=401), method="post",
+                                    data=lambda s: _epcis_event(), content_type="application/ld+json"),
+    "trace:epcis_queries#POST": Case("/epcis/queries", signed_in(201, anonymous=401), method="post",
+                                     data=lambda s: {"name": f"Q{next(_SERIAL)}",
+                                                     "query": {"eventType": ["ObjectEvent"]}},
+                                     content_type="application/json"),
+    "trace:epcis_query#DELETE": Case(lambda s: f"/epcis/queries/{s['query']}", {**EPCIS_PRIVATE, "coop_manager": 204},
+                                     method="delete", fresh=lambda w, s: fresh_epcis_query(w, s)),
+    "trace:epcis_subscriptions#POST": Case(lambda s: f"/epcis/queries/{s['query']}/subscriptions",
+                                           {**EPCIS_PRIVATE, "coop_manager": 201}, method="post",
+                                           data={"dest": "https://hooks.example.com/htx", "stream": True},
+                                           content_type="application/json"),
+    "trace:epcis_subscription#DELETE": Case(
+        lambda s: f"/epcis/queries/{s['query']}/subscriptions/{s['subscription']}",
+        {**EPCIS_PRIVATE, "coop_manager": 204}, method="delete", fresh=lambda w, s: fresh_epcis_subscription(w, s)),
 })
 
 # Patterns that are not pages of ours (none yet); each needs a reason.
@@ -209,12 +230,75 @@ def all_patterns():
     return list(_walk(get_resolver()))
 
 
+def url_name(key: str) -> str:
+    """The URL name of a matrix key: `name`, or `name#METHOD` for a second method of the same URL."""
+    return key.split("#", 1)[0]
+
+
 def test_every_url_is_in_the_matrix():
     missing = [(route, name) for route, name, _ in all_patterns()
                if name not in MATRIX and name not in NOT_IN_MATRIX]
     assert not missing, f"URL patterns without an entry in the authorization matrix: {missing}"
-    stale = set(MATRIX) - {name for _, name, _ in all_patterns()}
+    stale = {url_name(key) for key in MATRIX} - {name for _, name, _ in all_patterns()}
     assert not stale, f"Matrix entries for URLs that no longer exist: {stale}"
+    wrong = [key for key in MATRIX if "#" in key and key.split("#", 1)[1] != MATRIX[key].method.upper()]
+    assert not wrong, f"`name#METHOD` keys whose case sends another method: {wrong}"
+
+
+def _route_shape(route: str) -> str:
+    """`api/v1/x/<int:pk>/y` and `/api/v1/x/{pk}/y` both become `api/v1/x/{}/y`."""
+    return re.sub(r"<[^>]+>|\{[^}]+\}", "{}", route).lstrip("/")
+
+
+def covered_operations() -> set[tuple[str, str]]:
+    """(METHOD, route shape) of every matrix case."""
+    routes = {name: route for route, name, _ in all_patterns()}
+    return {(case.method.upper(), _route_shape(routes[url_name(key)])) for key, case in MATRIX.items()
+            if url_name(key) in routes}
+
+
+def test_every_api_operation_is_in_the_matrix():
+    """Every operation of /api/v1 (read from the OpenAPI schema clients see: path AND method) has a
+    case that sends that method to that path. The URL-name check above cannot see a method that
+    shares its URL pattern with another."""
+    from htxconnect.api.urls import iter_operations
+
+    operations = {(method, _route_shape(path)) for path, method, _auth in iter_operations()}
+    assert len(operations) >= 15  # the enumeration itself works (15 operations at the time of writing)
+    missing = sorted(operations - covered_operations())
+    assert not missing, f"API operations without a case in the authorization matrix: {missing}"
+
+
+# Answers every method alike (404 problem+json): nothing behind it to authorise.
+CATCH_ALL = {"trace:epcis_not_found"}
+# Methods the probe below sends to every EPCIS and resolver URL.
+PROBED_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+# Machine endpoints (the EPCIS binding, the Digital Link resolver and the scan pages) say which methods they
+# take; a method they do not refuse with 405 must have its own case.
+MACHINE_ENDPOINTS = ("trace:epcis_", "resolver:well_known", "resolver:digital_link", "resolver:compressed_link",
+                     "resolver:scan_", "resolver:report")
+
+
+def test_every_epcis_and_resolver_method_is_in_the_matrix(world, samples):
+    """Probe every EPCIS and resolver endpoint with each method as the administrator: a method that is
+    not answered 405 is one the endpoint takes, and must have its own case (`name#METHOD`)."""
+    client = world.client("admin")
+    covered = covered_operations()
+    routes = {name: route for route, name, _ in all_patterns()}
+    missing, probed = [], 0
+    for key, case in MATRIX.items():
+        if "#" in key or not key.startswith(MACHINE_ENDPOINTS) or key in CATCH_ALL:
+            continue
+        path = case.path(samples) if callable(case.path) else case.path
+        for method in PROBED_METHODS:
+            if (method, _route_shape(routes[key])) in covered:
+                continue
+            response = client.generic(method, path, data=b"", content_type="application/json")
+            probed += 1
+            if response.status_code != 405:
+                missing.append((key, method, response.status_code))
+    assert probed > 100, probed
+    assert not missing, f"methods taken by EPCIS/resolver endpoints without a case: {missing}"
 
 
 def test_every_page_view_declares_its_permission():
@@ -242,6 +326,42 @@ def trace_samples(world, samples) -> dict:
                                        body={"dest": "https://hooks.example.com/htx", "stream": True})
     return {"capture": job.pk, "event": event.event_id, "epc": epc, "query": query.name,
             "subscription": subscription.pk}
+
+
+_SERIAL = itertools.count(1000)
+
+
+def _epcis_event() -> dict:
+    from tests.trace.conftest import object_event
+
+    return {"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+            **object_event(next(_SERIAL), epcList=["urn:epc:id:sgtin:893777001.0001.MT-2"])}
+
+
+def _epcis_document() -> dict:
+    from tests.trace.conftest import make_document
+
+    event = _epcis_event()
+    del event["@context"]
+    return make_document([event])
+
+
+def fresh_epcis_query(world, samples) -> dict:
+    from htxconnect.trace.epcis.subscriptions import create_query
+
+    query = create_query(user=world.people["coop_manager"], name=f"Xoa{next(_SERIAL)}",
+                         definition={"eventType": ["ObjectEvent"]})
+    return samples.fresh(query=query.name)
+
+
+def fresh_epcis_subscription(world, samples) -> dict:
+    from htxconnect.trace.epcis.subscriptions import create_query, create_subscription
+
+    query = create_query(user=world.people["coop_manager"], name=f"Huy{next(_SERIAL)}",
+                         definition={"eventType": ["ObjectEvent"]})
+    subscription = create_subscription(user=world.people["coop_manager"], query=query,
+                                       body={"dest": "https://hooks.example.com/htx", "stream": True})
+    return samples.fresh(query=query.name, subscription=subscription.pk)
 
 
 def fresh_import_job(world, samples) -> dict:

@@ -35,6 +35,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from htxconnect.core.permissions import ADMIN, LEADER_OR_ADMIN, SIGNED_IN, is_staff_role, public, requires
+from htxconnect.core.ratelimit import limit_public_posts
 from htxconnect.core.redirects import safe_next
 from htxconnect.core.request_context import client_ip_from
 
@@ -262,6 +263,7 @@ def _lockout_scope(lockout) -> str:
 
 
 @public
+@limit_public_posts("unlock-request")
 @require_POST
 def unlock_request(request):
     """Mail an unlock link to the owner of a locked account. The same answer whatever the name,
@@ -290,6 +292,7 @@ def unlock_request(request):
 
 
 @public
+@limit_public_posts("unlock-confirm")
 def unlock_confirm(request, token: str):
     """The e-mailed link: a button (a mail scanner that follows the link unlocks nothing), then a
     signed cookie that lets this browser sign in to the locked account."""
@@ -330,6 +333,7 @@ def logout_view(request):
 
 
 @public
+@limit_public_posts("otp-verify")
 @sensitive_post_parameters("code")
 def otp_verify(request):
     user, pending = _otp_subject(request)
@@ -394,6 +398,7 @@ def _grouped_secret(device: TOTPDevice) -> str:
 
 
 @public
+@limit_public_posts("otp-setup")
 @sensitive_post_parameters("code")
 def otp_setup(request):
     """Enrol an authenticator app: first sign-in of staff, or from the profile page."""
@@ -538,12 +543,12 @@ class PasswordResetView(auth_views.PasswordResetView):
         return super().form_valid(form)
 
 
-password_reset = public(PasswordResetView.as_view())
+password_reset = public(limit_public_posts("password-reset")(PasswordResetView.as_view()))
 password_reset_done = public(auth_views.PasswordResetDoneView.as_view(
     template_name="accounts/password_reset_done.html"))
-password_reset_confirm = public(auth_views.PasswordResetConfirmView.as_view(
+password_reset_confirm = public(limit_public_posts("password-reset-confirm")(auth_views.PasswordResetConfirmView.as_view(
     form_class=forms.HtxSetPasswordForm, template_name="accounts/password_reset_confirm.html",
-    success_url=reverse_lazy("accounts:password_reset_complete")))
+    success_url=reverse_lazy("accounts:password_reset_complete"))))
 password_reset_complete = public(auth_views.PasswordResetCompleteView.as_view(
     template_name="accounts/password_reset_complete.html"))
 

@@ -37,10 +37,12 @@ def _events(program_id: int):
 
 
 def _year_range(year: int) -> tuple[datetime.datetime, datetime.datetime]:
+    """The plan year (narrowed to the window of a running programs.indicators.measure call)."""
     from django.utils import timezone
 
-    start = timezone.make_aware(datetime.datetime(year, 1, 1))
-    return start, timezone.make_aware(datetime.datetime(year + 1, 1, 1))
+    first, after = registry.year_bounds(year)
+    return (timezone.make_aware(datetime.datetime.combine(first, datetime.time.min)),
+            timezone.make_aware(datetime.datetime.combine(after, datetime.time.min)))
 
 
 def _kinds(target) -> list[str]:
@@ -61,8 +63,8 @@ def _attendance_q(target, prefix: str = "") -> Q:
 
 
 def _event_q(target) -> Q:
-    year = target.plan.year
-    q = Q(starts_on__gte=datetime.date(year, 1, 1), starts_on__lt=datetime.date(year + 1, 1, 1))
+    first, after = registry.year_bounds(target.plan.year)
+    q = Q(starts_on__gte=first, starts_on__lt=after)
     if target.params.get("same_group"):
         q &= Q(group_id=target.group_id)
     return q & Q(kind=EventKind.SUPPLY_DEMAND)

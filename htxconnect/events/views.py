@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from htxconnect.accounts import throttle
 from htxconnect.core.db_router import use_replica
 from htxconnect.core.permissions import AGENCY_STAFF, COOPERATIVE, OFFICER_OR_ADMIN, public, requires
+from htxconnect.core.ratelimit import limit_public_posts
 from htxconnect.core.request_context import client_ip_from
 from htxconnect.programs import queries as program_queries
 from htxconnect.registry.importer import filecheck
@@ -235,6 +236,7 @@ def meeting_add(request, pk):
 
 
 @public
+@limit_public_posts("event-register")
 def register(request, pk):
     """The public form (no account): throttled per address, consent recorded, a ticket mailed."""
     event = queries.access_event(request.user, pk)
@@ -265,6 +267,7 @@ def register(request, pk):
 
 
 @public
+@limit_public_posts("event-ticket")
 def ticket(request, token):
     """The person's ticket, openable on a phone: the QR code (inline SVG, so it shows offline too)."""
     try:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from django.utils.translation import gettext as _
 
 from htxconnect.core.permissions import OFFICER_OR_ADMIN, SIGNED_IN, public, requires
+from htxconnect.core.ratelimit import limit_public_posts
 
 from . import certificates, contests, feedback, forms_followup, queries, services
 from .models import EventKind
@@ -125,6 +126,7 @@ def certificate_pdf(request, code):
 
 
 @public
+@limit_public_posts("event-feedback")
 def feedback_form(request, token):
     try:
         registration = feedback.registration_of(token)

@@ -506,17 +506,17 @@ def store_and_notify(kind: str, pk: int, top: int = 5) -> int:
 # an import cycle. Each takes ids and calls a service.
 
 
-@task()
+@task(queue_name="default")
 def match_offer_task(offer_id: int) -> int:
     return store_and_notify("offer", offer_id)
 
 
-@task()
+@task(queue_name="default")
 def match_demand_task(demand_id: int) -> int:
     return store_and_notify("demand", demand_id)
 
 
-@task()
+@task(queue_name="default")
 def resolve_unknown_task() -> int:
     return resolve_unknown()
 
@@ -535,6 +535,6 @@ def rematch_all(top: int = 20) -> dict:
     return {"demands": count, "seconds": round(time.perf_counter() - started, 3)}
 
 
-@task()
+@task(queue_name="default")
 def rematch_all_task() -> dict:
     return rematch_all()

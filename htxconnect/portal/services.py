@@ -9,6 +9,7 @@ from django.db import transaction
 from htxconnect.core import audit
 
 from . import audit_actions as actions
+from . import images
 from .models import Article, Showcase
 from .queries import can_edit
 
@@ -53,3 +54,15 @@ def save_showcase(*, actor, showcase: Showcase) -> Showcase:
         audit.record(actions.SHOWCASE_UPDATED, actor=actor, obj=showcase,
                      changes=audit.diff(before, audit.snapshot(showcase)))
     return showcase
+
+
+def store_article_image(*, actor, upload) -> str:
+    """Store a picture for an article's body (re-encoded without metadata) and return its URL; audited
+    with where it was stored, so an image can be traced to who uploaded it."""
+    _check(actor)
+    from django.utils.translation import gettext as _
+
+    url = images.store_inline_image(upload, field=_("Ảnh chèn vào bài"))
+    audit.record(actions.IMAGE_UPLOADED, actor=actor, object_repr=url,
+                 changes={"url": [None, url], "name": [None, getattr(upload, "name", "")]})
+    return url

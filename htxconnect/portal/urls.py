@@ -15,6 +15,7 @@ urlpatterns = [
     path("quan-tri/", views.manage, name="manage"),
     path("quan-tri/bai-viet/moi/", views.article_create, name="article_create"),
     path("quan-tri/bai-viet/<int:pk>/", views.article_edit, name="article_edit"),
+    path("quan-tri/anh/", views.image_upload, name="image_upload"),
     path("quan-tri/mo-hinh-diem/moi/", views.showcase_create, name="showcase_create"),
     path("quan-tri/mo-hinh-diem/<int:pk>/", views.showcase_edit, name="showcase_edit"),
 ]

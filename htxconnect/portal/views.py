@@ -4,14 +4,17 @@ documents; and the editor pages of agency staff."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from htxconnect.core.db_router import use_replica
 from htxconnect.core.permissions import STAFF, public, requires
 
-from . import queries, services, statistics
+from . import images, queries, services, statistics
 from .forms import ArticleForm, ShowcaseForm
 from .models import Article, Showcase
 
@@ -114,3 +117,18 @@ def showcase_edit(request, pk):
     return _edit(request, ShowcaseForm, showcase,
                  lambda actor, showcase: services.save_showcase(actor=actor, showcase=showcase),
                  lambda s: "portal:manage", "portal/showcase_form.html")
+
+
+@requires(STAFF)
+@require_POST
+def image_upload(request):
+    """A picture for an article's body (editor.js): checked, re-encoded without metadata, stored;
+    answers {"url": …} to insert, or 400 {"error": …} in Vietnamese naming the field and the rule."""
+    upload = request.FILES.get("image")
+    if upload is None:
+        return JsonResponse({"error": _("Ảnh chèn vào bài: chưa chọn tệp ảnh.")}, status=400)
+    try:
+        url = services.store_article_image(actor=request.user, upload=upload)
+    except ValidationError as exc:
+        return JsonResponse({"error": " ".join(exc.messages)}, status=400)
+    return JsonResponse({"url": url}, status=201)

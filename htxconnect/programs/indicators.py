@@ -15,6 +15,7 @@ source of "training_person_times" and its events the source of "supply_demand_se
 from __future__ import annotations
 
 import datetime
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Callable
 
@@ -41,9 +42,27 @@ class Record:
     value: int = 1  # what this record adds to the figure
 
 
+# An optional window (first day, day after the last) that narrows every indicator's year while
+# `measure(..., start=, end=)` runs: a half-year report counts January–June of the plan's year, not
+# the whole year. Indicators registered by other apps read it through `year_bounds`.
+_WINDOW: ContextVar[tuple[datetime.date, datetime.date] | None] = ContextVar("indicator_window", default=None)
+
+
+def year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
+    """[first day, day after the last) of what counts toward a plan of `year`: the calendar year,
+    narrowed to the window of the running `measure` call if it has one."""
+    first, after = datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)
+    window = _WINDOW.get()
+    if window is not None:
+        first, after = max(first, window[0]), min(after, window[1])
+        after = max(after, first)  # a window outside the year counts nothing
+    return first, after
+
+
 def _year_q(field: str, year: int) -> Q:
     # A range (not __year) keeps an index on the date column usable.
-    return Q(**{f"{field}__gte": datetime.date(year, 1, 1), f"{field}__lt": datetime.date(year + 1, 1, 1)})
+    first, after = year_bounds(year)
+    return Q(**{f"{field}__gte": first, f"{field}__lt": after})
 
 
 def _kinds(params: dict) -> list[str]:
@@ -237,9 +256,18 @@ def check_target(target: Target) -> None:
         raise ValidationError({"params": error.messages}) from error
 
 
-def measure(targets: list[Target]) -> dict[int, int]:
+def measure(targets: list[Target], *, start: datetime.date | None = None,
+            end: datetime.date | None = None) -> dict[int, int]:
     """{target id: actual value}: one aggregate query per source used, whatever the number of targets.
-    Targets must come with `plan` loaded and share one program."""
+    Targets must come with `plan` loaded and share one program. `start`/`end` (inclusive) narrow the
+    count to part of each target's year (a half-year report); without them the whole year counts."""
+    if start is not None or end is not None:
+        token = _WINDOW.set((start or datetime.date.min, (end or datetime.date.max - datetime.timedelta(days=1))
+                             + datetime.timedelta(days=1)))
+        try:
+            return measure(targets)
+        finally:
+            _WINDOW.reset(token)
     by_source: dict[str, list[Target]] = {}
     for target in targets:
         by_source.setdefault(INDICATORS[target.indicator].source, []).append(target)

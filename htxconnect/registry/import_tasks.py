@@ -9,13 +9,13 @@ from django_tasks import task
 from .importer import pipeline
 
 
-@task()
+@task(queue_name="default")
 def check_import(job_id: str) -> str:
     job = pipeline.run_check(job_id)
     return job["status"] if job else "missing"
 
 
-@task()
+@task(queue_name="default")
 def commit_import(job_id: str) -> str:
     job = pipeline.run_commit(job_id)
     return job["status"] if job else "missing"

@@ -96,6 +96,6 @@ def run_expiry_reminders(today: datetime.date | None = None, days: int = 60) -> 
     return run_certification_reminders(today=today, days=days) + run_ocop_reminders(today=today)
 
 
-@task()
+@task(queue_name="mail")
 def send_expiry_reminders(days: int = 60) -> int:
     return run_expiry_reminders(days=days)

@@ -40,7 +40,7 @@ def _targets(content):
     for program in content["programs"]:
         for t in program["targets"]:
             yield [program["name"], t["year"], t["group"], t["title"], t["indicator"], t["unit"], t["value"],
-                   t["actual"], t["percent"]]
+                   t.get("from", ""), t.get("to", ""), t["actual"], t.get("cumulative", t["actual"]), t["percent"]]
 
 
 def _supports(report, programs):
@@ -93,8 +93,9 @@ def _events(report, programs):
 
 def write(report, content: dict, programs, path) -> None:
     wb = Workbook(write_only=True)
-    _sheet(wb, "Chỉ tiêu", ["Chương trình", "Năm", "Nhóm nội dung", "Chỉ tiêu", "Chỉ số", "Đơn vị", "Kế hoạch",
-                            "Thực hiện", "Tỷ lệ (%)"], _targets(content))
+    _sheet(wb, "Chỉ tiêu", ["Chương trình", "Năm", "Nhóm nội dung", "Chỉ tiêu", "Chỉ số", "Đơn vị", "Chỉ tiêu cả năm",
+                            "Từ ngày", "Đến ngày", "Thực hiện trong kỳ", "Lũy kế từ đầu năm",
+                            "Tỷ lệ lũy kế / chỉ tiêu năm (%)"], _targets(content))
     _sheet(wb, "Hỗ trợ", ["Chương trình", "Ngày", "Nhóm nội dung", "Loại hỗ trợ", "Đơn vị được hỗ trợ", "Xã/phường",
                           "Tỉnh/thành phố", "Địa chỉ cũ", "Nội dung", "Ngân sách (đồng)", "Đối ứng (đồng)",
                           "Lượt người"], _supports(report, programs))

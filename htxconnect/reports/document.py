@@ -27,6 +27,9 @@ BODY_PT = 13
 NATIONAL_TITLE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
 TARGET_COLUMNS = (1.4, 3.8, 5.1, 2.3, 2.3, 1.6)  # cm: year, group, target, plan, actual, rate (16.5 cm of text)
+# A period covering part of a year (half-year report): the annual target, the actual in the period,
+# the cumulative since 1 January, and the cumulative as a share of the annual target.
+PARTIAL_TARGET_COLUMNS = (1.2, 2.9, 4.0, 2.1, 2.1, 2.1, 2.1)
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
 
 
@@ -202,19 +205,32 @@ def _body(tpl: DocxTemplate, report, content: dict):
         any_target = True
         if len(programs) > 1:
             text(program["name"], italic=True)
-        table = sd.add_table(rows=1, cols=6)
+        partial = any(row.get("partial") for row in program["targets"])
+        if partial:
+            spans = sorted({(row["year"], row["from"], row["to"]) for row in program["targets"] if row.get("partial")})
+            said = "; ".join(f"năm {y}: từ ngày {a} đến ngày {b}" for y, a, b in spans)
+            text(f"Chỉ tiêu là chỉ tiêu kế hoạch cả năm. “Thực hiện trong kỳ” ({said}); “Lũy kế” tính từ ngày 01/01 "
+                 "đến hết kỳ báo cáo; tỷ lệ là lũy kế so với chỉ tiêu cả năm.", italic=True)
+            titles = ("Năm", "Nhóm nội dung", "Chỉ tiêu", "Chỉ tiêu cả năm", "Thực hiện trong kỳ", "Lũy kế từ đầu năm",
+                      "Lũy kế so với chỉ tiêu năm")
+        else:
+            titles = ("Năm", "Nhóm nội dung", "Chỉ tiêu", "Kế hoạch", "Thực hiện", "Tỷ lệ")
+        table = sd.add_table(rows=1, cols=len(titles))
         table.style = "Table Grid"
-        for cell, title in zip(table.rows[0].cells, ("Năm", "Nhóm nội dung", "Chỉ tiêu", "Kế hoạch", "Thực hiện", "Tỷ lệ")):
+        for cell, title in zip(table.rows[0].cells, titles):
             cell.text = ""
             _font(cell.paragraphs[0].add_run(title), 12, bold=True)
         for row in program["targets"]:
             cells = table.add_row().cells
-            values = (str(row["year"]), row["group"], row["title"], f"{row['value_text']} {row['unit']}",
-                      f"{row['actual_text']} {row['unit']}", f"{row['percent']}%")
+            values = [str(row["year"]), row["group"], row["title"], f"{row['value_text']} {row['unit']}",
+                      f"{row['actual_text']} {row['unit']}"]
+            if partial:
+                values.append(f"{row.get('cumulative_text', row['actual_text'])} {row['unit']}")
+            values.append(f"{row['percent']}%")
             for cell, value in zip(cells, values):
                 cell.text = ""
                 _font(cell.paragraphs[0].add_run(value), 12)
-        _widths(table, [Cm(w) for w in TARGET_COLUMNS])
+        _widths(table, [Cm(w) for w in (PARTIAL_TARGET_COLUMNS if partial else TARGET_COLUMNS)])
         _keep_rows_whole(table, header=True)
         _para(sd, "", after=6)
     if not any_target:

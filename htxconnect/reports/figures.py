@@ -322,19 +322,52 @@ def _grant_items(program: Program, start, end, F: Figures, prefix: str) -> dict:
     return items
 
 
+def _year_part(year: int, start: datetime.date, end: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The days of `year` inside the period [start, end]."""
+    return max(start, datetime.date(year, 1, 1)), min(end, datetime.date(year, 12, 31))
+
+
 def _targets(program: Program, start, end, F: Figures, prefix: str) -> list[dict]:
+    """Each annual target against what was done. A target's year wholly inside the period: the year's
+    actual against the year's target. A year only partly inside (a half-year report, a period ending in
+    July): the target is still the whole year's, so the row says so and gives the actual in the period,
+    the cumulative actual from 1 January to the end of the period, and the cumulative as a share of the
+    annual target — never the period's actual over the year's target as if that were the plan."""
     targets = list(Target.objects.filter(plan__program=program, plan__year__gte=start.year, plan__year__lte=end.year)
                    .select_related("plan", "group").order_by("plan__year", "group__number", "id"))
-    actual = indicators.measure(targets) if targets else {}
+    by_year: dict[int, list[Target]] = {}
+    for t in targets:
+        by_year.setdefault(t.plan.year, []).append(t)
+    in_period, cumulative, parts = {}, {}, {}
+    for year, group in by_year.items():
+        first, last = _year_part(year, start, end)
+        parts[year] = (first, last)
+        if (first, last) == (datetime.date(year, 1, 1), datetime.date(year, 12, 31)):
+            in_period.update(indicators.measure(group))
+        else:
+            in_period.update(indicators.measure(group, start=first, end=last))
+            cumulative.update(indicators.measure(group, start=datetime.date(year, 1, 1), end=last)
+                              if first != datetime.date(year, 1, 1) else {t.pk: in_period[t.pk] for t in group})
+
+    def text(t, v):  # the unit follows in the table ("500.000.000 đồng", not "500.000.000 đ đồng")
+        return two_digits(v) if t.unit != "đồng" else format_vnd(v, "")
+
     rows = []
     for t in targets:
-        value = F.add(f"{prefix}.target{t.pk}.actual", f"{t.plan.year} – {t.title}: thực hiện", actual[t.pk])
-        F.add(f"{prefix}.target{t.pk}.value", f"{t.plan.year} – {t.title}: chỉ tiêu", t.value)
-        percent = 100 if not t.value else value * 100 // t.value
+        value = F.add(f"{prefix}.target{t.pk}.actual", f"{t.plan.year} – {t.title}: thực hiện trong kỳ", in_period[t.pk])
+        F.add(f"{prefix}.target{t.pk}.value", f"{t.plan.year} – {t.title}: chỉ tiêu năm", t.value)
+        partial = t.pk in cumulative
+        total = value
+        if partial:
+            total = F.add(f"{prefix}.target{t.pk}.cumulative",
+                          f"{t.plan.year} – {t.title}: lũy kế từ đầu năm đến {format_date(parts[t.plan.year][1])}",
+                          cumulative[t.pk])
+        percent = 100 if not t.value else total * 100 // t.value
+        first, last = parts[t.plan.year]
         rows.append({"year": t.plan.year, "group": f"{t.group.number}. {t.group.title}", "title": t.title,
-                     "unit": t.unit, "value": t.value, "actual": value, "percent": percent,
-                     "value_text": two_digits(t.value) if t.unit != "đồng" else format_vnd(t.value),
-                     "actual_text": two_digits(value) if t.unit != "đồng" else format_vnd(value),
+                     "unit": t.unit, "value": t.value, "actual": value, "percent": percent, "partial": partial,
+                     "cumulative": total, "from": format_date(first), "to": format_date(last),
+                     "value_text": text(t, t.value), "actual_text": text(t, value), "cumulative_text": text(t, total),
                      "indicator": str(indicators.INDICATORS[t.indicator].label) if t.indicator in indicators.INDICATORS
                      else t.indicator})
     return rows

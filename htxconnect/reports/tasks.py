@@ -8,6 +8,6 @@ from django_tasks import task
 from .generation import run_generation
 
 
-@task()
+@task(queue_name="reports")
 def generate_report(report_id: int) -> str:
     return run_generation(report_id)

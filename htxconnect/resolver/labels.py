@@ -25,7 +25,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-from htxconnect.core import identifiers as gs1
+from htxconnect.core import identifiers as gs1, joblock
 
 from .models import PrintRun
 
@@ -225,6 +225,16 @@ def site_root() -> str:
 
 
 def render_print_run(run_id: int) -> PrintRun | None:
+    """Render the run's sheet once, however often the task runs: the run's lock (core.joblock) is
+    held while rendering, so a second run while the first lives does nothing, and a run after the
+    first was killed mid-render (no PDF saved, still "pending") renders it again."""
+    with joblock.exclusive(f"resolver.labels:{run_id}") as mine:
+        if not mine:
+            return PrintRun.objects.filter(pk=run_id).first()
+        return _render_print_run(run_id)
+
+
+def _render_print_run(run_id: int) -> PrintRun | None:
     run = PrintRun.objects.select_related("lot__product").filter(pk=run_id).first()
     if run is None or run.status == PrintRun.Status.DONE:
         return run
@@ -237,7 +247,7 @@ def render_print_run(run_id: int) -> PrintRun | None:
     except Exception:
         PrintRun.objects.filter(pk=run.pk).update(status=PrintRun.Status.FAILED)
         raise
-    run.pdf.save(f"nhan-{run.lot.code}-{run.pk}.pdf", ContentFile(pdf), save=False)
+    joblock.save_replacing(run.pdf, f"nhan-{run.lot.code}-{run.pk}.pdf", ContentFile(pdf))
     run.status, run.progress = PrintRun.Status.DONE, 100
     run.save(update_fields=["pdf", "status", "progress"])
     return run
@@ -252,7 +262,7 @@ def start(run: PrintRun) -> None:
     transaction.on_commit(lambda: render_labels_task.enqueue(run.pk))
 
 
-@task()
+@task(queue_name="labels")
 def render_labels_task(print_run_id: int) -> str:
     """Render a print run's PDF (safe to retry: a finished run is left alone).
 

@@ -137,7 +137,7 @@ def daily_counts(queryset, days: int = 30):
     return [(start + datetime.timedelta(days=i), counts.get(start + datetime.timedelta(days=i), 0)) for i in range(days)]
 
 
-@task()
+@task(queue_name="default")
 def check_new_scans_task() -> int:
     """Defined beside check_new_scans (tasks are kept beside their services)."""
     return check_new_scans()

@@ -20,9 +20,11 @@ from django.utils import timezone, translation
 from django.utils.translation import get_language_from_request
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
 
 from htxconnect.core import unavailable
 from htxconnect.core.permissions import COOPERATIVE, public, requires
+from htxconnect.core.ratelimit import limit_public_posts
 from htxconnect.registry import queries as registry_queries
 from htxconnect.core import identifiers as gs1
 
@@ -208,6 +210,7 @@ def _resolve(request, rest: str, query, *, same_as: str = ""):
 
 
 @public
+@require_http_methods(["GET", "HEAD", "OPTIONS"])
 def well_known(request):
     response = JsonResponse(resolver.description(resolver.root(request)), json_dumps_params={"ensure_ascii": False})
     response["Cache-Control"] = "public, max-age=3600"
@@ -267,17 +270,21 @@ def _scan_page(request, gtin: str, lot_code: str | None):
 
 
 @public
+@require_http_methods(["GET", "HEAD"])
 def scan_product(request, gtin: str):
     return _scan_page(request, gtin, None)
 
 
 @public
+@require_http_methods(["GET", "HEAD"])
 def scan_lot(request, gtin: str, lot: str):
     return _scan_page(request, gtin, lot)
 
 
 @csrf_exempt  # the scan page is shared by caches, so it cannot carry a per-visitor CSRF token
 @public
+@limit_public_posts("scan-report")
+@require_http_methods(["GET", "HEAD", "POST"])
 def report(request, gtin: str):
     """"Report a problem" from the scan page: throttled per address, audited."""
     lot_code = request.GET.get("lot") or request.POST.get("lot") or None

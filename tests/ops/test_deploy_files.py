@@ -70,9 +70,12 @@ def test_web_unit_runs_granian_wsgi_with_several_workers_on_localhost():
     assert web["Install"]["WantedBy"] == "multi-user.target"
 
 
-def test_worker_unit_runs_the_database_task_worker():
+def test_worker_units_run_the_task_worker_of_the_configured_backend():
+    for name, queues in (("htxconnect-worker.service", ""), ("htxconnect-worker@.service", " %i")):
+        service = unit(name)["Service"]
+        assert service["ExecStart"].endswith("manage.py run_worker" + queues)
+        assert service["Restart"] == "always"  # a killed worker comes back and requeues its task
     service = unit("htxconnect-worker.service")["Service"]
-    assert "manage.py db_worker" in service["ExecStart"]
     assert service["EnvironmentFile"] == "/etc/htxconnect/env"
     assert int(service["TimeoutStopSec"]) >= 60  # the task in hand may finish
 
@@ -99,7 +102,7 @@ def test_periodic_jobs_run_every_minute_from_a_timer():
 
 def test_demo_runs_the_periodic_jobs_beside_the_worker():
     script = (ROOT / "scripts" / "run_demo.sh").read_text()
-    assert "manage.py db_worker" in script and "manage.py run_periodic >" in script
+    assert "manage.py run_worker" in script and "manage.py run_periodic >" in script
     assert "kill $worker $periodic" in script
 
 

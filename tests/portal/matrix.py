@@ -18,6 +18,20 @@ def _answers(**by_who):
 
 STAFF_WHO = ("admin", "leader", "officer", "officer_teammate", "other_officer", "other_leader")
 STAFF_PAGE = _answers(default=403, anonymous="login", **{who: 200 for who in STAFF_WHO})
+# The editor's picture upload: staff get 201 with the stored picture's URL.
+UPLOAD = _answers(default=403, anonymous="login", **{who: 201 for who in STAFF_WHO})
+
+
+def _picture(samples) -> dict:
+    """A fresh 1×1 PNG for each person (an upload is read once)."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (1, 1), "white").save(out, "PNG")
+    return {"image": SimpleUploadedFile("a.png", out.getvalue(), content_type="image/png")}
 DRAFT = _answers(default=404, **{who: 200 for who in STAFF_WHO})  # a draft article, by person
 
 
@@ -54,6 +68,7 @@ def portal_matrix() -> dict:
         "portal:manage": Case("/portal/quan-tri/", STAFF_PAGE),
         "portal:article_create": Case("/portal/quan-tri/bai-viet/moi/", STAFF_PAGE),
         "portal:article_edit": Case(lambda s: f"/portal/quan-tri/bai-viet/{s['article_pk']}/", STAFF_PAGE),
+        "portal:image_upload": Case("/portal/quan-tri/anh/", UPLOAD, method="post", data=_picture),
         "portal:showcase_create": Case("/portal/quan-tri/mo-hinh-diem/moi/", STAFF_PAGE),
         "portal:showcase_edit": Case(lambda s: f"/portal/quan-tri/mo-hinh-diem/{s['showcase']}/", STAFF_PAGE),
         "sitemap": Case("/sitemap.xml", everyone(200)),

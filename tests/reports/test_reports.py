@@ -10,6 +10,7 @@ import subprocess
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from htxconnect.core.models import AuditEntry
 from htxconnect.programs import services as program_services
@@ -17,6 +18,7 @@ from htxconnect.programs.models import Support
 from htxconnect.reports import document, services
 from htxconnect.reports.models import Report
 from tests.tools import require_commands
+from tests.workers import held_by_another_worker
 
 D = datetime.date
 
@@ -112,7 +114,29 @@ def test_a_queued_report_shows_its_progress_and_is_claimed_once(world, program):
     page = world.client("officer").get(f"/reports/{report.pk}/progress/")
     assert 'hx-trigger="every 1s"' in page.content.decode() and 'value="1"' in page.content.decode()
     assert "HX-Refresh" not in page
-    assert services.run_generation(report.pk) == "not-queued"  # a second worker does nothing
+    with held_by_another_worker(f"reports.generate:{report.pk}"):  # the worker that claimed it lives
+        assert services.run_generation(report.pk) == "running-elsewhere"  # a second worker does nothing
+    report.refresh_from_db()
+    assert report.status == Report.Status.RUNNING and not report.docx
+
+
+def test_a_report_whose_worker_died_mid_generation_is_generated_once_by_the_retry(world, program, settings, tmp_path):
+    # The first worker claimed the report, wrote its DOCX and was killed before committing the
+    # outcome: the report is still "running", a file is left behind, and nobody holds the lock.
+    settings.MEDIA_ROOT = tmp_path
+    report = services.create_report(actor=world.people["officer"], program=program, **fields())
+    Report.objects.filter(pk=report.pk).update(status=Report.Status.RUNNING, progress={"done": 2, "total": 4,
+                                                                                       "stage": "pdf"})
+    left = tmp_path / "reports" / str(timezone.now().year) / f"bao-cao-{report.pk}.docx"
+    left.parent.mkdir(parents=True)
+    left.write_bytes(b"half-written by the killed worker")
+    assert services.run_generation(report.pk) == "done"
+    assert services.run_generation(report.pk) == "not-queued"  # a further delivery does nothing
+    report.refresh_from_db()
+    assert report.status == Report.Status.DONE and report.docx.name == f"reports/{left.parent.name}/{left.name}"
+    assert left.read_bytes().startswith(b"PK")  # the real DOCX replaced what the dead worker left
+    assert sorted(p.name for p in left.parent.glob(f"bao-cao-{report.pk}.docx*")) == [left.name]
+    assert AuditEntry.objects.filter(action="reports.report.generated", object_id=str(report.pk)).count() == 1
 
 
 def test_an_empty_period_gives_a_report_saying_so(world, program, settings, tmp_path,

@@ -61,6 +61,8 @@ def resolver_matrix() -> dict:
         "resolver:scan_product": _case(lambda s: f"/scan/01/{s['gtin']}/", EVERYONE),
         "resolver:scan_lot": _case(lambda s: f"/scan/01/{s['gtin']}/10/{s['lot_code']}/", EVERYONE),
         "resolver:report": _case(lambda s: f"/scan/01/{s['gtin']}/report/", EVERYONE),
+        # Anyone may post a report (an empty one is answered with the form and its errors).
+        "resolver:report#POST": _case(lambda s: f"/scan/01/{s['gtin']}/report/", EVERYONE, method="post"),
         "resolver:lot_list": _case("/trace/lots/", COOP),
         "resolver:lot_create": _case("/trace/lots/new/", COOP),
         "resolver:stats": _case("/trace/stats/", COOP),

@@ -3,11 +3,13 @@
 import subprocess
 
 import pytest
+from django.utils import timezone
 
 from htxconnect.resolver import labels, services
 from htxconnect.core.models import AuditEntry
 from htxconnect.resolver.models import PrintRun
 from tests.tools import require_commands
+from tests.workers import held_by_another_worker
 from htxconnect.core.actors import SYSTEM
 
 pytestmark = pytest.mark.django_db
@@ -90,3 +92,22 @@ def test_small_run_inline_large_run_as_task(lot, clients, django_capture_on_comm
     big = PrintRun.objects.order_by("-pk").first()
     big.refresh_from_db()
     assert big.count == 240 and big.status == "done"  # the immediate task backend ran it after commit
+
+
+def test_a_label_run_is_rendered_once_whatever_the_deliveries(lot, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    run = services.create_print_run(actor=SYSTEM, lot=lot, layout="a4_3x8", count=30)
+    # A live worker is rendering it: a second delivery leaves it alone.
+    with held_by_another_worker(f"resolver.labels:{run.pk}"):
+        assert labels.render_labels_task.call(run.pk) == "pending"
+    # The first worker was killed after writing the PDF but before recording it: the retry renders
+    # it again under the same name, so one file is left, recorded on the run.
+    folder = tmp_path / "resolver" / "labels" / str(timezone.now().year)
+    folder.mkdir(parents=True)
+    (folder / f"nhan-{lot.code}-{run.pk}.pdf").write_bytes(b"left by a killed worker")
+    assert labels.render_labels_task.call(run.pk) == "done"
+    assert labels.render_labels_task.call(run.pk) == "done"  # a further delivery does nothing
+    run.refresh_from_db()
+    assert [p.name for p in folder.iterdir()] == [f"nhan-{lot.code}-{run.pk}.pdf"]
+    assert run.pdf.name == f"resolver/labels/{folder.name}/nhan-{lot.code}-{run.pk}.pdf"
+    assert (folder / run.pdf.name.rsplit("/", 1)[1]).read_bytes().startswith(b"%PDF")

@@ -1,10 +1,13 @@
-"""A queued capture is claimed once: a second delivery of the task (retry, second worker) does nothing."""
+"""A queued capture is claimed once: a second delivery of the task (retry, second worker) does nothing
+while the first worker lives, and stores it once when the first worker died mid-task."""
 
 import pytest
 
 from htxconnect.core.models import AuditEntry
-from htxconnect.trace.epcis.capture import claim_queued_capture, run_queued_capture
+from htxconnect.trace.epcis.capture import capture_lock, claim_queued_capture, run_queued_capture
 from htxconnect.trace.models import CaptureJob, EPCISEvent
+
+from tests.workers import held_by_another_worker
 
 from .conftest import make_document, object_event
 
@@ -32,10 +35,22 @@ def test_only_the_first_claim_wins(queued):
 
 def test_a_job_claimed_by_another_worker_is_left_alone(queued):
     assert claim_queued_capture(str(queued.pk))  # another worker has it and is still storing
-    job = run_queued_capture(str(queued.pk))
+    with held_by_another_worker(capture_lock(str(queued.pk))):
+        job = run_queued_capture(str(queued.pk))
     assert job.status == CaptureJob.Status.RUNNING and job.stored_count == 0
     assert EPCISEvent.objects.count() == 0
     assert not AuditEntry.objects.filter(action="trace.epcis.captured").exists()
+
+
+def test_a_job_whose_worker_died_after_claiming_is_stored_once_by_the_retry(queued):
+    # The first worker claimed it and was killed before its storing transaction committed: the job
+    # is still "running" with its document, and nobody holds its lock.
+    assert claim_queued_capture(str(queued.pk))
+    job = run_queued_capture(str(queued.pk))
+    assert job.status == CaptureJob.Status.SUCCESS and job.stored_count == 3
+    assert run_queued_capture(str(queued.pk)).stored_count == 3  # and a further delivery does nothing
+    assert EPCISEvent.objects.count() == 3
+    assert AuditEntry.objects.filter(action="trace.epcis.captured").count() == 1
 
 
 def test_a_second_delivery_after_the_run_does_nothing(queued):

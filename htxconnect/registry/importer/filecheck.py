@@ -11,6 +11,9 @@ from django.utils.translation import gettext as _
 
 # Decompressed size limit: a small zip can expand to gigabytes (a "zip bomb").
 MAX_UNCOMPRESSED_BYTES = 300 * 1024 * 1024
+# Parts of the package: a real workbook has tens; each costs memory when the zip directory is read,
+# so the count is read from the end record BEFORE the directory is parsed.
+MAX_MEMBERS = 2000
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (Excel 97-2003), .doc, encrypted .xlsx
 MACRO_CONTENT_TYPE = "macroEnabled"
@@ -45,6 +48,20 @@ def check_size(size: int) -> None:
         )
 
 
+def _declared_members(path) -> int:
+    """The number of entries the zip's end-of-central-directory record declares (65535 for ZIP64, which
+    no workbook of ours needs); 0 when there is no such record (then zipfile refuses the file)."""
+    with open(path, "rb") as handle:
+        handle.seek(0, 2)
+        size = handle.tell()
+        handle.seek(max(0, size - 65557))  # the record (22 bytes) plus the longest comment
+        tail = handle.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at == -1 or len(tail) < at + 22:
+        return 0
+    return int.from_bytes(tail[at + 10:at + 12], "little")
+
+
 def check_content(path) -> None:
     """Refuse anything that is not a plain .xlsx workbook, whatever its name says."""
     with open(path, "rb") as handle:
@@ -63,6 +80,9 @@ def check_content(path) -> None:
               "Hãy tải mẫu nhập liệu, điền dữ liệu và lưu dưới dạng .xlsx."),
             "not_xlsx",
         )
+    if _declared_members(path) > MAX_MEMBERS:
+        raise FileRefused(_("Tệp .xlsx có quá nhiều phần (trên %(n)s): không phải một bảng tính bình thường. Hãy mở "
+                            "tệp trong Excel và lưu lại thành .xlsx.") % {"n": MAX_MEMBERS}, "too_many_parts")
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())

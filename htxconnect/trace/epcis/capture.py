@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_tasks import task
 
-from htxconnect.core import audit
+from htxconnect.core import audit, joblock
 from htxconnect.core.identifiers import canonical_epc
 from htxconnect.trace import audit_actions
 from htxconnect.trace.models import CaptureJob, EPCISEvent, EPCISEventEPC
@@ -648,24 +648,38 @@ def claim_queued_capture(job_id: str) -> bool:
 
     The task can be delivered twice (a retry, two workers on one queue): the conditional update
     is the claim. Only the worker whose UPDATE changed the row runs the job, so a document is
-    never stored twice. A worker that dies after claiming leaves the job "running" with its
-    claim time, for an operator to see, rather than letting a second worker guess it is dead."""
+    never stored twice."""
     claimed = CaptureJob.objects.filter(pk=job_id, status=CaptureJob.Status.RUNNING, claimed_at__isnull=True,
                                         document__isnull=False).update(claimed_at=timezone.now())
     return claimed == 1
 
 
+def reclaim_abandoned_capture(job_id: str) -> bool:
+    """Take over a job claimed by a worker that died before storing it (killed mid-task).
+
+    Only valid while holding the job's lock (capture_lock): a live owner would hold it, so a
+    claimed job still waiting for its outcome has a dead owner. Its storing transaction never
+    committed (events and outcome commit together), so running it again stores it once."""
+    return CaptureJob.objects.filter(pk=job_id, status=CaptureJob.Status.RUNNING, claimed_at__isnull=False,
+                                     document__isnull=False).update(claimed_at=timezone.now()) == 1
+
+
+def capture_lock(job_id: str) -> str:
+    return f"trace.capture:{job_id}"
+
+
 def run_queued_capture(job_id: str) -> CaptureJob | None:
-    """The task's body: claim the waiting job (once) and run it."""
-    if not claim_queued_capture(job_id):
-        return CaptureJob.objects.filter(pk=job_id).first()
-    job = CaptureJob.objects.select_related("created_by").get(pk=job_id)
-    options = job.options or {}
-    return run_capture(job, job.document, user=job.created_by, public=bool(options.get("public")),
-                       organization_id=options.get("organization_id"))
+    """The task's body: claim the waiting job (once) and run it; a job whose worker died is taken over."""
+    with joblock.exclusive(capture_lock(job_id)) as mine:
+        if not mine or not (claim_queued_capture(job_id) or reclaim_abandoned_capture(job_id)):
+            return CaptureJob.objects.filter(pk=job_id).first()  # a live worker has it, or it is done
+        job = CaptureJob.objects.select_related("created_by").get(pk=job_id)
+        options = job.options or {}
+        return run_capture(job, job.document, user=job.created_by, public=bool(options.get("public")),
+                           organization_id=options.get("organization_id"))
 
 
-@task()
+@task(queue_name="capture")
 def capture_task(job_id: str) -> str:
     """Run a queued EPCIS capture job (safe to retry: a finished job is left alone).
 

@@ -451,7 +451,7 @@ def deliver_with_retries(subscription_id: str, event_ids: list[int], attempt: in
 # after_capture and deliver_with_retries can queue them without an import cycle.
 
 
-@task()
+@task(queue_name="capture")
 def notify_task(capture_id: str) -> int:
     """After a capture committed: queue one webhook delivery per streaming subscription it matches."""
     deliveries = matching_deliveries(capture_id)
@@ -460,7 +460,7 @@ def notify_task(capture_id: str) -> int:
     return len(deliveries)
 
 
-@task()
+@task(queue_name="mail")
 def deliver_task(subscription_id: str, event_ids: list, attempt: int = 0) -> str:
     """POST matching events to a subscription's webhook (signed, retried with backoff)."""
     return deliver_with_retries(subscription_id, event_ids, attempt)
