@@ -10,7 +10,7 @@ PORT   ?= 8000
 export HOST PORT
 
 .PHONY: help install assets system-deps demo demo-data manage test test-fast bench conformance lock check-deploy clean \
-        prod-up prod-down prod-status drill-db drill-redis
+        prod-up prod-down prod-status drill-db drill-redis load soak
 
 help:
 	@echo "make demo   — cài đặt, nạp dữ liệu mẫu và chạy máy chủ tại http://$(HOST):$(PORT)/"
@@ -19,6 +19,7 @@ help:
 	@echo "make manage ARGS=\"…\" — chạy một lệnh manage.py với bản chạy thử (vd. ARGS=\"create_admin\")"
 	@echo "make prod-up / prod-down / prod-status — bộ máy chạy thật trên máy này (PostgreSQL, Redis, nginx, Granian, worker riêng)"
 	@echo "make drill-db / drill-redis — diễn tập sự cố: dừng PostgreSQL 30 s / dừng Redis khi đang có tải"
+	@echo "make load / soak — đo tải bộ máy chạy thật (khoảng 2 phút) / chạy bền 10 phút, đo bộ nhớ (LOAD_ARGS=\"…\")"
 	@echo "make conformance — chạy dài schemathesis với mô tả REST chính thức của GS1 EPCIS, gom lỗi theo loại"
 
 # The virtual environment, rebuilt when the lock file changes.
@@ -93,6 +94,15 @@ drill-db: install
 
 drill-redis: install
 	$(PY) bench/faults/redis_stopped.py $(DRILL_ARGS)
+
+# Load tests against the running production stack (make prod-up first): bench/load/run.py, wrk.
+load: install
+	@scripts/install_bench_deps.sh
+	$(PY) bench/load/run.py $(LOAD_ARGS)
+
+soak: install
+	@scripts/install_bench_deps.sh
+	$(PY) bench/load/run.py --minutes 10 $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) var htxconnect/static/vendor node_modules db.sqlite3*

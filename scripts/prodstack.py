@@ -384,6 +384,7 @@ def app_env(p: dict, task_backend: str) -> dict:
         "REDIS_URL": f"redis://:{redis_password}@127.0.0.1:{p['redis']}/0",
         "TASK_BACKEND": task_backend,
         "TRUST_X_REAL_IP": "true",
+        "TRUST_X_REQUEST_ID": "true",  # nginx's $request_id (deploy/nginx/htxconnect-proxy.conf)
         "TRUST_X_FORWARDED_PROTO": "true",
         # Loopback HTTP has no TLS: no redirect to https, cookies without the Secure flag.
         "SECURE_SSL_REDIRECT": "false",
@@ -639,7 +640,7 @@ def up(args) -> None:
     say("")
     say(f"HTX Connect (production stack) đang chạy / is running: http://127.0.0.1:{p['nginx']}/")
     say(f"  HTTPS (chứng chỉ tự ký / self-signed): https://127.0.0.1:{p['nginx_tls']}/")
-    say(f"  /healthz: {health}")
+    say(f"  /readyz: {health}")
     say(f"  app servers: {', '.join(map(str, p['apps']))} × {args.workers} workers; "
         f"task backend {task_backend}: {', '.join(sorted(workers))}")
     say(f"  PostgreSQL 127.0.0.1:{p['pg']}  Redis 127.0.0.1:{p['redis']}  — {L.stack}")
@@ -653,7 +654,8 @@ def up(args) -> None:
 
 def healthz(p: dict) -> str:
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{p['nginx']}/healthz", timeout=30) as response:
+        # /readyz: database, cache, task queue, migrations (/healthz only says the process is up).
+        with urllib.request.urlopen(f"http://127.0.0.1:{p['nginx']}/readyz", timeout=30) as response:
             return json.loads(response.read()).get("status", "?")
     except urllib.error.HTTPError as exc:
         try:
@@ -732,7 +734,7 @@ def status(args) -> int:
             print(f"{name:<28} {'chạy / running' if ok else 'dừng / stopped':<16} pid {pid or '-':<8} "
                   f"port {port or '-'}")
         if p.get("nginx") and all_up:
-            print(f"/healthz: {healthz(p)}  — http://127.0.0.1:{p['nginx']}/")
+            print(f"/readyz: {healthz(p)}  — http://127.0.0.1:{p['nginx']}/")
     return 0 if all_up else 3
 
 
