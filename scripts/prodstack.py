@@ -387,6 +387,7 @@ def app_env(p: dict, task_backend: str) -> dict:
         "TASKS_REDIS_URL": f"redis://:{redis_password}@127.0.0.1:{p['redis']}/1",  # RQ's queues apart from the cache
         "TASK_BACKEND": task_backend,
         "TRUST_X_REAL_IP": "true",
+        "TRUST_X_REQUEST_ID": "true",  # nginx's $request_id (deploy/nginx/htxconnect-proxy.conf)
         "TRUST_X_FORWARDED_PROTO": "true",
         # Loopback HTTP has no TLS: no redirect to https, cookies without the Secure flag.
         "SECURE_SSL_REDIRECT": "false",
@@ -677,6 +678,7 @@ def up(args) -> None:
 
 def healthz(p: dict) -> str:
     try:
+        # /readyz: database, cache, task queue, migrations (/healthz only says the process is up).
         with urllib.request.urlopen(f"http://127.0.0.1:{p['nginx']}/readyz", timeout=30) as response:
             return json.loads(response.read()).get("status", "?")
     except urllib.error.HTTPError as exc:

@@ -414,7 +414,7 @@ def main(argv=None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="htx-load-"))
     apps = [n for n in (stack.get("pids") or {}) if n.startswith("app")]
     print(f"HTX Connect load test — {time.strftime('%Y-%m-%d %H:%M:%S %Z')} — {base}, "
-          f"{len(apps)} app server(s) × {len(granian_processes(stack)) - len(apps)} Granian workers, "
+          f"{len(apps)} app server(s), {len(granian_processes(stack)) - len(apps)} Granian worker processes in all, "
           f"{os.cpu_count()} CPUs, wrk, {connections} connections; static reference {static_route.path} "
           f"({len(http(base + static_route.path)[1])} bytes; scan page {len(scan_page)} bytes)")
     print(f"load average before: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
