@@ -10,7 +10,7 @@ PORT   ?= 8000
 export HOST PORT
 
 .PHONY: help install assets system-deps demo demo-data manage test test-fast bench conformance lock check-deploy clean \
-        prod-up prod-down prod-status prod-restart drill-db drill-redis
+        prod-up prod-down prod-status prod-restart drill-db drill-redis drill-backup drill-disk-full
 
 help:
 	@echo "make demo   — cài đặt, nạp dữ liệu mẫu và chạy máy chủ tại http://$(HOST):$(PORT)/"
@@ -19,6 +19,7 @@ help:
 	@echo "make manage ARGS=\"…\" — chạy một lệnh manage.py với bản chạy thử (vd. ARGS=\"create_admin\")"
 	@echo "make prod-up / prod-down / prod-status — bộ máy chạy thật trên máy này (PostgreSQL, Redis, nginx, Granian, worker riêng)"
 	@echo "make drill-db / drill-redis — diễn tập sự cố: dừng PostgreSQL 30 s / dừng Redis khi đang có tải"
+	@echo "make drill-backup / drill-disk-full — sao lưu và khôi phục khi đang ghi / đĩa tệp tải lên đầy"
 	@echo "make conformance — chạy dài schemathesis với mô tả REST chính thức của GS1 EPCIS, gom lỗi theo loại"
 
 # The virtual environment, rebuilt when the lock file changes.
@@ -97,6 +98,13 @@ drill-db: install
 
 drill-redis: install
 	$(PY) bench/faults/redis_stopped.py $(DRILL_ARGS)
+
+# DRILL_ARGS=--standalone: a throw-away database on 127.0.0.1:5432 instead of the production stack.
+drill-backup: install
+	$(PY) bench/faults/backup_restore.py $(DRILL_ARGS)
+
+drill-disk-full: install
+	$(PY) bench/faults/disk_full.py $(DRILL_ARGS)
 
 clean:
 	rm -rf $(VENV) var htxconnect/static/vendor node_modules db.sqlite3*

@@ -32,3 +32,18 @@ class HtxS3Storage(S3Storage):
             return self.unsigned_connection.meta.client.generate_presigned_url(
                 "get_object", Params={"Bucket": self.bucket.name, "Key": key})
         return super().url(name, parameters=parameters, expire=expire, http_method=http_method)
+
+    def create_exclusive(self, name) -> bool:
+        """Create an empty object unless one exists (a conditional PUT, If-None-Match: *): True when
+        this call created it. The import jobs' commit claim (registry.importer.jobs)."""
+        from botocore.exceptions import ClientError
+
+        key = self._normalize_name(clean_name(name))
+        try:
+            self.connection.meta.client.put_object(Bucket=self.bucket_name, Key=key, Body=b"", IfNoneMatch="*",
+                                                   **self._get_write_parameters(key))
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("PreconditionFailed", "ConditionalRequestConflict"):
+                return False
+            raise
+        return True

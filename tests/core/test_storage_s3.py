@@ -149,3 +149,40 @@ def test_product_photo_is_public_read_with_a_plain_link(world, bucket):
     assert "X-Amz-Signature" not in url and url.endswith(photo.image.name)  # cached pages can keep it
     with urllib.request.urlopen(url, timeout=10) as answer:
         assert answer.read() == image.getvalue()
+
+
+def test_an_import_job_lives_in_the_bucket_and_is_committed_exactly_once(world, bucket):
+    from htxconnect.registry.importer import jobs
+    from htxconnect.registry.models import Organization
+    from tests.registry.fixtures.workbooks import org, workbook
+
+    client = world.client("officer")
+    content = workbook({"organizations": [org("HTX Kho S3", address="xã Tân Hiệp, huyện Phú Giáo, tỉnh Bình Dương")]})
+    response = client.post("/registry/import/", {"file": SimpleUploadedFile("to-chuc.xlsx", content)})
+    assert response.status_code == 302, response.content[:500]
+    url = response["Location"]
+    job_id = url.rstrip("/").split("/")[-1]
+    assert {f"imports/{job_id}/upload.xlsx", f"imports/{job_id}/job.json"} <= keys(bucket)
+    assert body(bucket, f"imports/{job_id}/upload.xlsx") == content
+    assert not public_grant(bucket, f"imports/{job_id}/upload.xlsx")
+    assert "HTX Kho S3" in client.get(url).content.decode()  # the preview, read back from the bucket
+
+    assert client.post(url + "commit/", {"do": "commit"}).status_code == 302
+    assert Organization.objects.filter(name="HTX Kho S3").count() == 1
+    assert jobs.load(job_id)["status"] == jobs.COMMITTED
+    # The claim is a conditional PUT: a second worker (or a retried task) gets nothing to do.
+    job = jobs.load(job_id)
+    job["status"] = jobs.READY
+    jobs.save(job)
+    assert jobs.claim_commit(job_id)["status"] == jobs.COMMITTING
+    assert f"imports/{job_id}/commit.lock" in keys(bucket)
+    job = jobs.load(job_id)
+    job["status"] = jobs.READY  # even if the state said "ready" again, the lock holds
+    jobs.save(job)
+    assert jobs.claim_commit(job_id) is None
+    jobs.release_commit(job_id)
+    assert jobs.claim_commit(job_id)["status"] == jobs.COMMITTING
+
+    jobs.delete(job_id)
+    assert not [k for k in keys(bucket) if k.startswith(f"imports/{job_id}/")]
+    assert jobs.load(job_id) is None
