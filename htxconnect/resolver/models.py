@@ -230,5 +230,9 @@ class ScanSpoolFile(models.Model):
     scans = models.PositiveIntegerField(default=0)
     flushed_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
+    class Meta:
+        verbose_name = _("tệp lượt quét đã lưu")
+        verbose_name_plural = _("tệp lượt quét đã lưu")
+
     def __str__(self):
         return self.name

@@ -95,6 +95,8 @@ def roll_day() -> str:
         existing = os.readlink(base / "current")
     except OSError:
         existing = None
+    if existing is None and (base / "current").is_dir():
+        _remove_tree(base, base / "current")  # an empty directory made by an installer: the link replaces it
     if existing != target:
         link = base / f".current-{uuid.uuid4().hex}"
         os.symlink(target, link)
@@ -113,10 +115,9 @@ def path_for(url_path: str, lang: str, *, day: str | None = None) -> Path | None
     return base / "days" / (day or _today()) / lang / url_path.strip("/") / "index.html"
 
 
-def write(url_path: str, lang: str, html: str, *, gtin: str, version: int) -> Path | None:
-    """Write the page rendered from data read at product version `version`; None if not written."""
-    from . import cache as page_cache
-
+def write(url_path: str, lang: str, html: str, *, gtin: str, version: int, current_version) -> Path | None:
+    """Write the page rendered from data read at product version `version`; None if not written.
+    `current_version()` reads the version again once the file is in place (resolver.cache)."""
     match = PAGE_PATH.match(url_path)
     base = root()
     if base is None or match is None or match.group(1) != gtin or lang not in LANGUAGES:
@@ -135,7 +136,7 @@ def write(url_path: str, lang: str, html: str, *, gtin: str, version: int) -> Pa
         log.info("scan page file %s not written", target, exc_info=True)
         packed.unlink(missing_ok=True)
         return None
-    if page_cache.product_version(gtin) != version:
+    if current_version() != version:
         target.unlink(missing_ok=True)  # a purge came while rendering: never leave a stale page
         packed.unlink(missing_ok=True)
         return None

@@ -243,10 +243,12 @@ def _scan_page(request, gtin: str, lot_code: str | None):
         cached = (html, etag)
         # A bound even without a purge: with a per-process cache (no Redis) other workers miss a purge.
         cache.set(key, cached, timeout=page_cache.page_seconds())
-        pagefiles.write(request.path, lang, html, gtin=gtin, version=version)
+        pagefiles.write(request.path, lang, html, gtin=gtin, version=version,
+                        current_version=lambda: page_cache.product_version(gtin))
     elif pagefiles.shared_cache() and (file := pagefiles.path_for(request.path, lang)) and not file.exists():
         # Cached before the files were (re)started: with a shared cache the page is current.
-        pagefiles.write(request.path, lang, cached[0], gtin=gtin, version=version)
+        pagefiles.write(request.path, lang, cached[0], gtin=gtin, version=version,
+                        current_version=lambda: page_cache.product_version(gtin))
     html, etag = cached
     if etag in request.META.get("HTTP_IF_NONE_MATCH", ""):
         response = HttpResponse(status=304)

@@ -105,7 +105,8 @@ def test_an_edit_of_the_product_or_a_certificate_removes_the_files(pages, lot, c
 def test_a_render_that_read_before_a_purge_leaves_no_file(pages, lot):
     version = page_cache.product_version(lot.product.gtin)
     page_cache.purge_gtin(lot.product.gtin)  # the recall committed while the old page was rendered
-    assert pagefiles.write(lot_path(lot), "vi", "<p>trang cũ</p>", gtin=lot.product.gtin, version=version) is None
+    assert pagefiles.write(lot_path(lot), "vi", "<p>trang cũ</p>", gtin=lot.product.gtin, version=version,
+                           current_version=lambda: page_cache.product_version(lot.product.gtin)) is None
     assert not served(pages, "vi", lot_path(lot)).exists()
 
 
@@ -135,6 +136,12 @@ def test_midnight_moves_current_to_a_new_day_and_drops_the_old(pages, lot, time_
     assert os.readlink(pages / "current") == "days/20261128"
     assert not served(pages, "vi", lot_path(lot)).exists()
     assert [p.name for p in (pages / "days").iterdir()] == ["20261128"]
+
+
+def test_a_directory_made_for_nginx_s_root_becomes_the_link(pages, lot):
+    (pages / "current").mkdir(parents=True)  # what an installer (mkdir -p the root) leaves
+    Client().get(lot_path(lot))
+    assert (pages / "current").is_symlink() and served(pages, "vi", lot_path(lot)).exists()
 
 
 def test_the_minute_job_rolls_the_day():
