@@ -341,3 +341,5 @@ SCAN_SPOOL_FSYNC_SECONDS = env.float("SCAN_SPOOL_FSYNC_SECONDS", default=1.0)
 SCAN_SPOOL_ROTATE_SECONDS = env.float("SCAN_SPOOL_ROTATE_SECONDS", default=10.0)
 # Anonymous resolver redirects answered from the cache before Django's middleware (resolver.fastpath).
 SCAN_FAST_PATH = env.bool("SCAN_FAST_PATH", default=True)
+# …re-checked with the shared cache after this many seconds (a purge reaches replays within it).
+SCAN_FAST_PATH_LOCAL_SECONDS = env.float("SCAN_FAST_PATH_LOCAL_SECONDS", default=0.5)

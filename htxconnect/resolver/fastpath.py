@@ -11,7 +11,8 @@ already rendered, when nginx cannot serve its file (an Accept-Language it cannot
 
 What may be replayed is decided by the view (the `X-Htx-Fast` header, removed here); the
 product's version is part of the entry, so a purge (resolver.cache.purge_gtin) ends every
-replay at once. Anything else — a session cookie, a query string, a JSON client, another
+replay (a process re-checks an entry with the cache after SCAN_FAST_PATH_LOCAL_SECONDS, 0.5 s:
+most replays then cost no round trip at all). Anything else — a session cookie, a query string, a JSON client, another
 method, a cache that does not answer — goes to Django as before. Active only with the spool
 (SCAN_SPOOL_DIR): a replay never touches the database.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 
 from django.conf import settings
 
@@ -32,6 +34,11 @@ PATH_SLOT = "\x00path\x00"
 # Per request, never replayed (a request id added by a logging middleware, the server's Date).
 NOT_REPLAYED = {"content-length", "date", "x-request-id", MARKER.lower()}
 KEY = "resolver:fast:{}"
+# What this process checked against the shared cache less than SCAN_FAST_PATH_LOCAL_SECONDS ago
+# is replayed without asking again: a purge reaches replays within that bound.
+LOCAL_ENTRIES = 10000
+_local: dict[str, tuple[float, dict]] = {}
+_clock = time.monotonic
 
 
 class _Shim:
@@ -64,6 +71,10 @@ class ScanFastPath:
         if route is None:
             return self.app(environ, start_response)
         key, gtin, serial = route
+        now = _clock()
+        held = _local.get(key)
+        if held is not None and now - held[0] < settings.SCAN_FAST_PATH_LOCAL_SECONDS:
+            return self._replay(environ, start_response, held[1], serial)
         from django.core.cache import cache
 
         from . import cache as page_cache
@@ -76,6 +87,9 @@ class ScanFastPath:
         version = found.get(version_key) or 0
         entry = found.get(key)
         if entry is not None and entry["version"] == version:
+            if len(_local) >= LOCAL_ENTRIES:
+                _local.clear()
+            _local[key] = (now, entry)
             return self._replay(environ, start_response, entry, serial)
         return self._capture(environ, start_response, key, version)
 

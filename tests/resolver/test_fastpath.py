@@ -24,6 +24,8 @@ def app(settings, tmp_path):
     settings.SCAN_SPOOL_FSYNC_SECONDS = 0
     settings.SCAN_SPOOL_ROTATE_SECONDS = 3600
     settings.SCAN_FAST_PATH = True
+    settings.SCAN_FAST_PATH_LOCAL_SECONDS = 0  # every replay checks the shared cache (see the last tests)
+    fastpath._local.clear()
     # As django.test.Client does: the test's transaction must survive the request's end.
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
@@ -148,3 +150,29 @@ def test_the_wsgi_entry_point_is_wrapped():
     from htxconnect import wsgi
 
     assert isinstance(wsgi.application, fastpath.ScanFastPath)
+
+
+def test_a_process_replays_without_asking_the_cache_for_half_a_second(app, settings, lot, monkeypatch,
+                                                                      django_capture_on_commit_callbacks):
+    from django.core.cache import cache
+
+    settings.SCAN_FAST_PATH_LOCAL_SECONDS = 0.5
+    now = [1000.0]
+    monkeypatch.setattr(fastpath, "_clock", lambda: now[0])
+    call(app, dl(lot, "1"))  # Django answers; kept in the cache
+    call(app, dl(lot, "2"))  # checked with the cache; kept in the process
+
+    def down(*args, **kwargs):
+        raise AssertionError("the cache was asked")
+
+    monkeypatch.setattr(cache, "get_many", down)
+    status, _h, _b, _r = call(app, dl(lot, "3"))
+    assert status == 307
+    monkeypatch.undo()
+    monkeypatch.setattr(fastpath, "_clock", lambda: now[0])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.add_link(actor=SYSTEM, product=lot.product, lot=lot, link_type="gs1:defaultLink",
+                          target_url="https://htx.example/oi", title="Trang riêng của lô")
+    now[0] += 0.6  # past the bound: the purge is seen
+    assert call(app, dl(lot, "4"))[1]["location"] == "https://htx.example/oi"
+    assert stored() == ["1", "2", "3", "4"]
