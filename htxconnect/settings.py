@@ -335,7 +335,7 @@ SCAN_PAGE_CACHE_SECONDS = env.int("SCAN_PAGE_CACHE_SECONDS", default=300)
 # nginx must read this directory and every app server of the site must write to the same one.
 SCAN_PAGE_ROOT = env.str("SCAN_PAGE_ROOT", default="")
 # Scans appended to a per-process spool file and stored in batches (resolver.spool, decision
-# 0020); "" = one INSERT per scan. Each app host must run the "minute" periodic job.
+# 0022); "" = one INSERT per scan. Each app host must run the "minute" periodic job.
 SCAN_SPOOL_DIR = env.str("SCAN_SPOOL_DIR", default="")
 SCAN_SPOOL_FSYNC_SECONDS = env.float("SCAN_SPOOL_FSYNC_SECONDS", default=1.0)
 SCAN_SPOOL_ROTATE_SECONDS = env.float("SCAN_SPOOL_ROTATE_SECONDS", default=10.0)

@@ -1,4 +1,4 @@
-"""Anonymous scans answered before Django's middleware stack (docs/decisions/0020-scan-spool.md).
+"""Anonymous scans answered before Django's middleware stack (docs/decisions/0022-scan-pages-as-files-and-scan-spool.md).
 
 nginx serves the scan pages as files, but every serialised item has its own Digital Link
 (`/01/<GTIN>/10/<lot>/21/<serial>`), so those requests always reach the app. For anonymous

@@ -95,6 +95,7 @@ def record_scan(request, *, product_id: int, lot_id: int | None, serial: str = "
                 "p": product_id, "l": lot_id, "s": fields["serial"], "t": now.isoformat(), "d": day.isoformat(),
                 "h": fields["ip_hash"], "c": country, "r": province, "g": fields["language"],
                 "a": fields["agent_family"]})
+            _count_spooled(fields["serial"], lot_id)
             return
         except OSError:  # the spool's disk is full or gone: the database takes this one
             log.exception("scan spool not writable; scan of product %s stored directly", product_id)
@@ -102,6 +103,17 @@ def record_scan(request, *, product_id: int, lot_id: int | None, serial: str = "
         ScanEvent.objects.create(product_id=product_id, lot_id=lot_id, scanned_at=now, day=day, **fields)
     except DatabaseError:  # the scan itself must still answer; the loss is logged, not silent
         log.exception("scan of product %s not recorded", product_id)
+
+
+def _count_spooled(serial: str, lot_id) -> None:
+    """The scans metric counts saved ScanEvent rows; a spooled scan is stored later in bulk
+    (no post_save), so it is counted here, once, when it is spooled."""
+    try:
+        from htxconnect.core import metrics
+
+        metrics.SCANS.labels(kind="serial" if serial else ("lot" if lot_id else "product")).inc()
+    except Exception:  # noqa: BLE001 - a metric never breaks a scan
+        log.debug("scan metric not counted", exc_info=True)
 
 
 def _flags(row: ScanEvent, printed: dict, recent: dict) -> list[str]:

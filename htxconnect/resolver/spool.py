@@ -1,4 +1,4 @@
-"""Durable scan counting without a database write per scan (docs/decisions/0020-scan-spool.md).
+"""Durable scan counting without a database write per scan (docs/decisions/0022-scan-pages-as-files-and-scan-spool.md).
 
 Each app process appends one JSON line per scan to a spool file of its own in SCAN_SPOOL_DIR
 with a single `write()` on an O_APPEND descriptor, before the answer leaves: from then on the

@@ -1,4 +1,4 @@
-"""Scans counted through the durable spool (resolver.spool, decision 0020): one write() per scan,
+"""Scans counted through the durable spool (resolver.spool, decision 0022): one write() per scan,
 stored in batches, exactly once, and nothing lost when the process that wrote them dies."""
 
 import datetime

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('resolver', '0003_scans_recorded_directly'),
+        ('resolver', '0004_partition_scans_by_month'),
     ]
 
     operations = [
