@@ -364,3 +364,15 @@ EPCIS_WEBHOOK_RETRY_DELAYS = env.list("EPCIS_WEBHOOK_RETRY_DELAYS", cast=float, 
 # 3 s of s-maxage: a change is visible through nginx within 5 s even counting the background refresh.
 SCAN_PAGE_S_MAXAGE = env.int("SCAN_PAGE_S_MAXAGE", default=3)
 SCAN_PAGE_CACHE_SECONDS = env.int("SCAN_PAGE_CACHE_SECONDS", default=300)
+# Scan pages written as files for nginx (deploy/nginx/htxconnect.conf, `try_files`); "" = off.
+# nginx must read this directory and every app server of the site must write to the same one.
+SCAN_PAGE_ROOT = env.str("SCAN_PAGE_ROOT", default="")
+# Scans appended to a per-process spool file and stored in batches (resolver.spool, decision
+# 0022); "" = one INSERT per scan. Each app host must run the "minute" periodic job.
+SCAN_SPOOL_DIR = env.str("SCAN_SPOOL_DIR", default="")
+SCAN_SPOOL_FSYNC_SECONDS = env.float("SCAN_SPOOL_FSYNC_SECONDS", default=1.0)
+SCAN_SPOOL_ROTATE_SECONDS = env.float("SCAN_SPOOL_ROTATE_SECONDS", default=10.0)
+# Anonymous resolver redirects answered from the cache before Django's middleware (resolver.fastpath).
+SCAN_FAST_PATH = env.bool("SCAN_FAST_PATH", default=True)
+# …re-checked with the shared cache after this many seconds (a purge reaches replays within it).
+SCAN_FAST_PATH_LOCAL_SECONDS = env.float("SCAN_FAST_PATH_LOCAL_SECONDS", default=0.5)

@@ -394,6 +394,10 @@ def app_env(p: dict, task_backend: str) -> dict:
         "SECURE_COOKIES": "false",
         "STATIC_ROOT": str(L.static),
         "MEDIA_ROOT": str(L.media),
+        # Scan pages as files for nginx (its root /srv/htxconnect/scan-pages/current, mapped to PROD)
+        # and the scan spool stored by the periodic clock (decision 0022).
+        "SCAN_PAGE_ROOT": str(PROD / "scan-pages"),
+        "SCAN_SPOOL_DIR": str(PROD / "scan-spool"),
         "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",  # mail lands in the worker logs
         "LOG_LEVEL": "WARNING",
     }

@@ -10,11 +10,12 @@ def client_ip_from(request) -> str:
     # nginx sets X-Real-IP from the connection; only trust it behind our own proxy.
     from django.conf import settings
 
+    meta = getattr(request, "META", request)  # a request, or a WSGI environ as it is
     if settings.TRUST_X_REAL_IP:
-        real = request.META.get("HTTP_X_REAL_IP", "")
+        real = meta.get("HTTP_X_REAL_IP", "")
         if real:
             return real[:64]
-    return request.META.get("REMOTE_ADDR", "")[:64]
+    return meta.get("REMOTE_ADDR", "")[:64]
 
 
 def attach_address(user, address: str):

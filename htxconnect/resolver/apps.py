@@ -18,6 +18,10 @@ class ResolverConfig(AppConfig):
 
         partitions.register("resolver_scanevent", "scanned_at")
 
+        from . import pagefiles, spool
         from .scans import check_new_scans
 
+        # Store the spooled scans first, so the flags are set on them in the same run.
+        periodic.register("flush_scan_spool", spool.flush, period="minute")
         periodic.register("check_new_scans", check_new_scans, period="minute")
+        periodic.register("roll_scan_page_files", pagefiles.roll_day, period="minute")

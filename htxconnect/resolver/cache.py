@@ -3,8 +3,8 @@
 Scan pages are cached per product *version*: every change to the product, a lot, a recall, a
 certificate, a rating or a new event bumps the product's version (`purge_product`, called
 after commit), so every cached page of that product — all lots, both languages — is stale at
-once without listing keys. nginx in front caches the same pages for at most
-`SCAN_PAGE_S_MAXAGE` seconds (see docs/trace/scan-page-cache.md).
+once without listing keys. nginx in front serves the same pages as files
+written by resolver.pagefiles and removed here (see docs/trace/scan-page-cache.md).
 
 Only what can be recomputed lives here; scans go to the database (resolver.scans).
 """
@@ -40,12 +40,17 @@ def purge_product(product_id: int) -> None:
 
 
 def purge_gtin(gtin: str) -> None:
+    """Bump the version (Django's cached pages and the fast path's answers go stale), then
+    remove the page files nginx serves (resolver.pagefiles) — in that order, see pagefiles.write."""
+    from . import pagefiles
+
     key = VERSION_KEY.format(gtin)
     if not cache.add(key, 1, timeout=None):
         try:
             cache.incr(key)
         except ValueError:  # expired between add and incr
             cache.set(key, 1, timeout=None)
+    pagefiles.purge_gtin(gtin)
 
 
 def page_seconds() -> int:

@@ -220,3 +220,19 @@ class ProblemReport(models.Model):
 
     def __str__(self):
         return f"{self.product} – {self.created_at:%d/%m/%Y}"
+
+
+class ScanSpoolFile(models.Model):
+    """A scan spool file already stored in ScanEvent (resolver.spool): the flusher commits the
+    rows and this name together, so a file is never stored twice."""
+
+    name = models.CharField(max_length=200, unique=True)
+    scans = models.PositiveIntegerField(default=0)
+    flushed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("tệp lượt quét đã lưu")
+        verbose_name_plural = _("tệp lượt quét đã lưu")
+
+    def __str__(self):
+        return self.name

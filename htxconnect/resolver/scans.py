@@ -21,11 +21,17 @@ from django_tasks import task
 
 from htxconnect.core.request_context import client_ip_from
 
+from . import spool
 from .models import PrintRun, ScanEvent
 
 log = logging.getLogger(__name__)
 
 FAR_APART_HOURS = 6
+
+
+def _meta(request_or_meta):
+    """request.META, or a WSGI environ given as it is (the resolver's fast path has no request)."""
+    return getattr(request_or_meta, "META", request_or_meta)
 
 
 def ip_hash(request, day: datetime.date | None = None) -> str:
@@ -55,33 +61,59 @@ def agent_family(user_agent: str) -> str:
 
 def place_from(request) -> tuple[str, str]:
     """(country code, province) as far as the headers tell; never an online lookup."""
-    country = (request.META.get("HTTP_CF_IPCOUNTRY") or request.META.get("HTTP_X_COUNTRY_CODE") or "").upper()[:2]
+    meta = _meta(request)
+    country = (meta.get("HTTP_CF_IPCOUNTRY") or meta.get("HTTP_X_COUNTRY_CODE") or "").upper()[:2]
     if not country:
-        first = (request.META.get("HTTP_ACCEPT_LANGUAGE") or "").split(",")[0].strip()
+        first = (meta.get("HTTP_ACCEPT_LANGUAGE") or "").split(",")[0].strip()
         if "-" in first:
             region = first.split(";")[0].split("-")[-1]
             if len(region) == 2 and region.isalpha():
                 country = region.upper()
-    province = (request.META.get("HTTP_X_REGION") or "")[:60]
+    province = (meta.get("HTTP_X_REGION") or "")[:60]
     return (country if country.isalpha() else ""), province
 
 
 def record_scan(request, *, product_id: int, lot_id: int | None, serial: str = "") -> None:
-    """Write one scan: a single INSERT, durable once the request ends.
+    """Count one scan, durably once the request ends (`request` may be a WSGI environ).
 
-    Scans are data, so they go to the database, never to a cache (a local-memory cache is per
-    process and Redis may evict). The suspicious-scan flags need reads of other scans and print
-    runs, so they are left to `check_new_scans` (the periodic job and the statistics pages)."""
+    Scans are data, so they never go to a cache (a local-memory cache is per process and Redis
+    may evict). With SCAN_SPOOL_DIR set, the scan is one write() to this process's spool file
+    (resolver.spool: it survives the process dying; the "minute" job stores the spool in
+    batches); otherwise it is one INSERT. The suspicious-scan flags need reads of other scans
+    and print runs, so they are left to `check_new_scans` (the periodic job and the statistics
+    pages)."""
+    meta = _meta(request)
     now = timezone.now()
-    country, province = place_from(request)
+    day = timezone.localtime(now).date()
+    country, province = place_from(meta)
+    fields = dict(serial=(serial or "")[:20], ip_hash=ip_hash(meta, day), country=country, province=province,
+                  language=(meta.get("HTTP_ACCEPT_LANGUAGE") or "")[:2].lower(),
+                  agent_family=agent_family(meta.get("HTTP_USER_AGENT", "")))
+    if spool.enabled():
+        try:
+            spool.spool().append({
+                "p": product_id, "l": lot_id, "s": fields["serial"], "t": now.isoformat(), "d": day.isoformat(),
+                "h": fields["ip_hash"], "c": country, "r": province, "g": fields["language"],
+                "a": fields["agent_family"]})
+            _count_spooled(fields["serial"], lot_id)
+            return
+        except OSError:  # the spool's disk is full or gone: the database takes this one
+            log.exception("scan spool not writable; scan of product %s stored directly", product_id)
     try:
-        ScanEvent.objects.create(
-            product_id=product_id, lot_id=lot_id, serial=(serial or "")[:20], scanned_at=now,
-            day=timezone.localtime(now).date(), ip_hash=ip_hash(request, timezone.localdate(now)),
-            country=country, province=province, language=(request.META.get("HTTP_ACCEPT_LANGUAGE") or "")[:2].lower(),
-            agent_family=agent_family(request.META.get("HTTP_USER_AGENT", "")))
+        ScanEvent.objects.create(product_id=product_id, lot_id=lot_id, scanned_at=now, day=day, **fields)
     except DatabaseError:  # the scan itself must still answer; the loss is logged, not silent
         log.exception("scan of product %s not recorded", product_id)
+
+
+def _count_spooled(serial: str, lot_id) -> None:
+    """The scans metric counts saved ScanEvent rows; a spooled scan is stored later in bulk
+    (no post_save), so it is counted here, once, when it is spooled."""
+    try:
+        from htxconnect.core import metrics
+
+        metrics.SCANS.labels(kind="serial" if serial else ("lot" if lot_id else "product")).inc()
+    except Exception:  # noqa: BLE001 - a metric never breaks a scan
+        log.debug("scan metric not counted", exc_info=True)
 
 
 def _flags(row: ScanEvent, printed: dict, recent: dict) -> list[str]:

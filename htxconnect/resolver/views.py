@@ -29,7 +29,7 @@ from htxconnect.registry import queries as registry_queries
 from htxconnect.core import identifiers as gs1
 
 from . import cache as page_cache
-from . import dl_compression, export, forms, queries, resolver, scans, services, steps
+from . import dl_compression, export, fastpath, forms, pagefiles, queries, resolver, scans, services, spool, steps
 from .models import Link, PrintRun
 
 class TemporaryRedirect(HttpResponseRedirectBase):
@@ -206,6 +206,8 @@ def _resolve(request, rest: str, query, *, same_as: str = ""):
     response["Cache-Control"] = "no-cache"
     if request.method == "GET":
         scans.record_scan(request, product_id=product.pk, lot_id=lot.pk if lot else None, serial=parsed.serial or "")
+        if request.META.get("htx.fastpath"):  # the same answer for every serial: replayable (resolver.fastpath)
+            response[fastpath.MARKER] = f"scan:{product.pk}:{lot.pk if lot else ''}"
     return _resolver_headers(response, link_header=", ".join(links))
 
 
@@ -236,8 +238,9 @@ def _scan_page(request, gtin: str, lot_code: str | None):
         raise Http404
     lang, explicit = _page_language(request)
     # The day is part of the key: a lot or a certificate expires at midnight without any write.
-    key = page_cache.page_key(gtin, page_cache.product_version(gtin), lot_code,
-                              f"{lang}:{timezone.localdate():%Y%m%d}")
+    # The version is read before the data (see pagefiles.write).
+    version = page_cache.product_version(gtin)
+    key = page_cache.page_key(gtin, version, lot_code, f"{lang}:{timezone.localdate():%Y%m%d}")
     cached = cache.get(key)
     if cached is None:
         with translation.override(lang):  # the journey sentences are written in the page's language
@@ -254,6 +257,12 @@ def _scan_page(request, gtin: str, lot_code: str | None):
         cached = (html, etag)
         # A bound even without a purge: with a per-process cache (no Redis) other workers miss a purge.
         cache.set(key, cached, timeout=page_cache.page_seconds())
+        pagefiles.write(request.path, lang, html, gtin=gtin, version=version,
+                        current_version=lambda: page_cache.product_version(gtin))
+    elif pagefiles.shared_cache() and (file := pagefiles.path_for(request.path, lang)) and not file.exists():
+        # Cached before the files were (re)started: with a shared cache the page is current.
+        pagefiles.write(request.path, lang, cached[0], gtin=gtin, version=version,
+                        current_version=lambda: page_cache.product_version(gtin))
     html, etag = cached
     if etag in request.META.get("HTTP_IF_NONE_MATCH", ""):
         response = HttpResponse(status=304)
@@ -266,6 +275,8 @@ def _scan_page(request, gtin: str, lot_code: str | None):
     if not explicit:
         response["Vary"] = "Accept-Language, Cookie"
     response["Access-Control-Allow-Origin"] = "*"
+    if request.META.get("htx.fastpath") and response.status_code == 200:
+        response[fastpath.MARKER] = "page"  # the same page for every anonymous visitor (resolver.fastpath)
     return response
 
 
@@ -486,6 +497,7 @@ def print_pdf(request, pk: int):
 
 @requires(COOPERATIVE)
 def stats(request):
+    spool.flush()  # this host's spooled scans (the minute job stores every host's)
     scans.check_new_scans()
     scope = queries.scope_scans(request.user)
     days = scans.daily_counts(scope)

@@ -1,4 +1,4 @@
-"""The scan table partitioned by month of scanned_at on PostgreSQL (issue 14; decision 0020).
+"""The scan table partitioned by month of scanned_at on PostgreSQL (issue 14; decision 0022).
 
 Scans recorded through the real redirect in three months are counted together and flagged
 across partitions; on SQLite the same test runs on the plain table."""
