@@ -75,7 +75,7 @@ class PartitionByMonthIfPostgres(Operation):
     """Make a model's table partitioned by month on a time column, on PostgreSQL only, rows kept.
 
     See core.partitions (the rebuild, the months created ahead) and
-    docs/decisions/0020-monthly-partitions.md. A no-op on other databases; no model state change
+    docs/decisions/0023-monthly-partitions.md. A no-op on other databases; no model state change
     (Django keeps `id` as the primary key; the SQL key becomes `(id, <column>)`). Reversible.
     Foreign keys *to* the table must be declared `db_constraint=False` in an earlier operation.
 

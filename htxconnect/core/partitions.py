@@ -1,6 +1,6 @@
 """Monthly range partitions on PostgreSQL for the tables that grow without end (EPCIS events, scans).
 
-Decision record: docs/decisions/0020-monthly-partitions.md. In short:
+Decision record: docs/decisions/0023-monthly-partitions.md. In short:
 
 - A partitioned table is `PARTITION BY RANGE (<time column>)` with one partition per calendar month
   (UTC), named `<table>_pYYYYMM`, plus `<table>_default`, so an insert never fails for want of a

@@ -171,7 +171,7 @@ class ScanEvent(models.Model):
     """One scan of a Digital Link (no raw IP: a salted hash truncated to 16 hex digits).
 
     On PostgreSQL the table is partitioned by month of `scanned_at` (core.partitions;
-    docs/decisions/0020-monthly-partitions.md); nothing may hold a foreign key to it."""
+    docs/decisions/0023-monthly-partitions.md); nothing may hold a foreign key to it."""
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="scans")
     lot = models.ForeignKey(Lot, null=True, blank=True, on_delete=models.CASCADE, related_name="scans")

@@ -53,7 +53,7 @@ class CaptureJob(models.Model):
 
 class EPCISEvent(models.Model):
     """One captured event. On PostgreSQL the table is partitioned by month of `record_time`
-    (core.partitions; docs/decisions/0020-monthly-partitions.md): its SQL primary key is
+    (core.partitions; docs/decisions/0023-monthly-partitions.md): its SQL primary key is
     (id, record_time) and the owner/eventID unique constraint holds record_time too, so capture
     serialises one owner's captures itself (capture.plan_rows)."""
 
@@ -123,7 +123,7 @@ class EPCISEventEPC(models.Model):
         CORRECTIVE = "corrective", "correctiveEventIDs"
 
     # No database-level constraint: on PostgreSQL the event table is partitioned by month and its
-    # `id` alone is not a key PostgreSQL can reference (docs/decisions/0020-monthly-partitions.md).
+    # `id` alone is not a key PostgreSQL can reference (docs/decisions/0023-monthly-partitions.md).
     # Rows are written with their event in one transaction and deleted by Django's CASCADE.
     event = models.ForeignKey(EPCISEvent, on_delete=models.CASCADE, related_name="epcs", db_constraint=False)
     epc = models.CharField(max_length=512)

@@ -1,4 +1,4 @@
-"""The EPCIS event table partitioned by month (issue 14; docs/decisions/0020-monthly-partitions.md).
+"""The EPCIS event table partitioned by month (issue 14; docs/decisions/0023-monthly-partitions.md).
 
 The same functional tests run on SQLite (no partitions) and PostgreSQL (monthly partitions of
 record_time): events captured in several months come back all, in (record_time, id) order, page by

@@ -1,5 +1,5 @@
 # The scan table partitioned by month of scanned_at on PostgreSQL (nothing on SQLite); rows kept.
-# docs/decisions/0020-monthly-partitions.md
+# docs/decisions/0023-monthly-partitions.md
 
 from django.db import migrations
 

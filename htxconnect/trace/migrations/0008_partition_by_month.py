@@ -1,6 +1,6 @@
 # The event table partitioned by month of record_time on PostgreSQL (nothing on SQLite); rows kept.
 # Its children (EPC index, field rows) keep their FK in Django but not in the database: a
-# partitioned table's `id` alone cannot be referenced. docs/decisions/0020-monthly-partitions.md
+# partitioned table's `id` alone cannot be referenced. docs/decisions/0023-monthly-partitions.md
 
 import django.db.models.deletion
 from django.db import migrations, models
