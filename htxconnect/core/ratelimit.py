@@ -59,7 +59,7 @@ def hit(kind: str, subject: str, *, limit: int, window: int) -> Limited | None:
 
 
 def limits_for(kind: str) -> tuple[int, int]:
-    limit = getattr(settings, "PUBLIC_POST_LIMITS", {}).get(kind, settings.PUBLIC_POST_LIMIT)
+    limit = settings.PUBLIC_POST_LIMITS.get(kind, settings.PUBLIC_POST_LIMIT)
     return limit, settings.PUBLIC_POST_WINDOW
 
 

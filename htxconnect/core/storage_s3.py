@@ -36,13 +36,12 @@ class HtxS3Storage(S3Storage):
     def create_exclusive(self, name) -> bool:
         """Create an empty object unless one exists (a conditional PUT, If-None-Match: *): True when
         this call created it. The import jobs' commit claim (registry.importer.jobs)."""
-        from botocore.exceptions import ClientError
-
+        client = self.connection.meta.client
         key = self._normalize_name(clean_name(name))
         try:
-            self.connection.meta.client.put_object(Bucket=self.bucket_name, Key=key, Body=b"", IfNoneMatch="*",
+            client.put_object(Bucket=self.bucket_name, Key=key, Body=b"", IfNoneMatch="*",
                                                    **self._get_write_parameters(key))
-        except ClientError as error:
+        except client.exceptions.ClientError as error:  # botocore's, reached through boto3
             if error.response.get("Error", {}).get("Code") in ("PreconditionFailed", "ConditionalRequestConflict"):
                 return False
             raise
