@@ -15,8 +15,19 @@ from htxconnect.programs.models import Application, Support
 from .conftest import pdf
 
 
+@pytest.fixture
+def reference_sectors(transactional_db):
+    """A transactional test that ran before this one flushed the tables, data-migration rows with them:
+    the sectors the world's cooperatives name are put back (the migration's own loader)."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("htxconnect.registry.migrations.0002_sectors_and_trigram").add_sectors(apps, None)
+
+
 @pytest.mark.django_db(transaction=True)
-def test_two_officers_approving_at_once(world, users):
+def test_two_officers_approving_at_once(reference_sectors, world, users):
     application = services.create_application(
         actor=users["coop_manager"], organization=world["coop"], item=world["item"], title="Đua",
         amount_requested=1_000_000, documents={"Đơn đề nghị hỗ trợ": pdf()})
