@@ -151,12 +151,13 @@ def test_one_request_id_in_nginx_log_app_and_response(stack):
     logged = [json.loads(line) for line in (stack["logs"] / "htxconnect.access.log").read_text().splitlines()]
     [line] = [entry for entry in logged if entry["request_id"] == request_id]
     assert (line["method"], line["uri"], line["status"]) == ("GET", "/accounts/login/", 200)
-    # a scan page served from nginx's cache gets a new id, not the one of the request that filled it
+    # a scan page answered by nginx (its cache, or the page file Django wrote: resolver.pagefiles)
+    # gets a new id, not the one of the request that filled it
     path = "/scan/01/08930000000019/10/LOT-" + secrets.token_hex(3) + "/"
     first, _ = get(stack["https"], path)
     second, _ = get(stack["https"], path)
-    assert second.getheader("X-Cache-Status") == "HIT"
-    assert first.getheader("X-Request-ID") != second.getheader("X-Request-ID")
+    assert second.status == first.status
+    assert second.getheader("X-Request-ID") and first.getheader("X-Request-ID") != second.getheader("X-Request-ID")
 
 
 def test_metrics_never_through_nginx_but_from_granian_with_the_token(stack):
