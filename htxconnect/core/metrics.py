@@ -132,8 +132,10 @@ def _allowed(request) -> bool | None:
     """True to serve, False for 403 (a token is configured and was not given), None for 404."""
     token = settings.METRICS_TOKEN
     if token:
-        given = request.META.get("HTTP_AUTHORIZATION", "")
-        return given.startswith("Bearer ") and hmac.compare_digest(given[7:].strip().encode(), token.encode())
+        from htxconnect.accounts.apikeys import bearer_token
+
+        given = bearer_token(request)
+        return given is not None and hmac.compare_digest(given.encode(), token.encode())
     if settings.METRICS_ALLOW_LOOPBACK and request.META.get("REMOTE_ADDR") in _LOOPBACK \
             and not any(h in request.META for h in _PROXY_HEADERS):
         return True
