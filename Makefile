@@ -10,7 +10,7 @@ PORT   ?= 8000
 export HOST PORT
 
 .PHONY: help install assets system-deps demo demo-data manage test test-fast bench conformance lock check-deploy clean \
-        prod-up prod-down prod-status prod-restart drill-db drill-redis drill-backup drill-disk-full load soak
+        prod-up prod-down prod-status prod-restart drill-db drill-redis drill-backup drill-disk-full drill-worker load soak
 
 help:
 	@echo "make demo   — cài đặt, nạp dữ liệu mẫu và chạy máy chủ tại http://$(HOST):$(PORT)/"
@@ -20,6 +20,7 @@ help:
 	@echo "make prod-up / prod-down / prod-status — bộ máy chạy thật trên máy này (PostgreSQL, Redis, nginx, Granian, worker riêng)"
 	@echo "make drill-db / drill-redis — diễn tập sự cố: dừng PostgreSQL 30 s / dừng Redis khi đang có tải"
 	@echo "make drill-backup / drill-disk-full — sao lưu và khôi phục khi đang ghi / đĩa tệp tải lên đầy"
+	@echo "make drill-worker — giết worker giữa chừng một việc (thu nhận EPCIS, in nhãn, báo cáo): chạy lại, chỉ một lần"
 	@echo "make load / soak — đo tải bộ máy chạy thật (khoảng 2 phút) / chạy bền 10 phút, đo bộ nhớ (LOAD_ARGS=\"…\")"
 	@echo "make conformance — chạy dài schemathesis với mô tả REST chính thức của GS1 EPCIS, gom lỗi theo loại"
 
@@ -106,6 +107,10 @@ drill-backup: install
 
 drill-disk-full: install
 	$(PY) bench/faults/disk_full.py $(DRILL_ARGS)
+
+# A task worker SIGKILLed mid-task (capture, label run, report): retried, effect exactly once.
+drill-worker: install
+	$(PY) bench/faults/worker_killed.py $(DRILL_ARGS)
 
 # Load tests against the running production stack (make prod-up first): bench/load/run.py, wrk.
 load: install

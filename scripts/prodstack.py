@@ -400,6 +400,10 @@ def app_env(p: dict, task_backend: str) -> dict:
         "SCAN_SPOOL_DIR": str(PROD / "scan-spool"),
         "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",  # mail lands in the worker logs
         "LOG_LEVEL": "WARNING",
+        # /metrics straight from Granian with this token (nginx refuses it); every app and worker
+        # process writes its samples here, /metrics adds them up (htxconnect/core/metrics.py).
+        "METRICS_TOKEN": generated("metrics_token", 32),
+        "PROMETHEUS_MULTIPROC_DIR": str(PROD / "metrics"),
     }
     return env
 
@@ -560,7 +564,9 @@ QUEUE_GROUPS = [["capture"], ["default", "mail"], ["reports", "labels"]]
 
 
 def rq_available() -> bool:
-    probe = subprocess.run([PYTHON, "-c", "import django_tasks_rq"], capture_output=True)
+    # find_spec, not import: importing django_tasks_rq reads Django settings, unset here.
+    probe = subprocess.run([PYTHON, "-c", "import importlib.util, sys; sys.exit(importlib.util.find_spec('django_tasks_rq') is None)"],
+                           capture_output=True)
     settings_text = (ROOT / "htxconnect" / "settings.py").read_text()
     return probe.returncode == 0 and '"rq"' in settings_text
 
@@ -642,6 +648,11 @@ def up(args) -> None:
         state["demo"] = True
 
     pids = state.get("pids", {})
+    if not any(ours(pid, "granian") or ours(pid, "manage.py") for pid in pids.values()):
+        # No process of ours writes samples any more: start the counters from zero, as the
+        # systemd unit does (files of dead processes would otherwise be added up forever).
+        shutil.rmtree(PROD / "metrics", ignore_errors=True)
+    (PROD / "metrics").mkdir(exist_ok=True)
     wanted_apps = {f"app-{port}": port for port in p["apps"]}
     for name in [n for n in pids if n.startswith("app-") and n not in wanted_apps]:
         stop_pid(name, pids.pop(name), "granian")
@@ -672,6 +683,8 @@ def up(args) -> None:
     say(f"  app servers: {', '.join(map(str, p['apps']))} × {args.workers} workers; "
         f"task backend {task_backend}: {', '.join(sorted(workers))}")
     say(f"  PostgreSQL 127.0.0.1:{p['pg']}  Redis 127.0.0.1:{p['redis']}  — {L.stack}")
+    say(f"  /metrics (Prometheus): curl -H \"Authorization: Bearer $(cat {PROD / 'metrics_token'})\" "
+        f"http://127.0.0.1:{p['apps'][0]}/metrics")
     say(f"Quản trị / administrator: {ADMIN_USERNAME} / {generated('admin_password', 18)} "
         f"(mã 2 lớp / 2FA codes: {PROD / 'admin.txt'})")
     if state.get("demo"):

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -184,7 +185,7 @@ class Labels:
 
         from htxconnect.core.actors import SYSTEM
         from htxconnect.resolver import labels, services
-        from htxconnect.trace.models import Lot
+        from htxconnect.resolver.models import Lot
 
         lot = Lot.objects.filter(product__gtin__gt="").select_related("product").order_by("pk").first()
         if lot is None:
@@ -213,7 +214,9 @@ class Labels:
         from htxconnect.resolver.models import PrintRun
 
         run = PrintRun.objects.get(pk=self.run.pk)
-        files = sorted(p.name for p in Path(settings.MEDIA_ROOT).rglob(f"nhan-*-{run.pk}*.pdf"))
+        # nhan-<lot>-<run>.pdf (resolver.labels), or with the storage's "_abc1234" suffix of a second copy
+        own = re.compile(rf"nhan-{re.escape(run.lot.code)}-{run.pk}(_[A-Za-z0-9]{{7}})?\.pdf")
+        files = sorted(p.name for p in Path(settings.MEDIA_ROOT).rglob("nhan-*.pdf") if own.fullmatch(p.name))
         pdf = Path(settings.MEDIA_ROOT) / run.pdf.name if run.pdf else None
         ok = run.status == PrintRun.Status.DONE and len(files) == 1 and pdf is not None and pdf.exists()
         return ok, f"status {run.status}, PDF files for the run: {files}"
@@ -335,8 +338,10 @@ def main(argv=None) -> int:
     parser.add_argument("--kill", choices=["worker", "horse"], default="worker")
     parser.add_argument("--events", type=int, default=10000, help="events in the captured document (at most "
                         "EPCIS_CAPTURE_LIMIT, 10,000)")
-    parser.add_argument("--labels", type=int, default=10000, help="labels in the print run (at most 10,000)")
-    parser.add_argument("--timeout", type=float, default=420, help="seconds to wait for the retry to finish")
+    # 3,000 labels: long enough to be caught mid-render, short enough to finish on a busy machine
+    # (10,000 took 14 minutes at load 10 on 2 cores, 28/11).
+    parser.add_argument("--labels", type=int, default=3000, help="labels in the print run (at most 10,000)")
+    parser.add_argument("--timeout", type=float, default=1200, help="seconds to wait for the retry to finish")
     args = parser.parse_args(argv)
     stack = load_stack()
     setup_django(stack)

@@ -137,12 +137,6 @@ def authenticate_key(raw: str, *, address: str = "") -> ApiKey | None:
     return key
 
 
-def bearer_token(request) -> str | None:
-    """The token of an `Authorization: Bearer <token>` header, or None when there is none."""
-    scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else None
-
-
 def authenticate_bearer(request) -> User | None:
     """THE authentication of machine clients (the REST API and the EPCIS binding both call it).
 
@@ -150,7 +144,7 @@ def authenticate_bearer(request) -> User | None:
     `request.api_key`), or None (no key, or a bad one: logged). A key is a 256-bit secret issued
     out of band by an administrator: it stands in for both factors, so the request counts as
     two-factor verified."""
-    token = bearer_token(request)
+    token = request_context.bearer_token(request)
     address = request_context.client_ip_from(request)
     # "" too: refused and logged
     key = authenticate_key(token, address=address) if token is not None else None

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.http import HttpResponse, HttpResponseForbidden, HttpResponseNotFound
 from django.utils.cache import add_never_cache_headers
 
+from . import request_context
 from .permissions import public
 
 log = logging.getLogger(__name__)
@@ -132,9 +133,7 @@ def _allowed(request) -> bool | None:
     """True to serve, False for 403 (a token is configured and was not given), None for 404."""
     token = settings.METRICS_TOKEN
     if token:
-        from htxconnect.accounts.apikeys import bearer_token
-
-        given = bearer_token(request)
+        given = request_context.bearer_token(request)
         return given is not None and hmac.compare_digest(given.encode(), token.encode())
     if settings.METRICS_ALLOW_LOOPBACK and request.META.get("REMOTE_ADDR") in _LOOPBACK \
             and not any(h in request.META for h in _PROXY_HEADERS):

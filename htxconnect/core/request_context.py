@@ -1,4 +1,5 @@
-"""The client address of a request, as the audit log and the throttles record it.
+"""What a request says about its sender: the client address (as the audit log and the throttles
+record it) and the Bearer token of its Authorization header (API keys, /metrics).
 
 The audit never reads the current request: the authentication layer attaches this address to
 the acting user (`user.audit_address`, see core.middleware and api.auth), and views pass it
@@ -16,6 +17,13 @@ def client_ip_from(request) -> str:
         if real:
             return real[:64]
     return meta.get("REMOTE_ADDR", "")[:64]
+
+
+def bearer_token(request) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, or None when there is none.
+    The one reader of that header: API keys (accounts.apikeys) and /metrics (core.metrics)."""
+    scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
 
 
 def attach_address(user, address: str):

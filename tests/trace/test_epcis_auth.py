@@ -91,13 +91,13 @@ def test_api_and_epcis_share_one_authentication(users, monkeypatch):
 
 
 def test_no_second_bearer_parser_in_the_code():
-    """The Authorization header is read in one place (accounts.apikeys.bearer_token)."""
+    """The Authorization header is read in one place (core.request_context.bearer_token)."""
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2] / "htxconnect"
     readers = sorted(str(p.relative_to(root)) for p in root.rglob("*.py")
                      if '"Authorization"' in p.read_text(encoding="utf-8") or "HTTP_AUTHORIZATION" in p.read_text(encoding="utf-8"))
-    assert readers == ["accounts/apikeys.py"]
+    assert readers == ["core/request_context.py"]
 
 
 @pytest.mark.django_db

@@ -23,7 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from htxconnect.accounts.apikeys import authenticate_bearer, bearer_token
+from htxconnect.accounts.apikeys import authenticate_bearer
+from htxconnect.core import request_context
 from htxconnect.core.permissions import SIGNED_IN, needs_otp, public
 from htxconnect.core.identifiers import canonical_epc
 from htxconnect.trace.models import CaptureJob, EPCISEventEPC
@@ -86,7 +87,7 @@ def _negotiate(request) -> str | None:
 
 def authenticate_request(request):
     """(user, via) for a bearer API key ("key") or a signed-in session ("session"); else (None, reason)."""
-    if bearer_token(request) is not None:
+    if request_context.bearer_token(request) is not None:
         user = authenticate_bearer(request)
         return (user, "key") if user is not None else (None, "invalid_key")
     user = getattr(request, "user", None)
