@@ -1,8 +1,8 @@
 """Scan-page cache keys and purge.
 
 Scan pages are cached per product *version*: every change to the product, a lot, a recall, a
-certificate, a rating or a new event bumps the product's version (`purge_product`, called
-after commit), so every cached page of that product — all lots, both languages — is stale at
+certificate, a rating or a new event bumps the product's version (`purge_after_commit`, with
+the GTINs read before the commit), so every cached page of that product — all lots, both languages — is stale at
 once without listing keys. nginx in front serves the same pages as files
 written by resolver.pagefiles and removed here (see docs/trace/scan-page-cache.md).
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 
 VERSION_KEY = "resolver:pv:{}"
 PAGE_KEY = "resolver:page:{}:{}:{}:{}"  # GTIN, version, lot code (or "-"), language
@@ -28,6 +29,16 @@ def product_version(gtin: str) -> int:
 
 def page_key(gtin: str, version: int, lot_code: str | None, language: str) -> str:
     return PAGE_KEY.format(gtin, version, lot_code or "-", language)
+
+
+def purge_after_commit(gtins) -> None:
+    """Purge these products' pages once the transaction commits, without touching the database:
+    callers read the GTINs now, inside the transaction. A database that stops right after the
+    commit must not turn a saved write into an error page (the person would send it again), so the
+    purge asks only the cache and the page files, and a failure of those is logged, not raised."""
+    gtins = sorted({gtin for gtin in gtins if gtin})
+    if gtins:
+        transaction.on_commit(lambda: [purge_gtin(gtin) for gtin in gtins], robust=True)
 
 
 def purge_product(product_id: int) -> None:

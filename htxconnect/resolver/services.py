@@ -56,7 +56,7 @@ def check_record(actor, organization: Organization) -> None:
 
 
 def _purge(product_id: int) -> None:
-    transaction.on_commit(lambda: page_cache.purge_product(product_id))
+    page_cache.purge_after_commit(Product.objects.filter(pk=product_id).values_list("gtin", flat=True))
 
 
 # --- Company prefixes and GTINs ------------------------------------------------------------

@@ -16,14 +16,12 @@ from . import cache as page_cache
 def _later(product_ids):
     ids = [pk for pk in set(product_ids) if pk]
     if ids:
-        transaction.on_commit(lambda: [page_cache.purge_product(pk) for pk in ids])
+        page_cache.purge_after_commit(Product.objects.filter(pk__in=ids).exclude(gtin="").values_list("gtin", flat=True))
 
 
 @receiver([post_save, post_delete], sender=Product)
 def _product_changed(sender, instance, **kwargs):
-    if instance.gtin:
-        gtin = instance.gtin
-        transaction.on_commit(lambda: page_cache.purge_gtin(gtin))
+    page_cache.purge_after_commit([instance.gtin])
 
 
 @receiver([post_save, post_delete], sender=ProductPhoto)

@@ -275,3 +275,35 @@ def test_photo_ocop_stars_and_contact_shown_when_the_registry_has_them(lot, cert
     coop.save()
     page_cache.purge_product(lot.product_id)
     assert "0909123456" not in _section(Client().get(url(lot)).content.decode(), "Đơn vị sản xuất")
+
+
+def test_purge_after_a_saved_lot_never_asks_the_database(lot, django_capture_on_commit_callbacks,
+                                                         django_assert_num_queries):
+    """The drill stopped PostgreSQL right after a lot's commit: the purge then read the product's
+    GTIN from the dead database and the saved lot was answered "503, not saved". The GTIN is read
+    inside the transaction; after the commit only the cache and the page files are touched."""
+    from htxconnect.resolver import cache as page_cache
+
+    before = page_cache.product_version(lot.product.gtin)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.create_lot(actor=SYSTEM, product=lot.product, code="L-SAU-COMMIT",
+                            production_date=datetime.date(2026, 11, 20))
+    with django_assert_num_queries(0):
+        for callback in callbacks:
+            callback()
+    assert page_cache.product_version(lot.product.gtin) > before  # purged (cached pages stale)
+
+
+def test_a_failing_purge_after_commit_is_logged_not_raised(lot, monkeypatch, caplog):
+    from django.db import transaction
+
+    from htxconnect.resolver import cache as page_cache
+
+    def broken(gtin):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(page_cache, "purge_gtin", broken)
+    registered = []
+    monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: registered.append(robust))
+    page_cache.purge_after_commit([lot.product.gtin, "", lot.product.gtin])
+    assert registered == [True]  # one callback for the GTIN, and Django logs its failure instead of raising
