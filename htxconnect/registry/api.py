@@ -112,7 +112,7 @@ def list_organisations(request, filters: Query[OrganisationFilters]):
         kind=params["kind"], certification=params["certification"],
         ocop=params["ocop"] if params["ocop"] in (3, 4, 5) else None, status=params["status"],
         verified=params["verified"], sort=params["sort"],
-    ), page=filters.page, per_page=_page_size(filters.page_size))
+    ), page=filters.page, per_page=_page_size(filters.page_size), exact_count=True)
     results = [
         {
             "id": o.pk, "kind": o.kind, "name": o.name, "short_name": o.short_name, "tax_code": o.tax_code,

@@ -11,7 +11,6 @@ import datetime
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -19,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from htxconnect.core.pagination import COUNT_CAP, CappedPaginator
 from htxconnect.core.roles import AGENCY_ROLES, STAFF_ROLES, Role
 from htxconnect.core.search import folded_search, query_words, with_search_rank
 
@@ -231,16 +231,18 @@ def _ordered(queryset, filters: OrganizationFilters):
     return queryset.order_by(sort, "name", "pk")
 
 
-def list_organizations(user, filters: OrganizationFilters, page: int | str = 1, per_page: int = PAGE_SIZE):
+def list_organizations(user, filters: OrganizationFilters, page: int | str = 1, per_page: int = PAGE_SIZE,
+                       exact_count: bool = False):
     """A page of the internal registry list: a fixed number of queries whatever its length
-    (count, rows with annotations, sectors, certifications)."""
+    (count, rows with annotations, sectors, certifications). The count stops 1,000 rows past
+    the page (core.pagination) unless `exact_count` (the API, whose clients page through all)."""
     queryset = filter_organizations(scope_organizations(user), filters)
     queryset = _ordered(_annotate_list(queryset), filters).prefetch_related(
         Prefetch("sectors", queryset=Sector.objects.only("id", "code", "name")),
         Prefetch("certifications", queryset=Certification.objects.only(
             "id", "organization_id", "type", "type_other", "expiry_date", "issue_date", "number", "verified_at")),
     )
-    return Paginator(queryset, per_page).get_page(page)
+    return CappedPaginator(queryset, per_page, count_cap=None if exact_count else COUNT_CAP).get_page(page)
 
 
 def public_organizations():
@@ -255,7 +257,7 @@ def list_public_organizations(filters: OrganizationFilters, page: int | str = 1,
         "id", "name", "short_name", "kind", "province_code", "province_name", "ward_name", "verified_at", "status",
         "updated_at", "members_count",
     ).prefetch_related(Prefetch("sectors", queryset=Sector.objects.only("id", "code", "name")))
-    return Paginator(queryset, per_page).get_page(page)
+    return CappedPaginator(queryset, per_page).get_page(page)
 
 
 # --- Detail ---------------------------------------------------------------------------------------
