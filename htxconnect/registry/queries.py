@@ -182,15 +182,27 @@ class OrganizationFilters:
                     self.status, self.verified])
 
 
-def _annotate_list(queryset):
-    today = timezone.localdate()
+def _with_products_total(queryset):
+    if "products_total" in queryset.query.annotations:  # already there to sort by
+        return queryset
     products = Product.objects.filter(producer=OuterRef("pk")).order_by().values("producer")
-    ocop_since = add_months(today, -OCOP_VALIDITY_MONTHS)
+    return queryset.annotate(products_total=Coalesce(Subquery(products.annotate(n=Count("pk")).values("n")), 0))
+
+
+def _with_best_ocop(queryset):
+    ocop_since = add_months(timezone.localdate(), -OCOP_VALIDITY_MONTHS)
     best_ocop = (OcopRating.objects.filter(product__producer=OuterRef("pk"), decision_date__gte=ocop_since)
                  .order_by().values("product__producer").annotate(best=Max("stars")).values("best"))
-    return queryset.annotate(
-        products_total=Coalesce(Subquery(products.annotate(n=Count("pk")).values("n")), 0),
-        best_ocop_stars=Subquery(best_ocop),
+    return queryset.annotate(best_ocop_stars=Subquery(best_ocop))
+
+
+def with_list_details(queryset):
+    """What a row of the lists shows beyond its own columns: the number of products and the best
+    current OCOP rating (subqueries), the sectors and certifications (one prefetch each)."""
+    return _with_best_ocop(_with_products_total(queryset)).prefetch_related(
+        Prefetch("sectors", queryset=Sector.objects.only("id", "code", "name")),
+        Prefetch("certifications", queryset=Certification.objects.only(
+            "id", "organization_id", "type", "type_other", "expiry_date", "issue_date", "number", "verified_at")),
     )
 
 
@@ -228,7 +240,15 @@ def _ordered(queryset, filters: OrganizationFilters):
     sort = SORTS.get(filters.sort, SORTS["name"])[0]
     if filters.q and not filters.sort:
         return queryset.order_by("search_rank", "name", "pk")
+    if sort == "-products_total":
+        queryset = _with_products_total(queryset)
     return queryset.order_by(sort, "name", "pk")
+
+
+def organization_keys(user, filters: OrganizationFilters):
+    """The internal registry list, filtered and ordered, with only what the order needs: the
+    paginator sorts these narrow rows and reads the rest (`with_list_details`) for one page."""
+    return _ordered(filter_organizations(scope_organizations(user), filters), filters)
 
 
 def list_organizations(user, filters: OrganizationFilters, page: int | str = 1, per_page: int = PAGE_SIZE,
@@ -236,13 +256,8 @@ def list_organizations(user, filters: OrganizationFilters, page: int | str = 1, 
     """A page of the internal registry list: a fixed number of queries whatever its length
     (count, rows with annotations, sectors, certifications). The count stops 1,000 rows past
     the page (core.pagination) unless `exact_count` (the API, whose clients page through all)."""
-    queryset = filter_organizations(scope_organizations(user), filters)
-    queryset = _ordered(_annotate_list(queryset), filters).prefetch_related(
-        Prefetch("sectors", queryset=Sector.objects.only("id", "code", "name")),
-        Prefetch("certifications", queryset=Certification.objects.only(
-            "id", "organization_id", "type", "type_other", "expiry_date", "issue_date", "number", "verified_at")),
-    )
-    return CappedPaginator(queryset, per_page, count_cap=None if exact_count else COUNT_CAP).get_page(page)
+    return CappedPaginator(organization_keys(user, filters), per_page, rows=with_list_details,
+                           count_cap=None if exact_count else COUNT_CAP).get_page(page)
 
 
 def public_organizations():
@@ -250,14 +265,17 @@ def public_organizations():
         kind=Organization.Kind.AGENCY)
 
 
-def list_public_organizations(filters: OrganizationFilters, page: int | str = 1, per_page: int = PAGE_SIZE):
-    filters.status = ""
-    queryset = filter_organizations(public_organizations(), filters)
-    queryset = _ordered(_annotate_list(queryset), filters).only(
+def _public_row(queryset):
+    return _with_best_ocop(_with_products_total(queryset)).only(
         "id", "name", "short_name", "kind", "province_code", "province_name", "ward_name", "verified_at", "status",
         "updated_at", "members_count",
     ).prefetch_related(Prefetch("sectors", queryset=Sector.objects.only("id", "code", "name")))
-    return CappedPaginator(queryset, per_page).get_page(page)
+
+
+def list_public_organizations(filters: OrganizationFilters, page: int | str = 1, per_page: int = PAGE_SIZE):
+    filters.status = ""
+    keys = _ordered(filter_organizations(public_organizations(), filters), filters)
+    return CappedPaginator(keys, per_page, rows=_public_row).get_page(page)
 
 
 # --- Detail ---------------------------------------------------------------------------------------

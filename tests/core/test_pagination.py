@@ -99,3 +99,16 @@ def test_the_count_and_the_page_read_a_bounded_number_of_rows(thirty):
     assert "COUNT(*)" in count_sql and "LIMIT 11" in count_sql
     outer, inner = page_sql.split(" IN (SELECT ", 1)
     assert "LIMIT" not in outer and "LIMIT 10" in inner and '"name"' not in inner.split(" FROM ", 1)[0]
+
+
+def test_rows_adds_to_the_page_only(thirty):
+    """`rows` (here an annotation) reaches the page's rows, not the count nor the sort subquery."""
+    from django.db import connection
+    from django.db.models.functions import Upper
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        page = CappedPaginator(by_name(), 10, count_cap=10, rows=lambda qs: qs.annotate(shout=Upper("name"))).get_page(2)
+        assert [o.shout for o in page.object_list][:2] == ["HTX 10", "HTX 11"]
+    count_sql, page_sql = (q["sql"] for q in ctx.captured_queries)
+    assert "UPPER" not in count_sql and "UPPER" not in page_sql.split(" IN (SELECT ", 1)[1]

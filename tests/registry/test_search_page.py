@@ -97,3 +97,16 @@ def test_the_api_counts_exactly_past_a_thousand(users, clients):
     many(1001)
     body = clients["admin"].get("/api/v1/organisations", {"q": "nong nghiep"}).json()
     assert (body["count"], body["pages"], len(body["results"])) == (1001, 21, 50)  # 1,001 / 50 a page → 21
+
+
+def test_sorting_by_products_orders_the_pages(users):
+    """3, 2, 1 and 0 products; the narrow sort needs the product count, the page shows it."""
+    for name, n in (("HTX Một", 1), ("HTX Ba", 3), ("HTX Không", 0), ("HTX Hai", 2)):
+        org = services.create_organization(actor=SYSTEM, name=name, province_code="79")
+        for i in range(n):
+            services.create_product(actor=SYSTEM, producer=org, name=f"Gạo {i}")
+    filters = queries.OrganizationFilters(q="htx", sort="-products")
+    page = queries.list_organizations(users["admin"], filters, per_page=2)
+    assert [(o.name, o.products_total) for o in page.object_list] == [("HTX Ba", 3), ("HTX Hai", 2)]
+    page = queries.list_organizations(users["admin"], filters, page=2, per_page=2)
+    assert [(o.name, o.products_total) for o in page.object_list] == [("HTX Một", 1), ("HTX Không", 0)]
