@@ -8,10 +8,12 @@ Two things make Django's plain Paginator slow there:
   "Hơn 1000 tổ chức" (`count_is_capped`), and every page stays reachable with "Sau", because
   each page counts from its own start;
 - its page is `queryset[bottom:top]`, which carries whole rows (every column, the annotations)
-  through the sort of every match. Here a narrow subquery orders only the key and the sort
-  columns and keeps the page's keys (`… ORDER BY … LIMIT`); the full rows are read for those
-  keys alone, with what `rows` adds (annotations, prefetches, deferred columns) that the order
-  does not need. Same rows, same order, still one query.
+  through the sort of every match. Past `narrow_from` matches, a narrow subquery orders only the
+  key and the sort columns and keeps the page's keys (`… ORDER BY … LIMIT`); the full rows are
+  read for those keys alone, with what `rows` adds (annotations, prefetches, deferred columns)
+  that the order does not need. Same rows, same order, still one query. A shorter list keeps
+  the plain slice: sorting a few hundred whole rows costs less than building and planning the
+  subquery (measured with bench/registry_search.py).
 
     CappedPaginator(keys, 25, rows=with_details).get_page(request.GET.get("page"))
 
@@ -29,12 +31,13 @@ from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 COUNT_CAP = 1000
+NARROW_FROM = 1000  # matches past which the page's rows are picked by a narrow subquery
 MAX_PAGE = 10**9  # counting starts at most this far in: the LIMIT must fit in 64 bits
 
 
 class CappedPaginator(Paginator):
-    """A Paginator over an ordered QuerySet: capped count, narrow page query, `rows` added to
-    the page's rows only.
+    """A Paginator over an ordered QuerySet: capped count, narrow page query past `narrow_from`
+    matches, `rows` added to the page's rows only.
 
     Use `get_page(number)`: the page number sets where counting starts. `count` is exact when
     the list ends within `count_cap` rows of the page's start; otherwise it is that start plus
@@ -43,9 +46,10 @@ class CappedPaginator(Paginator):
     """
 
     def __init__(self, object_list, per_page, *, count_cap: int | None = COUNT_CAP,
-                 rows: Callable[[QuerySet], QuerySet] | None = None, **kwargs):
+                 rows: Callable[[QuerySet], QuerySet] | None = None, narrow_from: int = NARROW_FROM, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
-        self.rows = rows
+        self.rows = rows or (lambda queryset: queryset)
+        self.narrow_from = narrow_from
         self.count_cap = None if count_cap is None else max(count_cap, self.per_page)
         self._count_from = 0
 
@@ -74,9 +78,10 @@ class CappedPaginator(Paginator):
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
+        if self.count <= self.narrow_from:
+            return self._get_page(self.rows(self.object_list)[bottom:top], number, self)
         keys = self.object_list.prefetch_related(None).values("pk")[bottom:top]
-        rows = self.object_list.filter(pk__in=keys)
-        return self._get_page(self.rows(rows) if self.rows else rows, number, self)
+        return self._get_page(self.rows(self.object_list.filter(pk__in=keys)), number, self)
 
 
 def _page_number(number) -> int:

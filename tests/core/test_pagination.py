@@ -74,8 +74,8 @@ def test_pages_are_the_rows_and_order_of_djangos_paginator_under_an_annotation_o
     ranked = Organization.objects.annotate(rank=Case(When(Q(name__endswith="7"), then=Value(0)), default=Value(1),
                                                      output_field=IntegerField())).order_by("rank", "-name", "pk")
     expected = ["HTX 27", "HTX 17", "HTX 07", "HTX 29", "HTX 28", "HTX 26", "HTX 25", "HTX 24", "HTX 23", "HTX 22"]
-    for number in (1, 2, 3):
-        capped = CappedPaginator(ranked, 10, count_cap=10).get_page(number)
+    for number, narrow_from in ((1, 10), (2, 10), (3, 10), (1, 1000), (3, 1000)):  # narrow subquery, plain slice
+        capped = CappedPaginator(ranked, 10, count_cap=10, narrow_from=narrow_from).get_page(number)
         plain = Paginator(ranked, 10).get_page(number)
         assert names(capped) == names(plain)
         assert [o.rank for o in capped.object_list] == [o.rank for o in plain.object_list]
@@ -94,11 +94,23 @@ def test_the_count_and_the_page_read_a_bounded_number_of_rows(thirty):
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as ctx:
-        list(CappedPaginator(by_name(), 10, count_cap=10).get_page(1).object_list)
+        list(CappedPaginator(by_name(), 10, count_cap=10, narrow_from=10).get_page(1).object_list)
     count_sql, page_sql = (q["sql"] for q in ctx.captured_queries)
     assert "COUNT(*)" in count_sql and "LIMIT 11" in count_sql
     outer, inner = page_sql.split(" IN (SELECT ", 1)
     assert "LIMIT" not in outer and "LIMIT 10" in inner and '"name"' not in inner.split(" FROM ", 1)[0]
+
+
+def test_a_list_within_narrow_from_rows_is_sliced_plainly(thirty):
+    """30 rows, narrow_from 30: one plain `… ORDER BY … LIMIT 10` (the subquery would cost more)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        page = CappedPaginator(by_name(), 10, count_cap=None, narrow_from=30).get_page(2)
+        assert names(page) == [f"HTX {i}" for i in range(10, 20)]
+    page_sql = ctx.captured_queries[1]["sql"]
+    assert " IN (SELECT " not in page_sql and "LIMIT 10" in page_sql
 
 
 def test_rows_adds_to_the_page_only(thirty):
@@ -108,7 +120,8 @@ def test_rows_adds_to_the_page_only(thirty):
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as ctx:
-        page = CappedPaginator(by_name(), 10, count_cap=10, rows=lambda qs: qs.annotate(shout=Upper("name"))).get_page(2)
+        page = CappedPaginator(by_name(), 10, count_cap=10, narrow_from=10,
+                               rows=lambda qs: qs.annotate(shout=Upper("name"))).get_page(2)
         assert [o.shout for o in page.object_list][:2] == ["HTX 10", "HTX 11"]
     count_sql, page_sql = (q["sql"] for q in ctx.captured_queries)
     assert "UPPER" not in count_sql and "UPPER" not in page_sql.split(" IN (SELECT ", 1)[1]
