@@ -159,12 +159,10 @@ class Organization(Verification):
                 name="registry_org_longitude_range",
             ),
         ]
-        indexes = [
-            models.Index(fields=["province_code", "status", "name"], name="registry_org_prov_status"),
-            # The list's default order (name, then id): its first page reads 25 index entries
-            # instead of sorting every organisation.
-            models.Index(fields=["name", "id"], name="registry_org_name_id"),
-        ]
+        # No index leading with name: with one, PostgreSQL answers "search, sorted A–Z" by walking
+        # names until 25 match, and the matches of a word cluster ("HTX Xoài …" all sort together
+        # near the end): 93,000 rows read for "xoai" at 100,000 organisations (docs/decisions/0025).
+        indexes = [models.Index(fields=["province_code", "status", "name"], name="registry_org_prov_status")]
 
     def __str__(self):
         return self.name

@@ -111,9 +111,3 @@ def test_sorting_by_products_orders_the_pages(users):
     page = queries.list_organizations(users["admin"], filters, page=2, per_page=2)
     assert [(o.name, o.products_total) for o in page.object_list] == [("HTX Một", 1), ("HTX Không", 0)]
 
-
-def test_the_default_order_of_the_list_has_an_index():
-    """Name, then id: the unfiltered list's first page reads 25 index entries, not a sort of all."""
-    with connection.cursor() as cursor:
-        constraints = connection.introspection.get_constraints(cursor, Organization._meta.db_table)
-    assert any(c["index"] and c["columns"] == ["name", "id"] for c in constraints.values())
