@@ -118,7 +118,7 @@ def list_organisations(request, filters: Query[OrganisationFilters]):
             "id": o.pk, "kind": o.kind, "name": o.name, "short_name": o.short_name, "tax_code": o.tax_code,
             "registration_number": o.registration_number, "registration_date": o.registration_date,
             "members_count": o.members_count, "charter_capital": o.charter_capital,
-            "sectors": [s.code for s in o.sectors.all()], "province_code": o.province_code,
+            "sectors": [s.code for s in o.sector_list], "province_code": o.province_code,
             "province_name": o.province_name, "ward_code": o.ward_code, "ward_name": o.ward_name,
             "street": o.street, "address_as_written": o.address_as_written,
             "address_needs_review": o.address_needs_review, "status": o.status, "verified": o.is_verified,

@@ -196,13 +196,21 @@ def _with_best_ocop(queryset):
     return queryset.annotate(best_ocop_stars=Subquery(best_ocop))
 
 
+def _sector_list():
+    # Prefetched into a plain list (`to_attr`): Django then skips building a related manager's
+    # QuerySet for every row (about 40% of the prefetch's Python time). Built per call: a
+    # prefetch writes hints (an instance) into its QuerySet.
+    return Prefetch("sectors", queryset=Sector.objects.only("id", "code", "name"), to_attr="sector_list")
+
+
 def with_list_details(queryset):
     """What a row of the lists shows beyond its own columns: the number of products and the best
-    current OCOP rating (subqueries), the sectors and certifications (one prefetch each)."""
+    current OCOP rating (subqueries), `sector_list` and `certification_list` (one prefetch each)."""
     return _with_best_ocop(_with_products_total(queryset)).prefetch_related(
-        Prefetch("sectors", queryset=Sector.objects.only("id", "code", "name")),
+        _sector_list(),
         Prefetch("certifications", queryset=Certification.objects.only(
-            "id", "organization_id", "type", "type_other", "expiry_date", "issue_date", "number", "verified_at")),
+            "id", "organization_id", "type", "type_other", "expiry_date", "issue_date", "number", "verified_at"),
+            to_attr="certification_list"),
     )
 
 
@@ -269,7 +277,7 @@ def _public_row(queryset):
     return _with_best_ocop(_with_products_total(queryset)).only(
         "id", "name", "short_name", "kind", "province_code", "province_name", "ward_name", "verified_at", "status",
         "updated_at", "members_count",
-    ).prefetch_related(Prefetch("sectors", queryset=Sector.objects.only("id", "code", "name")))
+    ).prefetch_related(_sector_list())
 
 
 def list_public_organizations(filters: OrganizationFilters, page: int | str = 1, per_page: int = PAGE_SIZE):

@@ -21,8 +21,8 @@ pytestmark = pytest.mark.django_db
 def first_page(user, q):
     with CaptureQueriesContext(connection) as ctx:
         page = queries.list_organizations(user, queries.OrganizationFilters(q=q))
-        rows = [(org.name, org.products_total, [s.code for s in org.sectors.all()],
-                 [c.type for c in org.certifications.all()]) for org in page.object_list]
+        rows = [(org.name, org.products_total, [s.code for s in org.sector_list],
+                 [c.type for c in org.certification_list]) for org in page.object_list]
     return rows, page.paginator.count, [q["sql"] for q in ctx.captured_queries]
 
 
