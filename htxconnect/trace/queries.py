@@ -19,8 +19,10 @@ def visible_events(user):
         return EPCISEvent.objects.all()
     if user is None or not user.is_authenticated:
         return EPCISEvent.objects.filter(public=True)
-    owners = [user.pk, *EPCISShare.objects.filter(grantee=user).values_list("owner_id", flat=True)]
-    return EPCISEvent.objects.filter(Q(owner_id__in=owners) | Q(public=True))
+    # The shares as a subquery, not a list read first: a page of events is then one query (one round
+    # trip fewer on every request of the EPCIS API); PostgreSQL hashes the subquery once per query.
+    sharing = EPCISShare.objects.filter(grantee=user).values("owner_id")
+    return EPCISEvent.objects.filter(Q(owner_id=user.pk) | Q(owner_id__in=sharing) | Q(public=True))
 
 
 def master_data_owners(user):

@@ -1,5 +1,6 @@
 """GET /epcis/events and the per-type, per-EPC and per-event resources of the REST binding."""
 
+import re
 from urllib.parse import quote
 
 import pytest
@@ -210,6 +211,17 @@ def test_page_queries_do_not_grow_with_page_size(api):
             assert query(api, perPage=per_page).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1] <= 4
+
+
+def test_a_page_is_one_query_after_the_key_even_with_shares(stored, buyer_api):
+    """The API key lookup, then one query for the page: whose events the caller may read (own,
+    shared, public) is part of that query, not read beforehand."""
+    EPCISShare.objects.create(owner=stored.user, grantee=buyer_api.user)
+    assert ids(query(buyer_api)) == ["e1", "e2", "e3", "e4", "e5"]  # also marks the key used (a write)
+    with CaptureQueriesContext(connection) as queries:
+        assert ids(query(buyer_api, perPage="2", EQ_bizStep="shipping|packing")) == ["e1", "e3"]
+    assert [re.search(r'FROM "(\w+)"', q["sql"])[1] for q in queries] == ["accounts_apikey", "trace_epcisevent"]
+    assert "trace_epcisshare" in queries[1]["sql"]
 
 
 # --- Who sees what -----------------------------------------------------------------------------------------

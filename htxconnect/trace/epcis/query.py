@@ -16,6 +16,7 @@ the pages. With `orderBy`, the token carries the position in that order.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from fractions import Fraction
 from django.conf import settings
 from django.core import signing
 from django.db.models import Exists, F, OuterRef, Q, Subquery, TextField
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
@@ -499,7 +501,10 @@ def apply_query(queryset, params, *, owners=None) -> tuple:
 def _raw(rows):
     from .documents import RawJSON
 
-    return [(pk, record_time, RawJSON(text), context) for pk, record_time, text, context in rows]
+    contexts = {}  # the events of one capture share its @context: read each distinct one once
+    return [(pk, record_time, RawJSON(text), contexts[context] if context in contexts
+             else contexts.setdefault(context, json.loads(context)))
+            for pk, record_time, text, context in rows]
 
 
 def page(queryset, per_page: int, after=None, *, raw_events: bool = False):
@@ -508,11 +513,10 @@ def page(queryset, per_page: int, after=None, *, raw_events: bool = False):
     `raw_events`: the event comes as its stored JSON text (documents.RawJSON), not parsed, so an
     answer can splice it in as it is (parsing and re-encoding a page of events cost more than
     the query itself)."""
-    event = "event"
+    columns = ("id", "record_time", "event", "context")
     if raw_events:
-        queryset = queryset.annotate(event_text=Cast("event", TextField()))
-        event = "event_text"
-    columns = ("id", "record_time", event, "context")
+        queryset = queryset.annotate(event_text=Cast("event", TextField()), context_text=Cast("context", TextField()))
+        columns = ("id", "record_time", "event_text", "context_text")
     if isinstance(after, Order):  # client order: the queryset is ordered, the position is an offset
         rows = list(queryset.values_list(*columns)[after.offset:after.offset + per_page + 1])
         rows = _raw(rows) if raw_events else rows
@@ -521,8 +525,13 @@ def page(queryset, per_page: int, after=None, *, raw_events: bool = False):
         return rows, None
     if after is not None:
         stamp, pk = after
-        # The first condition gives the index a range start; the second breaks ties on id.
-        queryset = queryset.filter(record_time__gte=stamp).filter(Q(record_time__gt=stamp) | Q(id__gt=pk))
+        # (record_time, id) > (stamp, pk) as a row comparison is where the (record_time, id) index
+        # starts its range, so the rows of the same record time already paged are not read and
+        # thrown away (a capture gives hundreds of events one record time); the plain
+        # `record_time >= stamp` lets PostgreSQL leave out the earlier monthly partitions at planning.
+        # SQLite gets the same condition spelled with OR/AND (Django's fallback).
+        queryset = queryset.filter(record_time__gte=stamp).filter(
+            TupleGreaterThan(Tuple(F("record_time"), F("id")), (stamp, pk)))
     rows = list(queryset.order_by("record_time", "id").values_list(*columns)[:per_page + 1])
     rows = _raw(rows) if raw_events else rows
     if len(rows) > per_page:
