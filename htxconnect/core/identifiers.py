@@ -584,20 +584,35 @@ _FAST_SGTIN = re.compile(r"urn:epc:id:sgtin:([0-9]{6,12})\.([0-9]{1,7})\.(\S+)")
 _CSET82 = re.compile(r"[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]{1,20}")
 
 
+# Characters that quote() never escapes: a serial made only of these is its own quoted form.
+_UNRESERVED = re.compile(r"[0-9A-Za-z_.~-]*")
+
+
+@functools.lru_cache(maxsize=4096)
+def _check_digit(digits13: str) -> str:
+    """Cached: a capture names the same few products (GTINs) in thousands of EPCs."""
+    return str(gs1_standard_check_digit(digits13))
+
+
+def _quoted(text: str) -> str:
+    return text if _UNRESERVED.fullmatch(text) else quote(text, safe=URI_SAFE)
+
+
 def _fast_canonical(value: str) -> str | None:
     match = _FAST_DL.fullmatch(value)
     if match:
         gtin, ai, raw = match.groups()
-        text = unquote(raw)
-        if _CSET82.fullmatch(text) and str(gs1_standard_check_digit(gtin[:13])) == gtin[13]:
-            return f"{DL_BASE}/01/{gtin}/{ai}/{quote(text, safe=URI_SAFE)}"
+        text = unquote(raw) if "%" in raw else raw
+        if _CSET82.fullmatch(text) and _check_digit(gtin[:13]) == gtin[13]:
+            return f"{DL_BASE}/01/{gtin}/{ai}/{_quoted(text)}"
         return None
     match = _FAST_SGTIN.fullmatch(value)
     if match:
         cp, ref, serial = match.groups()
         if len(cp) + len(ref) == 13:
             body = ref[0] + cp + ref[1:]
-            return f"{DL_BASE}/01/{body}{gs1_standard_check_digit(body)}/21/{quote(unquote(serial), safe=URI_SAFE)}"
+            text = unquote(serial) if "%" in serial else serial
+            return f"{DL_BASE}/01/{body}{_check_digit(body)}/21/{_quoted(text)}"
     return None
 
 

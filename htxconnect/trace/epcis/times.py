@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import datetime, timezone as dt_timezone
 
@@ -14,6 +15,13 @@ def parse_time(value) -> datetime:
     """An RFC 3339 timestamp with its offset as an aware UTC datetime; ValueError otherwise."""
     if not isinstance(value, str):
         raise ValueError("not a string")
+    return _parse(value)
+
+
+# Cached: capture reads each eventTime twice (the rules check it, then the row stores it), and a
+# document holds up to EPCIS_CAPTURE_LIMIT (10,000) events. A datetime cannot be changed in place.
+@functools.lru_cache(maxsize=16384)
+def _parse(value: str) -> datetime:
     match = _TIME.match(value.strip())
     if not match:
         raise ValueError("no time zone offset" if re.match(r"^\d{4}-\d{2}-\d{2}[Tt][\d:.]+$", value.strip())

@@ -24,6 +24,8 @@ _DISPOSITION_PREFIXES = ("urn:epcglobal:cbv:disp:", "https://ref.gs1.org/cbv/Dis
 
 
 def _short(value: str, prefixes, known) -> str:
+    if value in known:  # already short, as most captures send them
+        return value
     value = (value or "").strip()
     for prefix in prefixes:
         if value.startswith(prefix) and value[len(prefix):] in known:
