@@ -103,7 +103,9 @@ def _scan_saved(sender, instance, created, **kwargs):
 def _capture_job_saved(sender, instance, created, update_fields=None, using=None, **kwargs):
     from django.db import transaction
 
-    if not update_fields or "status" not in update_fields or instance.status == "running":
+    # A finished job is counted once: when its status is saved, or when it is first written already
+    # finished (a synchronous capture's job, see trace.epcis.capture.receive_document).
+    if instance.status == "running" or not (created or (update_fields and "status" in update_fields)):
         return
     status, stored = instance.status, instance.stored_count or 0
 

@@ -8,6 +8,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -29,7 +30,9 @@ class CaptureJob(models.Model):
     errors = models.JSONField(_("lỗi"), default=list, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
                                    related_name="epcis_captures", verbose_name=_("người gửi"))
-    created_at = models.DateTimeField(_("thời điểm nhận"), auto_now_add=True)
+    # When the document was received. A default rather than auto_now_add: a synchronous capture's
+    # job is written once, with its outcome (capture.receive_document), after the events.
+    created_at = models.DateTimeField(_("thời điểm nhận"), default=timezone.now, editable=False)
     finished_at = models.DateTimeField(_("thời điểm xong"), null=True, blank=True)
     event_count = models.PositiveIntegerField(_("số sự kiện trong tài liệu"), default=0)
     stored_count = models.PositiveIntegerField(_("số sự kiện đã lưu"), default=0)

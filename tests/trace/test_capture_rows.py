@@ -60,3 +60,23 @@ def test_queries_per_capture_do_not_grow_with_the_document(api):
             assert api.capture(make_document(events)).status_code == 202
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("valid", [True, False])
+def test_a_synchronous_capture_writes_its_job_once_with_the_outcome(api, valid):
+    """One INSERT of the job, in the transaction that stores the events (no INSERT then UPDATE: one
+    commit per capture); createdAt is still the time of receipt, before finishedAt."""
+    event = object_event(1)
+    if not valid:
+        del event["eventTime"]
+    with CaptureQueriesContext(connection) as queries:
+        response = api.capture(make_document([event]))
+    assert response.status_code == (202 if valid else 400)
+    writes = [q["sql"].split()[0] for q in queries if "trace_capturejob" in q["sql"].split("WHERE")[0]]
+    assert writes == ["INSERT"]
+    from htxconnect.trace.models import CaptureJob
+
+    job = CaptureJob.objects.get()
+    assert job.status == ("success" if valid else "failed") and job.created_at <= job.finished_at
+    assert job.stored_count == (1 if valid else 0) and job.events.count() == job.stored_count

@@ -1,8 +1,9 @@
 """Capture: check an EPCIS document (official schema + the standard's rules) and store it.
 
-`receive_document` is the service behind POST /epcis/capture: it records a CaptureJob, then
-runs `run_capture` at once (small documents) or queues it (large ones). A document is stored
-whole or not at all (GS1-Capture-Error-Behaviour `rollback`, the default); with `proceed` the
+`receive_document` is the service behind POST /epcis/capture: it runs `run_capture` at once
+(small documents; the CaptureJob is written with its outcome) or records a CaptureJob and queues
+it (large ones). A document is stored whole or not at all (GS1-Capture-Error-Behaviour
+`rollback`, the default); with `proceed` the
 valid events are stored and the job lists the others. Sending the same event again (same
 eventID, same canonical form) stores nothing new; the same eventID with a different event is
 an error naming it; with an `errorDeclaration` it declares the stored event in error.
@@ -198,18 +199,20 @@ def _check_rules(checked: Checked, event, path: tuple, index: int, seen_ids: dic
                         % {"id": event_id, "first": seen_ids[event_id]}, path + ("eventID",), index)
         elif isinstance(event_id, str):
             seen_ids[event_id] = index
+    read_point, biz_location = event.get("readPoint"), event.get("bizLocation")
     for key, value in (("eventID", event_id), ("type", kind), ("bizStep", event.get("bizStep")),
                        ("disposition", event.get("disposition")),
-                       ("readPoint", (event.get("readPoint") or {}).get("id") if isinstance(event.get("readPoint"), dict) else None),
-                       ("bizLocation", (event.get("bizLocation") or {}).get("id") if isinstance(event.get("bizLocation"), dict) else None)):
+                       ("readPoint", read_point.get("id") if isinstance(read_point, dict) else None),
+                       ("bizLocation", biz_location.get("id") if isinstance(biz_location, dict) else None)):
         if isinstance(value, str) and len(value) > MAX_LENGTH:
             checked.add(title, _("“%(field)s” dài %(n)d ký tự; tối đa %(max)d.") % {"field": key, "n": len(value), "max": MAX_LENGTH},
                         path + (key,), index)
-    for role, values in _identifiers(event):
-        for value in values:
-            if isinstance(value, str) and len(value) > MAX_LENGTH:
-                checked.add(title, _("Mã định danh dài %(n)d ký tự; tối đa %(max)d.") % {"n": len(value), "max": MAX_LENGTH},
-                            path, index)
+    for _role, values in _identifiers(event):
+        if values and max(map(len, values)) > MAX_LENGTH:  # values are strings (_identifiers keeps only those)
+            for value in values:
+                if len(value) > MAX_LENGTH:
+                    checked.add(title, _("Mã định danh dài %(n)d ký tự; tối đa %(max)d.") % {"n": len(value), "max": MAX_LENGTH},
+                                path, index)
 
 
 # --- Rows ---------------------------------------------------------------------------------------------
@@ -539,7 +542,11 @@ def _finish(job: CaptureJob, *, status: str, errors: list | None = None) -> Capt
     job.errors = errors
     job.finished_at = timezone.now()
     job.document = None
-    job.save(update_fields=["status", "errors", "finished_at", "document", "stored_count", "duplicate_count", "event_count"])
+    if job._state.adding:  # a synchronous capture's job: written once, with its outcome
+        job.save(force_insert=True)
+    else:
+        job.save(update_fields=["status", "errors", "finished_at", "document", "stored_count", "duplicate_count",
+                                "event_count"])
     return job
 
 
@@ -596,6 +603,9 @@ def run_capture(job: CaptureJob, document, *, user, public: bool = False, organi
         kept = [k for k in positions if k not in checked.bad_events]
         events, positions = [events[k] for k in kept], kept
     errors = list(checked.errors)
+    # A synchronous job is not in the database yet: _finish inserts it inside the transaction below
+    # (with the events it stored); a rollback takes that row back, so it is to be inserted again.
+    unsaved = job._state.adding
     try:
         for attempt in range(2):
             try:
@@ -628,13 +638,16 @@ def run_capture(job: CaptureJob, document, *, user, public: bool = False, organi
                                           **({"organization_id": [None, organization_id]} if organization_id else {})})
                 break
             except IntegrityError:
+                job._state.adding = unsaved
                 if attempt:
                     raise
     except _Refused:
+        job._state.adding = unsaved
         job.stored_count = job.duplicate_count = 0
         return _finish(job, status=CaptureJob.Status.FAILED, errors=errors)
     except Exception as exc:  # never leave a job running: record the failure, store nothing
         log.exception("EPCIS capture %s failed", job.id)
+        job._state.adding = unsaved
         job.stored_count = job.duplicate_count = 0
         return _finish(job, status=CaptureJob.Status.FAILED, errors=[
             problem(_("Lỗi máy chủ khi lưu (server error while storing)"), exc.__class__.__name__,
@@ -663,7 +676,9 @@ def receive_document(document, *, user, error_behaviour: str = CaptureJob.ErrorB
                                         document=document, options=options or {})
         transaction.on_commit(lambda: capture_task.enqueue(str(job.pk)))
         return job
-    job = CaptureJob.objects.create(created_by=user, error_behaviour=error_behaviour, event_count=count)
+    # Written by run_capture with its outcome, in the transaction that stores the events: one
+    # commit per capture instead of two (created_at is still the time of receipt).
+    job = CaptureJob(created_by=user, error_behaviour=error_behaviour, event_count=count)
     return run_capture(job, document, user=user, public=public, organization_id=organization_id)
 
 
