@@ -75,14 +75,16 @@ def bench_capture(api: Client, headers: dict, user, docs: int, size: int) -> Non
     from htxconnect.trace.epcis.capture import build_rows, store_rows
     from htxconnect.trace.models import EPCISEvent, EPCISEventEPC
 
-    bodies = [json.dumps(document([event(d * size + i, "c") for i in range(size)])) for d in range(docs)]
+    # New eventIDs on every run (a kept database already holds the previous runs' events).
+    tag = f"{int(time.time()) % 10**7}"
+    bodies = [json.dumps(document([event(d * size + i, "c" + tag) for i in range(size)])) for d in range(docs)]
     # The references get the same rows, prepared beforehand (parsing and checks are capture's work).
-    plain_rows = [build_rows([event(d * size + i, "p") for i in range(size)], record_time=timezone.now(),
+    plain_rows = [build_rows([event(d * size + i, "p" + tag) for i in range(size)], record_time=timezone.now(),
                              context=CONTEXT, owner=user, capture=None) for d in range(docs)]
-    orm_rows = [build_rows([event(d * size + i, "o") for i in range(size)], record_time=timezone.now(),
+    orm_rows = [build_rows([event(d * size + i, "o" + tag) for i in range(size)], record_time=timezone.now(),
                            context=CONTEXT, owner=user, capture=None) for d in range(docs)]
     orm_rows = [([row.as_model() for row in rows], index) for rows, index in orm_rows]
-    api.post("/epcis/capture", data=json.dumps(document([event(0, "warm")])), content_type="application/ld+json",
+    api.post("/epcis/capture", data=json.dumps(document([event(0, "w" + tag)])), content_type="application/ld+json",
              headers=headers)  # warm-up: imports, connection, compiled schema
 
     def capture(d):
@@ -348,8 +350,7 @@ def main(argv=None) -> int:
         if args.events is None:
             args.events = int(os.environ.get("BENCH_EPCIS_EVENTS",
                                              1_000_000 if connection.vendor == "postgresql" else 100_000))
-        if not args.keepdb or not user.epcis_events.filter(event_id__startswith="urn:uuid:c-").exists():
-            bench_capture(api, headers, user, args.documents, args.size)
+        bench_capture(api, headers, user, args.documents, args.size)
         fill(user, args.events)
         bench_query(api, headers, user, args.requests)
     finally:
