@@ -28,8 +28,8 @@ def test_nginx_site_has_tls_static_media_proxy_and_scan_cache():
     for needle in ("listen 443 ssl", "ssl_certificate ", "return 301 https://", "client_max_body_size",
                    "gzip on", "location /static/", "alias /srv/htxconnect/static/", "location /media/",
                    "alias /srv/htxconnect/media/", "server 127.0.0.1:8000", "proxy_cache_path",
-                   "keys_zone=htx_scan", "location ~ ^/01/", "proxy_cache htx_scan",
-                   "proxy_cache_bypass $cookie_sessionid", "location ~ ^/scan/01/",
+                   "keys_zone=htx_scan", "location ^~ /01/", "proxy_cache htx_scan",
+                   "proxy_cache_bypass $cookie_sessionid", "location ^~ /scan/01/",
                    "root /srv/htxconnect/scan-pages/current;", "location @htx_scan_app"):
         assert needle in site, needle
     for needle in ("X-Real-IP $remote_addr", "X-Forwarded-Proto $scheme", "Host $host"):

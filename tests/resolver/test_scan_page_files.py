@@ -164,7 +164,7 @@ def test_nginx_sends_the_headers_django_sends(settings, lot):
     settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     settings.SECURE_HSTS_PRELOAD = True
     django = Client().get(lot_path(lot), secure=True, headers={"Accept-Language": "vi"})
-    location = _location(SITE.read_text(), "location ~ ^/scan/01/ {")
+    location = _location(SITE.read_text(), "location ^~ /scan/01/ {")
     added = {name.lower(): value.strip('"') for name, value in
              re.findall(r'^\s*add_header\s+(\S+)\s+("[^"]*"|\S+);', location, re.M)}
     for name in ("cache-control", "vary", "access-control-allow-origin", "content-security-policy",
@@ -175,3 +175,18 @@ def test_nginx_sends_the_headers_django_sends(settings, lot):
     assert django["Content-Type"] == "text/html; charset=utf-8" and "charset utf-8;" in location
     assert "root /srv/htxconnect/scan-pages/current;" in location
     assert "try_files /$htx_scan_lang${uri}index.html @htx_scan_app;" in location
+
+
+def test_every_accept_language_nginx_decides_alone_is_decided_as_django_would(rf):
+    """The exact strings of the header map (nginx's shortcut past its regular expressions) give the
+    language Django itself picks for that header (translation.get_language_from_request)."""
+    from django.utils.translation import get_language_from_request
+
+    site = SITE.read_text()
+    block = site[site.index("map $http_accept_language $htx_scan_header_lang {"):]
+    block = block[:block.index("\n}")]
+    exact = re.findall(r'^\s*"([^"~]*)"\s+"(vi|en)";', block, re.M)
+    assert ("", "vi") in exact and ("vi-VN,vi;q=0.9", "vi") in exact and len(exact) >= 5
+    for header, lang in exact:
+        request = rf.get("/scan/", HTTP_ACCEPT_LANGUAGE=header) if header else rf.get("/scan/")
+        assert get_language_from_request(request)[:2] == lang, header

@@ -207,3 +207,35 @@ def test_a_recall_replaces_the_file(site):
             break
     assert "LÔ HÀNG ĐÃ BỊ THU HỒI".encode() in body
     assert get(site, site["page"])[0].getheader("X-Cache-Status") == "FILE"  # written again, with the banner
+
+
+def test_the_language_asked_for_in_any_case_gets_its_file(site):
+    get(site, site["page"], Accept_Language="en")  # written in both languages
+    get(site, site["page"], Accept_Language="vi")
+    for header, lang in (("vi-VN,vi;q=0.9", "vi"), ("VI-vn", "vi"), ("EN-US,en;q=0.9", "en"), ("  en-AU , vi", "en"),
+                         ("vi-VN,vi;q=0.9,fr-FR;q=0.8,en-US;q=0.7", "vi")):
+        response, _ = get(site, site["page"], Accept_Language=header)
+        assert (response.getheader("X-Cache-Status"), response.getheader("Content-Language")) == ("FILE", lang), header
+
+
+def test_whatever_nginx_cannot_decide_goes_to_django(site):
+    get(site, site["page"])
+    for path, headers in (
+            (site["page"], {"Cookie": "django_language=fr", "Accept_Language": "vi"}),  # a cookie Django rejects
+            (site["page"] + "?lang=fr", {}),
+            (site["page"] + "?lang=vi", {"Cookie": "sessionid=abc"}),  # signed in, whatever the query says
+            (site["page"], {"Cookie": "sessionid=abc; django_language=vi", "Accept_Language": "vi"}),
+            (site["page"], {"Accept_Language": "vi;q=0.5, en"})):  # a q-value: Django weighs it
+        response, _ = get(site, path, **headers)
+        assert response.status == 200 and response.getheader("X-Cache-Status") is None, (path, headers)
+
+
+def test_a_serial_scan_is_never_kept_in_the_cache_zone(site):
+    """Every item has its own Digital Link, asked for once: nginx does not look it up nor store it;
+    the lot's own link still goes through the zone."""
+    serial, _ = get(site, f"/01/{site['gtin']}/10/NGINX-01/21/777", Accept="text/html")
+    assert serial.status == 307 and serial.getheader("X-Cache-Status") == "BYPASS"
+    lot, _ = get(site, f"/01/{site['gtin']}/10/NGINX-01", Accept="text/html")
+    assert lot.status == 307 and lot.getheader("X-Cache-Status") == "MISS"
+    linkset, _ = get(site, f"/01/{site['gtin']}/10/NGINX-01/21/777?linkType=linkset")
+    assert linkset.getheader("X-Cache-Status") in ("MISS", "HIT", "EXPIRED")
