@@ -9,6 +9,7 @@ from another's, but not traced back. The place is only what the request itself s
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import ipaddress
 import logging
@@ -34,14 +35,21 @@ def _meta(request_or_meta):
     return getattr(request_or_meta, "META", request_or_meta)
 
 
-def ip_hash(request, day: datetime.date | None = None) -> str:
-    raw = client_ip_from(request)
+@functools.lru_cache(maxsize=4096)
+def _network(raw: str) -> str:
+    """The client's network as text (/24 for IPv4, /48 for IPv6), "" for anything else. Kept per
+    address: a carrier's NAT address scans many times a day, and parsing it cost more than the rest
+    of a scan (bench/scan_page.py, the serial round)."""
     try:
         address = ipaddress.ip_address(raw)
         prefix = 24 if address.version == 4 else 48
-        network = str(ipaddress.ip_network(f"{raw}/{prefix}", strict=False).network_address)
+        return str(ipaddress.ip_network(f"{raw}/{prefix}", strict=False).network_address)
     except ValueError:
-        network = ""
+        return ""
+
+
+def ip_hash(request, day: datetime.date | None = None) -> str:
+    network = _network(client_ip_from(request))
     if not network:
         return ""
     day = day or timezone.localdate()
@@ -84,7 +92,7 @@ def record_scan(request, *, product_id: int, lot_id: int | None, serial: str = "
     pages)."""
     meta = _meta(request)
     now = timezone.now()
-    day = timezone.localtime(now).date()
+    day = timezone.localtime(now, timezone.get_default_timezone()).date()  # the service's day, as stored
     country, province = place_from(meta)
     fields = dict(serial=(serial or "")[:20], ip_hash=ip_hash(meta, day), country=country, province=province,
                   language=(meta.get("HTTP_ACCEPT_LANGUAGE") or "")[:2].lower(),
@@ -105,13 +113,20 @@ def record_scan(request, *, product_id: int, lot_id: int | None, serial: str = "
         log.exception("scan of product %s not recorded", product_id)
 
 
+_counters: dict = {}  # kind → its child of metrics.SCANS (labels() takes a lock and a lookup per call)
+
+
 def _count_spooled(serial: str, lot_id) -> None:
     """The scans metric counts saved ScanEvent rows; a spooled scan is stored later in bulk
     (no post_save), so it is counted here, once, when it is spooled."""
+    kind = "serial" if serial else ("lot" if lot_id else "product")
     try:
-        from htxconnect.core import metrics
+        counter = _counters.get(kind)
+        if counter is None:
+            from htxconnect.core import metrics
 
-        metrics.SCANS.labels(kind="serial" if serial else ("lot" if lot_id else "product")).inc()
+            counter = _counters[kind] = metrics.SCANS.labels(kind=kind)
+        counter.inc()
     except Exception:  # noqa: BLE001 - a metric never breaks a scan
         log.debug("scan metric not counted", exc_info=True)
 

@@ -50,6 +50,7 @@ class Spool:
         self._opened_at = 0.0
         self._dirty = False
         self._thread: threading.Thread | None = None
+        self.source = None  # the SCAN_SPOOL_DIR setting spool() made this one for
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -90,15 +91,33 @@ class Spool:
             self._fd = None
 
     def sync(self, *, rotate: bool = False) -> None:
-        """fsync what was written; close the file when it is old enough (or `rotate`)."""
+        """fsync what was written; close the file when it is old enough (or `rotate`).
+
+        The fsync runs on a duplicate of the descriptor, outside the lock: it can take tens of
+        milliseconds on a busy disk, and scans keep being appended (or, after a rotation, go to a
+        new file) meanwhile. The file's flock goes with its last descriptor, so the flusher still
+        takes it only once it is synced and closed."""
         with self._lock:
             if self._fd is None:
                 return
-            if self._dirty:
-                os.fsync(self._fd)
-                self._dirty = False
+            synced = os.dup(self._fd) if self._dirty else None
+            self._dirty = False
+            closing = None
             if rotate or time.monotonic() - self._opened_at >= self.rotate_seconds:
-                self._close()
+                closing, self._fd = self._fd, None  # the next scan opens a new file
+        try:
+            if synced is not None:
+                os.fsync(synced)
+        except OSError:
+            if closing is None:
+                with self._lock:
+                    self._dirty = True  # the thread tries again next time
+            raise
+        finally:
+            if synced is not None:
+                os.close(synced)
+            if closing is not None:
+                os.close(closing)  # releases the flock: the flusher may take the file
 
     def _tick(self) -> None:
         while True:
@@ -120,13 +139,14 @@ def enabled() -> bool:
 def spool() -> Spool:
     """This process's spool (a new one after a fork: a child never writes to its parent's file)."""
     global _spool
-    current = _spool
-    if current is not None and current.pid == os.getpid() and current.directory == Path(settings.SCAN_SPOOL_DIR):
-        return current
+    current, where = _spool, settings.SCAN_SPOOL_DIR
+    if current is not None and current.pid == os.getpid() and current.source == where:
+        return current  # the setting compared as text: no Path built per scan
     with _spool_lock:
-        if _spool is None or _spool.pid != os.getpid() or _spool.directory != Path(settings.SCAN_SPOOL_DIR):
-            _spool = Spool(Path(settings.SCAN_SPOOL_DIR), fsync_seconds=settings.SCAN_SPOOL_FSYNC_SECONDS,
+        if _spool is None or _spool.pid != os.getpid() or _spool.source != where:
+            _spool = Spool(Path(where), fsync_seconds=settings.SCAN_SPOOL_FSYNC_SECONDS,
                            rotate_seconds=settings.SCAN_SPOOL_ROTATE_SECONDS)
+            _spool.source = where
         return _spool
 
 

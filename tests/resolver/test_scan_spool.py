@@ -3,9 +3,11 @@ stored in batches, exactly once, and nothing lost when the process that wrote th
 
 import datetime
 import fcntl
+import hashlib
 import json
 import os
 import signal
+import threading
 
 import pytest
 from django.test import Client
@@ -146,3 +148,53 @@ def test_the_statistics_page_stores_the_spool_first(spooled, lot, clients):
     r = clients["coop_manager"].get("/trace/stats/")
     assert r.status_code == 200
     assert ScanEvent.objects.count() == 1
+
+
+def test_a_slow_fsync_does_not_hold_up_scans(tmp_path, monkeypatch):
+    """The thread's fsync (every SCAN_SPOOL_FSYNC_SECONDS) may take tens of milliseconds on a busy
+    disk: scans go on being appended meanwhile, and every line is still in the file."""
+    writer = spool.Spool(tmp_path, fsync_seconds=3600, rotate_seconds=3600)
+    writer.append({"p": 1})
+    entered, release, appended = threading.Event(), threading.Event(), threading.Event()
+    real_fsync = os.fsync
+
+    def slow_fsync(fd):
+        entered.set()
+        release.wait(10)
+        real_fsync(fd)
+
+    monkeypatch.setattr(spool.os, "fsync", slow_fsync)
+    syncing = threading.Thread(target=writer.sync)
+    appender = threading.Thread(target=lambda: (writer.append({"p": 2}), appended.set()))
+    try:
+        syncing.start()
+        assert entered.wait(5)
+        appender.start()
+        assert appended.wait(2), "the scan waited for the fsync"
+    finally:
+        release.set()
+        syncing.join(10)
+        appender.join(10)
+    writer.sync(rotate=True)
+    [name] = [p for p in tmp_path.iterdir() if p.suffix == ".jsonl"]
+    assert [json.loads(line)["p"] for line in name.read_text().splitlines()] == [1, 2]
+    fd = os.open(name, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # closed: the flusher may take it
+    finally:
+        os.close(fd)
+
+
+def test_the_address_is_kept_only_as_a_hash_of_its_network_the_key_and_the_day(settings):
+    settings.SECRET_KEY = "k" * 50
+    day = datetime.date(2026, 11, 28)
+
+    def expected(network):
+        return hashlib.sha256(f"{'k' * 50}|2026-11-28|{network}".encode()).hexdigest()[:16]
+
+    for address, network in (("203.113.45.67", "203.113.45.0"), ("203.113.45.1", "203.113.45.0"),
+                             ("2001:db8:abcd:12::1", "2001:db8:abcd::"), ("2001:db8:abcd:ffff::9", "2001:db8:abcd::")):
+        assert scans.ip_hash({"REMOTE_ADDR": address}, day) == expected(network), address
+    assert scans.ip_hash({"REMOTE_ADDR": "203.113.46.1"}, day) != expected("203.113.45.0")
+    assert scans.ip_hash({"REMOTE_ADDR": "không phải địa chỉ"}, day) == ""
+    assert scans.ip_hash({}, day) == ""
