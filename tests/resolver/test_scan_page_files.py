@@ -172,7 +172,8 @@ def test_nginx_sends_the_headers_django_sends(settings, lot):
                  "strict-transport-security"):
         assert added.get(name) == django.headers[name], name
     assert added["content-language"] == "$htx_scan_lang"
-    assert django["Content-Type"] == "text/html; charset=utf-8" and "charset utf-8;" in location
+    assert django["Content-Type"] == "text/html; charset=utf-8"
+    assert 'default_type "text/html; charset=utf-8";' in location and "types { }" in location
     assert "root /srv/htxconnect/scan-pages/current;" in location
     assert "try_files /$htx_scan_lang${uri}index.html @htx_scan_app;" in location
 
@@ -183,9 +184,10 @@ def test_every_accept_language_nginx_decides_alone_is_decided_as_django_would(rf
     from django.utils.translation import get_language_from_request
 
     site = SITE.read_text()
-    block = site[site.index("map $http_accept_language $htx_scan_header_lang {"):]
+    block = site[site.index('$http_accept_language" $htx_scan_lang {'):]
     block = block[:block.index("\n}")]
-    exact = re.findall(r'^\s*"([^"~]*)"\s+"(vi|en)";', block, re.M)
+    # Keyed "<session>|<query>|<language cookie>|<Accept-Language>": none of the first three here.
+    exact = re.findall(r'^\s*"\|\|\|([^"~|]*)"\s+"(vi|en)";', block, re.M)
     assert ("", "vi") in exact and ("vi-VN,vi;q=0.9", "vi") in exact and len(exact) >= 5
     for header, lang in exact:
         request = rf.get("/scan/", HTTP_ACCEPT_LANGUAGE=header) if header else rf.get("/scan/")

@@ -156,6 +156,7 @@ def test_the_second_visitor_gets_the_file_with_the_same_page(site):
     assert "frame-ancestors 'none'" in second.getheader("Content-Security-Policy")
     packed, data = get(site, site["page"], Accept_Language="vi", Accept_Encoding="gzip")
     assert packed.getheader("Content-Encoding") == "gzip" and gzip.decompress(data) == body  # gzip_static
+    assert packed.getheader("Content-Type") == "text/html; charset=utf-8"
     no_header, _ = get(site, site["page"])  # no Accept-Language: Vietnamese, as Django decides
     assert no_header.getheader("X-Cache-Status") == "FILE" and no_header.getheader("Content-Language") == "vi"
 
@@ -216,6 +217,8 @@ def test_the_language_asked_for_in_any_case_gets_its_file(site):
                          ("vi-VN,vi;q=0.9,fr-FR;q=0.8,en-US;q=0.7", "vi")):
         response, _ = get(site, site["page"], Accept_Language=header)
         assert (response.getheader("X-Cache-Status"), response.getheader("Content-Language")) == ("FILE", lang), header
+    other_cookie, _ = get(site, site["page"], Accept_Language="en-US", Cookie="csrftoken=abc")  # not a session
+    assert (other_cookie.getheader("X-Cache-Status"), other_cookie.getheader("Content-Language")) == ("FILE", "en")
 
 
 def test_whatever_nginx_cannot_decide_goes_to_django(site):
@@ -225,7 +228,9 @@ def test_whatever_nginx_cannot_decide_goes_to_django(site):
             (site["page"] + "?lang=fr", {}),
             (site["page"] + "?lang=vi", {"Cookie": "sessionid=abc"}),  # signed in, whatever the query says
             (site["page"], {"Cookie": "sessionid=abc; django_language=vi", "Accept_Language": "vi"}),
-            (site["page"], {"Accept_Language": "vi;q=0.5, en"})):  # a q-value: Django weighs it
+            (site["page"], {"Accept_Language": "vi;q=0.5, en"}),  # a q-value: Django weighs it
+            (site["page"] + "?lang=VI", {}),  # Django takes ?lang= and the cookie as written, not folded
+            (site["page"], {"Cookie": "django_language=EN"})):
         response, _ = get(site, path, **headers)
         assert response.status == 200 and response.getheader("X-Cache-Status") is None, (path, headers)
 
