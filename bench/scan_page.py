@@ -19,7 +19,8 @@ The production set-up, made here and torn down at the end:
   scripts/install_bench_deps.sh), else a Python load generator (several processes with
   keep-alive connections).
 
-    python bench/scan_page.py [--seconds 5] [--rounds 3] [--clients 50] [--workers 2] [--threads 2] [--python-load]
+    python bench/scan_page.py [--seconds 5] [--rounds 3] [--clients 50] [--workers 2] [--blocking-threads N]
+                              [--threads 2] [--python-load]
 """
 
 from __future__ import annotations
@@ -197,6 +198,14 @@ http {{
 """
 
 
+def _unit_blocking_threads() -> int:
+    """Granian's threads per worker in production (without it Granian starts hundreds, which the
+    GIL turns into waiting: the serial round's p99 went from tens to hundreds of milliseconds)."""
+    unit = (ROOT / "deploy" / "systemd" / "htxconnect-web.service").read_text()
+    found = re.search(r"^Environment=GRANIAN_BLOCKING_THREADS=(\d+)$", unit, re.M)
+    return int(found.group(1)) if found else 4
+
+
 def _pg_server() -> str:
     """The PostgreSQL server URL (without database) to make the throw-away database on, or ""."""
     url = os.environ.get("DATABASE_URL", "") or "postgres://postgres@127.0.0.1:5432/postgres"
@@ -231,6 +240,8 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="static / scan page alternations")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2, help="Granian workers")
+    parser.add_argument("--blocking-threads", type=int, default=_unit_blocking_threads(),
+                        help="Granian threads per worker (default: as deploy/systemd/htxconnect-web.service)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--nginx-workers", default="auto")
     parser.add_argument("--python-load", action="store_true", help="use the Python load generator even if wrk is there")
@@ -300,6 +311,7 @@ def main(argv=None) -> int:
         app_port, port = free_port(), free_port()
         granian = subprocess.Popen([str(Path(PY).parent / "granian"), "--interface", "wsgi", "--host", "127.0.0.1",
                                     "--port", str(app_port), "--workers", str(args.workers), "--backlog", "2048",
+                                    "--blocking-threads", str(args.blocking_threads),
                                     "htxconnect.wsgi:application"],
                                    env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         procs.append(granian)
@@ -330,7 +342,8 @@ def main(argv=None) -> int:
         wait_port(port)
         database = env["DATABASE_URL"].split(":")[0]
         print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; scan page {path} ({len(page)} bytes), "
-              f"{args.clients} clients, {args.seconds:g} s each, {args.workers} Granian workers, nginx workers "
+              f"{args.clients} clients, {args.seconds:g} s each, {args.workers} Granian workers × "
+              f"{args.blocking_threads} threads, nginx workers "
               f"{args.nginx_workers}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, database "
               f"{database}, cache {'redis' if redis_url else 'locmem'}, load generator "
               f"{f'wrk -t{args.threads}' if use_wrk else 'python'}")
