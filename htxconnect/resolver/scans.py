@@ -35,25 +35,22 @@ def _meta(request_or_meta):
     return getattr(request_or_meta, "META", request_or_meta)
 
 
+def ip_hash(request, day: datetime.date | None = None) -> str:
+    return _address_hash(client_ip_from(request), (day or timezone.localdate()).isoformat(), settings.SECRET_KEY)
+
+
 @functools.lru_cache(maxsize=4096)
-def _network(raw: str) -> str:
-    """The client's network as text (/24 for IPv4, /48 for IPv6), "" for anything else. Kept per
-    address: a carrier's NAT address scans many times a day, and parsing it cost more than the rest
-    of a scan (bench/scan_page.py, the serial round)."""
+def _address_hash(raw: str, day: str, secret: str) -> str:
+    """The address's network (/24 for IPv4, /48 for IPv6) hashed with the key and the day; "" for
+    anything that is not an address. Kept per address and day: a carrier's NAT address scans many
+    times a day, and parsing and hashing it cost more than the rest of a scan (bench/scan_page.py)."""
     try:
         address = ipaddress.ip_address(raw)
         prefix = 24 if address.version == 4 else 48
-        return str(ipaddress.ip_network(f"{raw}/{prefix}", strict=False).network_address)
+        network = str(ipaddress.ip_network(f"{raw}/{prefix}", strict=False).network_address)
     except ValueError:
         return ""
-
-
-def ip_hash(request, day: datetime.date | None = None) -> str:
-    network = _network(client_ip_from(request))
-    if not network:
-        return ""
-    day = day or timezone.localdate()
-    return hashlib.sha256(f"{settings.SECRET_KEY}|{day.isoformat()}|{network}".encode()).hexdigest()[:16]
+    return hashlib.sha256(f"{secret}|{day}|{network}".encode()).hexdigest()[:16]
 
 
 def agent_family(user_agent: str) -> str:

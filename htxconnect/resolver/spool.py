@@ -35,6 +35,7 @@ from django.conf import settings
 log = logging.getLogger(__name__)
 
 SUFFIX = ".jsonl"
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode  # made once, not per scan
 
 
 class Spool:
@@ -68,7 +69,7 @@ class Spool:
         return fd
 
     def append(self, row: dict) -> None:
-        line = json.dumps(row, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
+        line = _encode(row).encode() + b"\n"
         with self._lock:
             if self._fd is None:
                 self._fd = self._open()
