@@ -103,9 +103,11 @@ class ScanFastPath:
         path = environ.get("PATH_INFO", "")
         if not (path.startswith("/01/") or path.startswith("/scan/01/")):
             return None
-        from django.http.cookie import parse_cookie
+        cookies = {}
+        if environ.get("HTTP_COOKIE"):
+            from django.http.cookie import parse_cookie
 
-        cookies = parse_cookie(environ.get("HTTP_COOKIE", "")) if environ.get("HTTP_COOKIE") else {}
+            cookies = parse_cookie(environ["HTTP_COOKIE"])
         if settings.SESSION_COOKIE_NAME in cookies:
             return None  # signed in (or was): Django, with the session
         where = "|".join((environ.get("HTTP_HOST", ""), environ.get("wsgi.url_scheme", ""),
@@ -132,17 +134,17 @@ class ScanFastPath:
     # --- answering ----------------------------------------------------------------------------
 
     def _replay(self, environ, start_response, entry, serial):
+        template, with_path = entry.get("split") or _split(entry)
         path = environ["PATH_INFO"]
-        headers = [(name, value.replace(PATH_SLOT, path)) for name, value in entry["headers"]]
-        body = entry["body"]
-        headers.append(("Content-Length", str(len(body))))
+        headers = template.copy()
+        for i in with_path:
+            name, value = headers[i]
+            headers[i] = (name, value.replace(PATH_SLOT, path))
         if entry["scan"] is not None:
-            from . import scans
-
             product_id, lot_id = entry["scan"]
-            scans.record_scan(environ, product_id=product_id, lot_id=lot_id, serial=serial or "")
+            _scans().record_scan(environ, product_id=product_id, lot_id=lot_id, serial=serial or "")
         start_response(entry["status"], headers)
-        return [body]
+        return [entry["body"]]
 
     def _capture(self, environ, start_response, key, version):
         """Django answers; the answer is kept when the view marked it replayable."""
@@ -179,6 +181,28 @@ class ScanFastPath:
             except Exception:  # noqa: BLE001 - not kept: the next request asks Django again
                 log.warning("scan fast path: answer not cached", exc_info=True)
         return [body]
+
+
+def _split(entry):
+    """Once per entry this process holds, not per replay: the headers to send, Content-Length
+    included, and the places of those that need the request's path put back."""
+    template = [*entry["headers"], ("Content-Length", str(len(entry["body"])))]
+    entry["split"] = split = (template, [i for i, (_k, v) in enumerate(template) if PATH_SLOT in v])
+    return split
+
+
+def _scans():
+    """resolver.scans, imported on the first replay (this module is imported by the WSGI entry point
+    before the apps are ready)."""
+    global _scans_module
+    if _scans_module is None:
+        from . import scans
+
+        _scans_module = scans
+    return _scans_module
+
+
+_scans_module = None
 
 
 def wrap(app):
