@@ -121,7 +121,7 @@ def site(tmp_path_factory):
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         wait_for(app_port, processes[1])
         wait_for(port, processes[2])
-        yield {"port": port, "gtin": gtin, "env": env, "tmp": tmp,
+        yield {"port": port, "gtin": gtin, "env": env, "tmp": tmp, "app": processes[1],
                "page": f"/scan/01/{gtin}/10/NGINX-01/"}
     finally:
         for process in reversed(processes):
@@ -244,3 +244,19 @@ def test_a_serial_scan_is_never_kept_in_the_cache_zone(site):
     assert lot.status == 307 and lot.getheader("X-Cache-Status") == "MISS"
     linkset, _ = get(site, f"/01/{site['gtin']}/10/NGINX-01/21/777?linkType=linkset")
     assert linkset.getheader("X-Cache-Status") in ("MISS", "HIT", "EXPIRED")
+
+
+def test_zz_when_django_cannot_answer_nginx_serves_the_page_it_last_had(site):
+    """A database outage right after a change removed the product's files (`make drill-db` found
+    it): nginx serves what Django last answered for that page instead of an error. Runs last: it
+    stops the app server."""
+    path = site["page"] + "?lang=fr"  # never a file: always Django's answer
+    fresh, body = get(site, path)
+    assert fresh.status == 200 and fresh.getheader("X-Cache-Status") is None
+    site["app"].send_signal(signal.SIGTERM)
+    site["app"].wait(timeout=30)
+    stale, again = get(site, path)
+    assert stale.status == 200 and again == body
+    down, _ = get(site, f"/scan/01/{site['gtin']}/")  # never rendered before: nothing to fall back on
+    assert down.status == 502
+
