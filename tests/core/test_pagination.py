@@ -69,8 +69,11 @@ def test_page_numbers_out_of_range_give_a_page(thirty, number, expected):
     assert names(CappedPaginator(by_name(), 10, count_cap=10).get_page(number))[0] == expected
 
 
-def test_pages_are_the_rows_and_order_of_djangos_paginator_under_an_annotation_order(thirty):
+@pytest.mark.parametrize("keys_at_once", [5000, 0])  # count and keys in one query; deep pages: count first
+def test_pages_are_the_rows_and_order_of_djangos_paginator_under_an_annotation_order(thirty, monkeypatch,
+                                                                                     keys_at_once):
     """Ordered by an annotation (rank: names ending in 7 first), then name descending."""
+    monkeypatch.setattr("htxconnect.core.pagination.KEYS_AT_ONCE", keys_at_once)
     ranked = Organization.objects.annotate(rank=Case(When(Q(name__endswith="7"), then=Value(0)), default=Value(1),
                                                      output_field=IntegerField())).order_by("rank", "-name", "pk")
     expected = ["HTX 27", "HTX 17", "HTX 07", "HTX 29", "HTX 28", "HTX 26", "HTX 25", "HTX 24", "HTX 23", "HTX 22"]
@@ -87,22 +90,39 @@ def test_orphans_join_the_last_page_as_in_djangos_paginator(thirty):
     assert (page.paginator.num_pages, len(page.object_list), names(page)[-1]) == (2, 16, "HTX 29")
 
 
-def test_the_count_and_the_page_read_a_bounded_number_of_rows(thirty):
-    """Count: SELECT COUNT(*) FROM (… LIMIT 11); page: full rows for the keys a narrow
-    `… ORDER BY … LIMIT 10` subquery picks (the sort never carries whole rows of every match)."""
+def test_one_narrow_query_gives_the_count_and_the_pages_keys(thirty):
+    """Page 2, cap 10: `SELECT id … ORDER BY … LIMIT 21` (only the key leaves the sort) gives the
+    count (21, capped) and the page's keys (rows 11–20); the page reads full rows for those keys."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as ctx:
-        list(CappedPaginator(by_name(), 10, count_cap=10, narrow_from=10).get_page(1).object_list)
+        page = CappedPaginator(by_name(), 10, count_cap=10).get_page(2)
+        assert names(page) == [f"HTX {i}" for i in range(10, 20)]
+    assert (page.paginator.count, page.paginator.count_is_capped) == (21, True)
+    keys_sql, page_sql = (q["sql"] for q in ctx.captured_queries)
+    assert "LIMIT 21" in keys_sql and '"name"' not in keys_sql.split(" FROM ", 1)[0]
+    assert "LIMIT" not in page_sql and " IN (" in page_sql and "SELECT" not in page_sql.split(" IN (", 1)[1]
+
+
+def test_a_deep_page_counts_first_then_sorts_narrowly(thirty, monkeypatch):
+    """Past KEYS_AT_ONCE rows from the start the keys are not all read: count: SELECT COUNT(*) FROM
+    (… LIMIT 31); page: full rows for the keys a narrow `… ORDER BY … LIMIT 10 OFFSET 20` subquery picks."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr("htxconnect.core.pagination.KEYS_AT_ONCE", 20)
+    with CaptureQueriesContext(connection) as ctx:
+        page = CappedPaginator(by_name(), 10, count_cap=10, narrow_from=10).get_page(3)
+        assert names(page) == [f"HTX {i}" for i in range(20, 30)]
     count_sql, page_sql = (q["sql"] for q in ctx.captured_queries)
-    assert "COUNT(*)" in count_sql and "LIMIT 11" in count_sql
+    assert "COUNT(*)" in count_sql and "LIMIT 31" in count_sql
     outer, inner = page_sql.split(" IN (SELECT ", 1)
     assert "LIMIT" not in outer and "LIMIT 10" in inner and '"name"' not in inner.split(" FROM ", 1)[0]
 
 
-def test_a_list_within_narrow_from_rows_is_sliced_plainly(thirty):
-    """30 rows, narrow_from 30: one plain `… ORDER BY … LIMIT 10` (the subquery would cost more)."""
+def test_an_exact_count_within_narrow_from_rows_is_sliced_plainly(thirty):
+    """Exact count of 30 rows, narrow_from 30: one plain `… ORDER BY … LIMIT 10` (the subquery would cost more)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -114,14 +134,14 @@ def test_a_list_within_narrow_from_rows_is_sliced_plainly(thirty):
 
 
 def test_rows_adds_to_the_page_only(thirty):
-    """`rows` (here an annotation) reaches the page's rows, not the count nor the sort subquery."""
+    """`rows` (here an annotation) reaches the page's rows, not the query that counts and sorts."""
     from django.db import connection
     from django.db.models.functions import Upper
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as ctx:
-        page = CappedPaginator(by_name(), 10, count_cap=10, narrow_from=10,
+        page = CappedPaginator(by_name(), 10, count_cap=10,
                                rows=lambda qs: qs.annotate(shout=Upper("name"))).get_page(2)
         assert [o.shout for o in page.object_list][:2] == ["HTX 10", "HTX 11"]
-    count_sql, page_sql = (q["sql"] for q in ctx.captured_queries)
-    assert "UPPER" not in count_sql and "UPPER" not in page_sql.split(" IN (SELECT ", 1)[1]
+    keys_sql, page_sql = (q["sql"] for q in ctx.captured_queries)
+    assert "UPPER" not in keys_sql and "UPPER" in page_sql
