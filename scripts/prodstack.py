@@ -53,6 +53,10 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # `make prod-down` runs this with the system's python3, without .venv
+
+from htxconnect.core.machine import process_alive  # noqa: E402 - no Django: settings stay unread
+
 PROD = Path(os.environ.get("PROD_DIR", ROOT / "var" / "prod")).resolve()
 DEPLOY = ROOT / "deploy"
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -93,28 +97,13 @@ def wait_port(port: int, what: str, timeout: float = 240, pid: int | None = None
     while time.monotonic() < deadline:
         if port_open(port):
             return
-        if pid is not None and not alive(pid):
+        if pid is not None and not process_alive(pid):
             break
         time.sleep(0.2)
     tail = ""
     if log and log.exists():
         tail = "\n" + "\n".join(log.read_text(errors="replace").splitlines()[-20:])
     fail(f"{what} không chạy được trên cổng {port} / did not come up on port {port}.{tail}")
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie child of ours is dead for our purposes.
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        return state != "Z"
-    except OSError:
-        return True
 
 
 def cmdline(pid: int) -> str:
@@ -126,7 +115,7 @@ def cmdline(pid: int) -> str:
 
 def ours(pid: int | None, marker: str) -> bool:
     """The process `pid` is alive and is the one we started (its command line has `marker`)."""
-    return bool(pid) and alive(pid) and marker in cmdline(pid)
+    return bool(pid) and process_alive(pid) and marker in cmdline(pid)
 
 
 def run(args, *, env=None, user: str | None = None, check=True, quiet=True, timeout=600, **kw):
@@ -260,7 +249,7 @@ def pg_running(p: dict) -> bool:
         pid = int(pidfile.read_text().split()[0])
     except (ValueError, IndexError):
         return False
-    return alive(pid) and port_open(p["pg"])
+    return process_alive(pid) and port_open(p["pg"])
 
 
 def start_pg(p: dict, user: str | None) -> dict:
@@ -710,7 +699,7 @@ def healthz(p: dict) -> str:
 def wait_gone(pid: int, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not alive(pid):
+        if not process_alive(pid):
             return True
         time.sleep(0.1)
     return False
@@ -769,7 +758,7 @@ def status(args) -> int:
     pg_pid = None
     if (L.pg / "postmaster.pid").exists():
         pg_pid = int((L.pg / "postmaster.pid").read_text().split()[0])
-    rows.append(("postgresql", pg_pid, bool(pg_pid) and alive(pg_pid), p.get("pg")))
+    rows.append(("postgresql", pg_pid, bool(pg_pid) and process_alive(pg_pid), p.get("pg")))
     rows.append(("redis", redis_pid(), ours(redis_pid(), "redis-server"), p.get("redis")))
     rows.append(("nginx", nginx_pid(), ours(nginx_pid(), "nginx"), p.get("nginx")))
     for name, pid in sorted(state.get("pids", {}).items()):
