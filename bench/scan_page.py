@@ -32,7 +32,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,24 +39,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from htxconnect.core.machine import free_port, wait_listening  # noqa: E402 - no Django: settings stay unread
+
 PY = sys.executable
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port: int, timeout: float = 60) -> None:
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"nothing listens on {port}")
 
 
 def _client(args):
@@ -294,7 +280,7 @@ def main(argv=None) -> int:
                 procs.append(subprocess.Popen(["redis-server", "--port", str(redis_port), "--save", "",
                                                "--appendonly", "no"], stdout=subprocess.DEVNULL,
                                               stderr=subprocess.DEVNULL))
-                wait_port(redis_port)
+                wait_listening(redis_port)
                 redis_url = f"redis://127.0.0.1:{redis_port}/0"
         if redis_url:
             env["REDIS_URL"] = redis_url
@@ -315,7 +301,7 @@ def main(argv=None) -> int:
                                     "htxconnect.wsgi:application"],
                                    env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         procs.append(granian)
-        wait_port(app_port, 300)
+        wait_listening(app_port, timeout=300)
         conn = http.client.HTTPConnection("127.0.0.1", app_port, timeout=120)
         conn.request("GET", path, headers={"Accept-Language": "vi"})
         first = conn.getresponse()
@@ -339,7 +325,7 @@ def main(argv=None) -> int:
         (tmp / "nginx.conf").write_text(conf)
         procs.append(subprocess.Popen([nginx, "-c", str(tmp / "nginx.conf"), "-g", "daemon off;"],
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        wait_port(port)
+        wait_listening(port)
         database = env["DATABASE_URL"].split(":")[0]
         print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; scan page {path} ({len(page)} bytes), "
               f"{args.clients} clients, {args.seconds:g} s each, {args.workers} Granian workers × "

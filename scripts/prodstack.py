@@ -45,7 +45,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -55,7 +54,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # `make prod-down` runs this with the system's python3, without .venv
 
-from htxconnect.core.machine import process_alive  # noqa: E402 - no Django: settings stay unread
+from htxconnect.core.machine import free_port, port_open, process_alive, wait_listening  # noqa: E402 - no Django: settings stay unread
 
 PROD = Path(os.environ.get("PROD_DIR", ROOT / "var" / "prod")).resolve()
 DEPLOY = ROOT / "deploy"
@@ -78,28 +77,12 @@ def fail(message: str, code: int = 1) -> None:
 # --- small helpers ---------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def port_open(port: int, timeout: float = 0.3) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=timeout).close()
-        return True
-    except OSError:
-        return False
-
-
 def wait_port(port: int, what: str, timeout: float = 240, pid: int | None = None, log: Path | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if port_open(port):
-            return
-        if pid is not None and not process_alive(pid):
-            break
-        time.sleep(0.2)
+    try:
+        wait_listening(port, pid, timeout=timeout)
+        return
+    except (RuntimeError, TimeoutError):
+        pass
     tail = ""
     if log and log.exists():
         tail = "\n" + "\n".join(log.read_text(errors="replace").splitlines()[-20:])

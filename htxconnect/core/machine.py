@@ -6,6 +6,9 @@ servers on free ports and wait for them. Importing this module needs no settings
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import time
 
 
 def _stat_fields(pid: int) -> list[str] | None:
@@ -38,3 +41,38 @@ def process_alive(pid: int, start: str | None = None) -> bool:
     if fields[0] == "Z":
         return False
     return start is None or (fields[19] if len(fields) > 19 else None) in (None, start)
+
+
+def free_port() -> int:
+    """A loopback TCP port nothing listens on (free when asked: bind it soon)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_open(port: int, timeout: float = 0.3) -> bool:
+    """Something accepts connections on the loopback `port`."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
+def wait_listening(port: int, process: subprocess.Popen | int | None = None, timeout: float = 60) -> None:
+    """Until the loopback `port` accepts connections. `process`, the server (a Popen, or a pid):
+    when it exits first, RuntimeError at once instead of waiting out the timeout (TimeoutError)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if port_open(port, timeout=0.5):
+            return
+        if isinstance(process, subprocess.Popen):
+            try:
+                code = process.wait(timeout=0.2)  # the pause between tries
+            except subprocess.TimeoutExpired:
+                continue
+            raise RuntimeError(f"the server for port {port} exited with code {code}")
+        if process is not None and not process_alive(process):
+            raise RuntimeError(f"the server for port {port} (pid {process}) is gone")
+        time.sleep(0.2)
+    raise TimeoutError(f"nothing listening on port {port}")

@@ -9,7 +9,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tools import require_commands
+from tests.tools import free_port, require_commands, wait_listening
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "deploy" / "nginx" / "htxconnect.conf"
@@ -26,33 +25,6 @@ SITE = ROOT / "deploy" / "nginx" / "htxconnect.conf"
 def part(site: str, name: str) -> str:
     """A `# BEGIN <name>` … `# END <name>` part of the nginx site, as it is."""
     return re.search(rf"# BEGIN {name}.*?\n(.*?)# END {name}", site, re.S).group(1)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(port, process, timeout=240):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            code = process.poll()
-            if code is not None:
-                raise RuntimeError(f"the server for port {port} exited with code {code}")
-            process_wait(process)
-    raise TimeoutError(f"nothing listening on {port}")
-
-
-def process_wait(process):
-    try:
-        process.wait(timeout=0.2)
-    except subprocess.TimeoutExpired:
-        pass
 
 
 SETUP = """
@@ -119,8 +91,8 @@ def site(tmp_path_factory):
             f" server {{\n  listen 127.0.0.1:{port};\n{locations}\n }}\n}}\n")
         processes.append(subprocess.Popen(["nginx", "-c", str(tmp / "nginx.conf"), "-p", str(tmp)],
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        wait_for(app_port, processes[1])
-        wait_for(port, processes[2])
+        wait_listening(app_port, processes[1], timeout=240)
+        wait_listening(port, processes[2], timeout=240)
         yield {"port": port, "gtin": gtin, "env": env, "tmp": tmp, "app": processes[1],
                "page": f"/scan/01/{gtin}/10/NGINX-01/"}
     finally:
