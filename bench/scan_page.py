@@ -43,6 +43,9 @@ sys.path.insert(0, str(ROOT))
 
 from htxconnect.core.machine import free_port, wait_listening  # noqa: E402 - no Django: settings stay unread
 
+sys.path.insert(0, str(ROOT / "scripts"))
+import prodstack  # noqa: E402 - the scan-page parts of deploy/nginx/htxconnect.conf, as make prod-up maps them
+
 PY = sys.executable
 
 
@@ -129,12 +132,6 @@ def wrk(port: int, path: str, seconds: float, clients: int, threads: int, *, tmp
     return rps, float(value) * _UNITS[unit], count
 
 
-def deploy_part(name: str) -> str:
-    """A `# BEGIN <name>` … `# END <name>` part of deploy/nginx/htxconnect.conf, as it is."""
-    site = (ROOT / "deploy" / "nginx" / "htxconnect.conf").read_text()
-    return re.search(rf"# BEGIN {name}.*?\n(.*?)# END {name}", site, re.S).group(1)
-
-
 NGINX_CONF = """
 worker_processes {nginx_workers};
 pid {tmp}/nginx.pid;
@@ -142,7 +139,7 @@ error_log {tmp}/error.log;
 {user}
 events {{ worker_connections 4096; multi_accept on; }}
 http {{
-  include {mime};
+  {mime}
   access_log off;
   sendfile on; tcp_nopush on; tcp_nodelay on;
   keepalive_requests 100000;
@@ -251,7 +248,7 @@ def main(argv=None) -> int:
     procs: list[subprocess.Popen] = []
     env = dict(os.environ, DJANGO_ENV="demo", DEBUG="false", SECRET_KEY="bench-" + "x" * 40,
                STATIC_ROOT=str(tmp / "static"), ALLOWED_HOSTS="*", TASK_BACKEND="immediate",
-               SCAN_PAGE_ROOT=str(tmp / "pages"), SCAN_SPOOL_DIR=str(tmp / "spool"))
+               SCAN_PAGE_ROOT=str(tmp / "scan-pages"), SCAN_SPOOL_DIR=str(tmp / "spool"))
     for name in ("SCAN_SPOOL_FSYNC_SECONDS", "SCAN_SPOOL_ROTATE_SECONDS", "SCAN_FAST_PATH"):
         env.pop(name, None)  # the production defaults
     server = _pg_server()
@@ -313,15 +310,11 @@ def main(argv=None) -> int:
         same_headers = " ".join('add_header {} "{}";'.format(k, v.replace("\\", "\\\\").replace('"', '\\"'))
                                 for k, v in first.getheaders() if k.lower() not in skip)
         same_headers += " add_header X-Cache-Status FILE;"
-        locations = (deploy_part("scan-page locations").replace("/srv/htxconnect/scan-pages/", f"{tmp}/pages/")
-                     .replace("/etc/nginx/snippets/htxconnect-proxy.conf",
-                              str(ROOT / "deploy" / "nginx" / "htxconnect-proxy.conf")))
-        mime = "/etc/nginx/mime.types" if Path("/etc/nginx/mime.types").exists() else str(tmp / "mime.types")
-        if not Path(mime).exists():
-            Path(mime).write_text("types { text/html html; }\n")
         conf = NGINX_CONF.format(tmp=tmp, app=app_port, port=port, nginx_workers=args.nginx_workers,
-                                 same_headers=same_headers, maps=deploy_part("scan-page maps"), locations=locations,
-                                 mime=mime, user="user root;" if os.geteuid() == 0 else "")
+                                 same_headers=same_headers, maps=prodstack.site_part("scan-page maps", tmp),
+                                 locations=prodstack.site_part("scan-page locations", tmp),
+                                 mime=prodstack.nginx_mime_types() or "types { text/html html; }",
+                                 user=prodstack.nginx_user())
         (tmp / "nginx.conf").write_text(conf)
         procs.append(subprocess.Popen([nginx, "-c", str(tmp / "nginx.conf"), "-g", "daemon off;"],
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))

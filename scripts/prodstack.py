@@ -399,7 +399,6 @@ def render_site(p: dict, prod: Path | None = None) -> str:
     else changes. p: {"nginx", "nginx_tls", "nginx_redirect": ports, "apps": [app server ports]}.
     tests/ops/test_stack.py serves the same rendering."""
     prod = Path(prod or PROD)
-    nginx_dir, logs = prod / "nginx", prod / "logs"
     site = (DEPLOY / "nginx" / "htxconnect.conf").read_text()
     site = re.sub(r"^\s*listen\s+\[::\]:[^;]*;\n", "", site, flags=re.M)
 
@@ -420,19 +419,45 @@ def render_site(p: dict, prod: Path | None = None) -> str:
                          site, count=1)
     if n_up != 1:
         fail("deploy/nginx/htxconnect.conf: no `upstream htxconnect_app { server …; }` block")
-    site = site.replace("/etc/nginx/snippets/htxconnect-proxy.conf", str(DEPLOY / "nginx" / "htxconnect-proxy.conf"))
-    site = re.sub(r"/etc/letsencrypt/live/[^/\s;]+/fullchain\.pem", str(nginx_dir / "tls" / "cert.pem"), site)
-    site = re.sub(r"/etc/letsencrypt/live/[^/\s;]+/privkey\.pem", str(nginx_dir / "tls" / "key.pem"), site)
-    site = site.replace("/var/cache/nginx/", f"{nginx_dir}/cache/")
-    site = site.replace("/var/log/nginx/", f"{logs}/")
-    site = site.replace("/var/www/", f"{nginx_dir}/www/")
-    site = site.replace("/srv/htxconnect/", f"{prod}/")
+    site = map_paths(site, prod)
     directives = re.sub(r"#[^\n]*", "", site)
     left = sorted(set(re.findall(r"(?<![\w.])/(?:etc|srv|var/(?:cache|log|www))/[^\s;\"']*", directives)))
     left = [x for x in left if not x.startswith(str(prod))]
     if left:
         fail("deploy/nginx/htxconnect.conf: đường dẫn chưa được thay / paths prodstack does not map: " + ", ".join(left))
     return site
+
+
+def map_paths(text: str, prod: Path) -> str:
+    """The server's paths in deploy/nginx/ config moved under `prod`: /srv/htxconnect/ is `prod`
+    (scan pages in prod/scan-pages/), nginx's caches, logs and certificates under prod/nginx and
+    prod/logs; the proxy snippet is read from deploy/ itself."""
+    nginx_dir, logs = prod / "nginx", prod / "logs"
+    text = text.replace("/etc/nginx/snippets/htxconnect-proxy.conf", str(DEPLOY / "nginx" / "htxconnect-proxy.conf"))
+    text = re.sub(r"/etc/letsencrypt/live/[^/\s;]+/fullchain\.pem", str(nginx_dir / "tls" / "cert.pem"), text)
+    text = re.sub(r"/etc/letsencrypt/live/[^/\s;]+/privkey\.pem", str(nginx_dir / "tls" / "key.pem"), text)
+    text = text.replace("/var/cache/nginx/", f"{nginx_dir}/cache/")
+    text = text.replace("/var/log/nginx/", f"{logs}/")
+    text = text.replace("/var/www/", f"{nginx_dir}/www/")
+    return text.replace("/srv/htxconnect/", f"{prod}/")
+
+
+def site_part(name: str, prod: Path) -> str:
+    """The `# BEGIN <name>` … `# END <name>` part of deploy/nginx/htxconnect.conf, its paths under
+    `prod` (map_paths): tests/resolver/test_scan_page_nginx.py and bench/scan_page.py serve the
+    "scan-page maps" and "scan-page locations" alone, as they are."""
+    site = (DEPLOY / "nginx" / "htxconnect.conf").read_text()
+    return map_paths(re.search(rf"# BEGIN {name}.*?\n(.*?)# END {name}", site, re.S).group(1), Path(prod))
+
+
+def nginx_user() -> str:
+    """As root, nginx's workers run as root too: they read files under a root checkout's var/prod
+    or a test's temporary directory, which the default user (nobody) may not."""
+    return "user root;\n" if os.geteuid() == 0 else ""
+
+
+def nginx_mime_types() -> str:
+    return "include /etc/nginx/mime.types;\n" if Path("/etc/nginx/mime.types").exists() else ""
 
 
 def make_site_dirs(site: str, prod: Path | None = None) -> None:
@@ -460,8 +485,7 @@ def write_nginx(p: dict) -> Path:
     make_site_dirs(site)
     self_signed_certificate()
     (L.nginx / "site.conf").write_text(site)
-    user = "user root;\n" if os.geteuid() == 0 else ""  # workers read var/prod of a root checkout
-    mime = "include /etc/nginx/mime.types;\n" if Path("/etc/nginx/mime.types").exists() else ""
+    user, mime = nginx_user(), nginx_mime_types()
     conf = L.nginx / "nginx.conf"
     conf.write_text(
         "# Rendered by scripts/prodstack.py from deploy/nginx/ — do not edit, edit deploy/ instead.\n"

@@ -64,11 +64,9 @@ def stack(tmp_path_factory):
     prodstack.make_site_dirs(site, prod=tmp)
     prodstack.self_signed_certificate(prod=tmp)
     (tmp / "site.conf").write_text(site)
-    user = "user root;\n" if os.geteuid() == 0 else ""  # workers must read the pytest tmp dir
-    mime = "include /etc/nginx/mime.types;" if Path("/etc/nginx/mime.types").exists() else ""
     (tmp / "nginx.conf").write_text(
-        f"{user}daemon off;\npid {tmp}/nginx.pid;\nerror_log {tmp}/logs/error.log;\nevents {{}}\n"
-        f"http {{\n {mime}\n access_log {tmp}/logs/access.log;\n include {tmp}/site.conf;\n}}\n")
+        f"{prodstack.nginx_user()}daemon off;\npid {tmp}/nginx.pid;\nerror_log {tmp}/logs/error.log;\nevents {{}}\n"
+        f"http {{\n {prodstack.nginx_mime_types()} access_log {tmp}/logs/access.log;\n include {tmp}/site.conf;\n}}\n")
     nginx = subprocess.Popen(["nginx", "-c", str(tmp / "nginx.conf"), "-p", str(tmp)],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
