@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from htxconnect.core.machine import free_port, wait_listening  # noqa: E402 - no Django: settings stay unread
+from scan_page import pg_server  # noqa: E402 - bench/ is the script's directory when it runs
 
 PY = sys.executable
 
@@ -79,14 +80,6 @@ print(json.dumps({"attendances": Attendance.objects.count(), "registrations": Re
                   "twice": sum(1 for n in per if n > 1), "never": sum(1 for n in per if n == 0),
                   "scans": Scan.objects.count()}))
 """
-
-
-def pg_server() -> str:
-    url = os.environ.get("DATABASE_URL", "") or "postgres://postgres@127.0.0.1:5432/postgres"
-    if not url.startswith("postgres"):
-        return ""
-    ok = subprocess.run(["psql", url, "-qAtc", "select 1"], capture_output=True, text=True)
-    return url if ok.returncode == 0 else ""
 
 
 def pct(values, q):

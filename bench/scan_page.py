@@ -189,7 +189,7 @@ def _unit_blocking_threads() -> int:
     return int(found.group(1)) if found else 4
 
 
-def _pg_server() -> str:
+def pg_server() -> str:
     """The PostgreSQL server URL (without database) to make the throw-away database on, or ""."""
     url = os.environ.get("DATABASE_URL", "") or "postgres://postgres@127.0.0.1:5432/postgres"
     if not url.startswith("postgres"):
@@ -251,7 +251,7 @@ def main(argv=None) -> int:
                SCAN_PAGE_ROOT=str(tmp / "scan-pages"), SCAN_SPOOL_DIR=str(tmp / "spool"))
     for name in ("SCAN_SPOOL_FSYNC_SECONDS", "SCAN_SPOOL_ROTATE_SECONDS", "SCAN_FAST_PATH"):
         env.pop(name, None)  # the production defaults
-    server = _pg_server()
+    server = pg_server()
     db_name = f"bench_scan_{os.getpid()}"
     if server:
         env["DATABASE_URL"] = server.rsplit("/", 1)[0] + "/" + db_name
