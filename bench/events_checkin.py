@@ -17,7 +17,6 @@ import http.client
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,6 +26,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from htxconnect.core.machine import free_port, wait_listening  # noqa: E402 - no Django: settings stay unread
+from scan_page import pg_server  # noqa: E402 - bench/ is the script's directory when it runs
+
 PY = sys.executable
 
 SETUP = r"""
@@ -76,31 +80,6 @@ print(json.dumps({"attendances": Attendance.objects.count(), "registrations": Re
                   "twice": sum(1 for n in per if n > 1), "never": sum(1 for n in per if n == 0),
                   "scans": Scan.objects.count()}))
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port: int, timeout: float = 60) -> None:
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"nothing listens on {port}")
-
-
-def pg_server() -> str:
-    url = os.environ.get("DATABASE_URL", "") or "postgres://postgres@127.0.0.1:5432/postgres"
-    if not url.startswith("postgres"):
-        return ""
-    ok = subprocess.run(["psql", url, "-qAtc", "select 1"], capture_output=True, text=True)
-    return url if ok.returncode == 0 else ""
 
 
 def pct(values, q):
@@ -160,7 +139,7 @@ def main(argv=None) -> int:
                                  "--port", str(port), "--workers", str(args.workers), "--blocking-threads",
                                  str(args.threads), "--backlog", "2048", "htxconnect.wsgi:application"],
                                 env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_port(port)
+        wait_listening(port)
         headers = {"Content-Type": "application/json", "X-CSRFToken": setup["csrf"],
                    "Cookie": f"sessionid={setup['sessionid']}; csrftoken={setup['csrf_cookie']}"}
         path = f"/events/{setup['event']}/checkin/sync/"

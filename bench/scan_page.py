@@ -32,7 +32,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,24 +39,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from htxconnect.core.machine import free_port, wait_listening  # noqa: E402 - no Django: settings stay unread
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import prodstack  # noqa: E402 - the scan-page parts of deploy/nginx/htxconnect.conf, as make prod-up maps them
+
 PY = sys.executable
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port: int, timeout: float = 60) -> None:
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"nothing listens on {port}")
 
 
 def _client(args):
@@ -143,12 +132,6 @@ def wrk(port: int, path: str, seconds: float, clients: int, threads: int, *, tmp
     return rps, float(value) * _UNITS[unit], count
 
 
-def deploy_part(name: str) -> str:
-    """A `# BEGIN <name>` … `# END <name>` part of deploy/nginx/htxconnect.conf, as it is."""
-    site = (ROOT / "deploy" / "nginx" / "htxconnect.conf").read_text()
-    return re.search(rf"# BEGIN {name}.*?\n(.*?)# END {name}", site, re.S).group(1)
-
-
 NGINX_CONF = """
 worker_processes {nginx_workers};
 pid {tmp}/nginx.pid;
@@ -156,7 +139,7 @@ error_log {tmp}/error.log;
 {user}
 events {{ worker_connections 4096; multi_accept on; }}
 http {{
-  include {mime};
+  {mime}
   access_log off;
   sendfile on; tcp_nopush on; tcp_nodelay on;
   keepalive_requests 100000;
@@ -206,7 +189,7 @@ def _unit_blocking_threads() -> int:
     return int(found.group(1)) if found else 4
 
 
-def _pg_server() -> str:
+def pg_server() -> str:
     """The PostgreSQL server URL (without database) to make the throw-away database on, or ""."""
     url = os.environ.get("DATABASE_URL", "") or "postgres://postgres@127.0.0.1:5432/postgres"
     if not url.startswith("postgres"):
@@ -265,10 +248,10 @@ def main(argv=None) -> int:
     procs: list[subprocess.Popen] = []
     env = dict(os.environ, DJANGO_ENV="demo", DEBUG="false", SECRET_KEY="bench-" + "x" * 40,
                STATIC_ROOT=str(tmp / "static"), ALLOWED_HOSTS="*", TASK_BACKEND="immediate",
-               SCAN_PAGE_ROOT=str(tmp / "pages"), SCAN_SPOOL_DIR=str(tmp / "spool"))
+               SCAN_PAGE_ROOT=str(tmp / "scan-pages"), SCAN_SPOOL_DIR=str(tmp / "spool"))
     for name in ("SCAN_SPOOL_FSYNC_SECONDS", "SCAN_SPOOL_ROTATE_SECONDS", "SCAN_FAST_PATH"):
         env.pop(name, None)  # the production defaults
-    server = _pg_server()
+    server = pg_server()
     db_name = f"bench_scan_{os.getpid()}"
     if server:
         env["DATABASE_URL"] = server.rsplit("/", 1)[0] + "/" + db_name
@@ -294,7 +277,7 @@ def main(argv=None) -> int:
                 procs.append(subprocess.Popen(["redis-server", "--port", str(redis_port), "--save", "",
                                                "--appendonly", "no"], stdout=subprocess.DEVNULL,
                                               stderr=subprocess.DEVNULL))
-                wait_port(redis_port)
+                wait_listening(redis_port)
                 redis_url = f"redis://127.0.0.1:{redis_port}/0"
         if redis_url:
             env["REDIS_URL"] = redis_url
@@ -315,7 +298,7 @@ def main(argv=None) -> int:
                                     "htxconnect.wsgi:application"],
                                    env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         procs.append(granian)
-        wait_port(app_port, 300)
+        wait_listening(app_port, timeout=300)
         conn = http.client.HTTPConnection("127.0.0.1", app_port, timeout=120)
         conn.request("GET", path, headers={"Accept-Language": "vi"})
         first = conn.getresponse()
@@ -327,19 +310,15 @@ def main(argv=None) -> int:
         same_headers = " ".join('add_header {} "{}";'.format(k, v.replace("\\", "\\\\").replace('"', '\\"'))
                                 for k, v in first.getheaders() if k.lower() not in skip)
         same_headers += " add_header X-Cache-Status FILE;"
-        locations = (deploy_part("scan-page locations").replace("/srv/htxconnect/scan-pages/", f"{tmp}/pages/")
-                     .replace("/etc/nginx/snippets/htxconnect-proxy.conf",
-                              str(ROOT / "deploy" / "nginx" / "htxconnect-proxy.conf")))
-        mime = "/etc/nginx/mime.types" if Path("/etc/nginx/mime.types").exists() else str(tmp / "mime.types")
-        if not Path(mime).exists():
-            Path(mime).write_text("types { text/html html; }\n")
         conf = NGINX_CONF.format(tmp=tmp, app=app_port, port=port, nginx_workers=args.nginx_workers,
-                                 same_headers=same_headers, maps=deploy_part("scan-page maps"), locations=locations,
-                                 mime=mime, user="user root;" if os.geteuid() == 0 else "")
+                                 same_headers=same_headers, maps=prodstack.site_part("scan-page maps", tmp),
+                                 locations=prodstack.site_part("scan-page locations", tmp),
+                                 mime=prodstack.nginx_mime_types() or "types { text/html html; }",
+                                 user=prodstack.nginx_user())
         (tmp / "nginx.conf").write_text(conf)
         procs.append(subprocess.Popen([nginx, "-c", str(tmp / "nginx.conf"), "-g", "daemon off;"],
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        wait_port(port)
+        wait_listening(port)
         database = env["DATABASE_URL"].split(":")[0]
         print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; scan page {path} ({len(page)} bytes), "
               f"{args.clients} clients, {args.seconds:g} s each, {args.workers} Granian workers × "

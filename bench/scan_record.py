@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from scan_page import _pg_server  # bench/ is the script's directory when it runs
+from scan_page import pg_server  # bench/ is the script's directory when it runs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -90,7 +90,7 @@ def main(argv=None) -> int:
     base = dict(os.environ, DJANGO_ENV="demo", DJANGO_SETTINGS_MODULE="htxconnect.settings", DEBUG="false",
                 SECRET_KEY="bench-" + "x" * 40, ALLOWED_HOSTS="*", TASK_BACKEND="immediate", REDIS_URL="")
     targets = [("SQLite (WAL)", f"sqlite:///{tmp / 'bench.sqlite3'}", None)]
-    server = _pg_server()
+    server = pg_server()
     db_name = f"bench_scanrec_{os.getpid()}"
     if server:
         subprocess.run(["psql", server, "-qc", f"create database {db_name}"], check=True, capture_output=True)

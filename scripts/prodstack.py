@@ -45,7 +45,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -53,6 +52,10 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # `make prod-down` runs this with the system's python3, without .venv
+
+from htxconnect.core.machine import free_port, port_open, process_alive, wait_listening  # noqa: E402 - no Django: settings stay unread
+
 PROD = Path(os.environ.get("PROD_DIR", ROOT / "var" / "prod")).resolve()
 DEPLOY = ROOT / "deploy"
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -74,47 +77,16 @@ def fail(message: str, code: int = 1) -> None:
 # --- small helpers ---------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def port_open(port: int, timeout: float = 0.3) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=timeout).close()
-        return True
-    except OSError:
-        return False
-
-
 def wait_port(port: int, what: str, timeout: float = 240, pid: int | None = None, log: Path | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if port_open(port):
-            return
-        if pid is not None and not alive(pid):
-            break
-        time.sleep(0.2)
+    try:
+        wait_listening(port, pid, timeout=timeout)
+        return
+    except (RuntimeError, TimeoutError):
+        pass
     tail = ""
     if log and log.exists():
         tail = "\n" + "\n".join(log.read_text(errors="replace").splitlines()[-20:])
     fail(f"{what} không chạy được trên cổng {port} / did not come up on port {port}.{tail}")
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie child of ours is dead for our purposes.
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        return state != "Z"
-    except OSError:
-        return True
 
 
 def cmdline(pid: int) -> str:
@@ -126,7 +98,7 @@ def cmdline(pid: int) -> str:
 
 def ours(pid: int | None, marker: str) -> bool:
     """The process `pid` is alive and is the one we started (its command line has `marker`)."""
-    return bool(pid) and alive(pid) and marker in cmdline(pid)
+    return bool(pid) and process_alive(pid) and marker in cmdline(pid)
 
 
 def run(args, *, env=None, user: str | None = None, check=True, quiet=True, timeout=600, **kw):
@@ -260,7 +232,7 @@ def pg_running(p: dict) -> bool:
         pid = int(pidfile.read_text().split()[0])
     except (ValueError, IndexError):
         return False
-    return alive(pid) and port_open(p["pg"])
+    return process_alive(pid) and port_open(p["pg"])
 
 
 def start_pg(p: dict, user: str | None) -> dict:
@@ -427,7 +399,6 @@ def render_site(p: dict, prod: Path | None = None) -> str:
     else changes. p: {"nginx", "nginx_tls", "nginx_redirect": ports, "apps": [app server ports]}.
     tests/ops/test_stack.py serves the same rendering."""
     prod = Path(prod or PROD)
-    nginx_dir, logs = prod / "nginx", prod / "logs"
     site = (DEPLOY / "nginx" / "htxconnect.conf").read_text()
     site = re.sub(r"^\s*listen\s+\[::\]:[^;]*;\n", "", site, flags=re.M)
 
@@ -448,19 +419,45 @@ def render_site(p: dict, prod: Path | None = None) -> str:
                          site, count=1)
     if n_up != 1:
         fail("deploy/nginx/htxconnect.conf: no `upstream htxconnect_app { server …; }` block")
-    site = site.replace("/etc/nginx/snippets/htxconnect-proxy.conf", str(DEPLOY / "nginx" / "htxconnect-proxy.conf"))
-    site = re.sub(r"/etc/letsencrypt/live/[^/\s;]+/fullchain\.pem", str(nginx_dir / "tls" / "cert.pem"), site)
-    site = re.sub(r"/etc/letsencrypt/live/[^/\s;]+/privkey\.pem", str(nginx_dir / "tls" / "key.pem"), site)
-    site = site.replace("/var/cache/nginx/", f"{nginx_dir}/cache/")
-    site = site.replace("/var/log/nginx/", f"{logs}/")
-    site = site.replace("/var/www/", f"{nginx_dir}/www/")
-    site = site.replace("/srv/htxconnect/", f"{prod}/")
+    site = map_paths(site, prod)
     directives = re.sub(r"#[^\n]*", "", site)
     left = sorted(set(re.findall(r"(?<![\w.])/(?:etc|srv|var/(?:cache|log|www))/[^\s;\"']*", directives)))
     left = [x for x in left if not x.startswith(str(prod))]
     if left:
         fail("deploy/nginx/htxconnect.conf: đường dẫn chưa được thay / paths prodstack does not map: " + ", ".join(left))
     return site
+
+
+def map_paths(text: str, prod: Path) -> str:
+    """The server's paths in deploy/nginx/ config moved under `prod`: /srv/htxconnect/ is `prod`
+    (scan pages in prod/scan-pages/), nginx's caches, logs and certificates under prod/nginx and
+    prod/logs; the proxy snippet is read from deploy/ itself."""
+    nginx_dir, logs = prod / "nginx", prod / "logs"
+    text = text.replace("/etc/nginx/snippets/htxconnect-proxy.conf", str(DEPLOY / "nginx" / "htxconnect-proxy.conf"))
+    text = re.sub(r"/etc/letsencrypt/live/[^/\s;]+/fullchain\.pem", str(nginx_dir / "tls" / "cert.pem"), text)
+    text = re.sub(r"/etc/letsencrypt/live/[^/\s;]+/privkey\.pem", str(nginx_dir / "tls" / "key.pem"), text)
+    text = text.replace("/var/cache/nginx/", f"{nginx_dir}/cache/")
+    text = text.replace("/var/log/nginx/", f"{logs}/")
+    text = text.replace("/var/www/", f"{nginx_dir}/www/")
+    return text.replace("/srv/htxconnect/", f"{prod}/")
+
+
+def site_part(name: str, prod: Path) -> str:
+    """The `# BEGIN <name>` … `# END <name>` part of deploy/nginx/htxconnect.conf, its paths under
+    `prod` (map_paths): tests/resolver/test_scan_page_nginx.py and bench/scan_page.py serve the
+    "scan-page maps" and "scan-page locations" alone, as they are."""
+    site = (DEPLOY / "nginx" / "htxconnect.conf").read_text()
+    return map_paths(re.search(rf"# BEGIN {name}.*?\n(.*?)# END {name}", site, re.S).group(1), Path(prod))
+
+
+def nginx_user() -> str:
+    """As root, nginx's workers run as root too: they read files under a root checkout's var/prod
+    or a test's temporary directory, which the default user (nobody) may not."""
+    return "user root;\n" if os.geteuid() == 0 else ""
+
+
+def nginx_mime_types() -> str:
+    return "include /etc/nginx/mime.types;\n" if Path("/etc/nginx/mime.types").exists() else ""
 
 
 def make_site_dirs(site: str, prod: Path | None = None) -> None:
@@ -488,8 +485,7 @@ def write_nginx(p: dict) -> Path:
     make_site_dirs(site)
     self_signed_certificate()
     (L.nginx / "site.conf").write_text(site)
-    user = "user root;\n" if os.geteuid() == 0 else ""  # workers read var/prod of a root checkout
-    mime = "include /etc/nginx/mime.types;\n" if Path("/etc/nginx/mime.types").exists() else ""
+    user, mime = nginx_user(), nginx_mime_types()
     conf = L.nginx / "nginx.conf"
     conf.write_text(
         "# Rendered by scripts/prodstack.py from deploy/nginx/ — do not edit, edit deploy/ instead.\n"
@@ -710,7 +706,7 @@ def healthz(p: dict) -> str:
 def wait_gone(pid: int, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not alive(pid):
+        if not process_alive(pid):
             return True
         time.sleep(0.1)
     return False
@@ -769,7 +765,7 @@ def status(args) -> int:
     pg_pid = None
     if (L.pg / "postmaster.pid").exists():
         pg_pid = int((L.pg / "postmaster.pid").read_text().split()[0])
-    rows.append(("postgresql", pg_pid, bool(pg_pid) and alive(pg_pid), p.get("pg")))
+    rows.append(("postgresql", pg_pid, bool(pg_pid) and process_alive(pg_pid), p.get("pg")))
     rows.append(("redis", redis_pid(), ours(redis_pid(), "redis-server"), p.get("redis")))
     rows.append(("nginx", nginx_pid(), ours(nginx_pid(), "nginx"), p.get("nginx")))
     for name, pid in sorted(state.get("pids", {}).items()):

@@ -4,6 +4,9 @@ A test that needs a tool calls `require(...)`/`require_commands(...)` instead of
 on a developer's machine a missing tool skips the test and says how to install it; with
 `HTX_REQUIRE_ALL=1` (set by `.ci/run`) the same test FAILS, so CI can never go green by
 skipping. `tests/test_no_silent_skips.py` refuses any other skip in the suite.
+
+A test that starts a server puts it on `free_port()` and waits with `wait_listening(port, process)`
+(htxconnect.core.machine: the benches and scripts/prodstack.py use the same).
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import os
 import shutil
 
 import pytest
+
+from htxconnect.core.machine import free_port, wait_listening  # noqa: F401 - servers a test starts
 
 INSTALL = "scripts/install_system_deps.sh (as root)"
 

@@ -3,8 +3,8 @@
 After settings.LOGIN_MAX_FAILURES failures for one username or one address within
 settings.LOGIN_LOCKOUT_SECONDS (a fixed window that starts at the first failure), further
 attempts are refused until the window ends. Counters live in the Django cache and are bumped
-with `incr`, which is atomic in Redis and under the local-memory cache's lock, so parallel
-guesses cannot slip past the limit. A successful sign-in clears the username's counter (not the
+with `incr` (core.ratelimit.count_in_window, as for the public forms' limit), which is atomic in
+Redis and under the local-memory cache's lock, so parallel guesses cannot slip past the limit. A successful sign-in clears the username's counter (not the
 address's: one office may share an address with an attacker).
 """
 
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 
+from htxconnect.core.ratelimit import count_in_window, seconds_until, window_end
 from htxconnect.core.text import fold
 
 security_log = logging.getLogger("htxconnect.security")
@@ -48,7 +49,7 @@ class Lockout:
 
     @property
     def seconds_left(self) -> int:
-        return max(1, int(self.retry_at - time.time() + 0.999))
+        return seconds_until(self.retry_at)
 
 
 def _subjects(username: str, address: str):
@@ -74,21 +75,12 @@ def check(username: str, address: str) -> Lockout | None:
 def register_failure(username: str, address: str) -> Lockout | None:
     """Count one failed attempt; returns the lockout it triggers (if it is the N-th failure)."""
     window = settings.LOGIN_LOCKOUT_SECONDS
-    now = time.time()
     lockout = None
     for scope, value in _subjects(username, address):
         count_key, start_key = _keys(scope, value)
-        # add() only sets a missing key, so the window starts at the first failure.
-        cache.add(start_key, now, timeout=window)
-        cache.add(count_key, 0, timeout=window)
-        try:
-            count = cache.incr(count_key)
-        except ValueError:  # expired between add() and incr()
-            cache.set(count_key, 1, timeout=window)
-            count = 1
+        count = count_in_window(count_key, start_key, window)
         if count >= settings.LOGIN_MAX_FAILURES and lockout is None:
-            start = cache.get(start_key) or now
-            lockout = Lockout(scope=scope, retry_at=start + window)
+            lockout = Lockout(scope=scope, retry_at=window_end(start_key, window))
             if count == settings.LOGIN_MAX_FAILURES:
                 security_log.warning("login lockout started: %s=%s failures=%s", scope,
                                      safe_for_log(value), count)
@@ -99,16 +91,8 @@ def count_request(kind: str, value: str, *, limit: int, window: int) -> Lockout 
     """Count one request of `kind` from `value` (e.g. password-reset mails per address);
     returns a Lockout once more than `limit` were made within `window` seconds."""
     count_key, start_key = _keys(kind, value)
-    now = time.time()
-    cache.add(start_key, now, timeout=window)
-    cache.add(count_key, 0, timeout=window)
-    try:
-        count = cache.incr(count_key)
-    except ValueError:
-        cache.set(count_key, 1, timeout=window)
-        count = 1
-    if count > limit:
-        return Lockout(scope=kind, retry_at=(cache.get(start_key) or now) + window)
+    if count_in_window(count_key, start_key, window) > limit:
+        return Lockout(scope=kind, retry_at=window_end(start_key, window))
     return None
 
 

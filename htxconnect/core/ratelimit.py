@@ -30,6 +30,29 @@ from htxconnect.core.request_context import client_ip_from
 security_log = logging.getLogger("htxconnect.security")
 
 
+def seconds_until(retry_at: float) -> int:
+    """Whole seconds until `retry_at` (Unix time), at least 1: what Retry-After and pages say."""
+    return max(1, int(retry_at - time.time() + 0.999))
+
+
+def count_in_window(count_key: str, start_key: str, window: int) -> int:
+    """Count one more under `count_key` in a fixed window of `window` seconds that starts at the
+    first count (its time kept under `start_key`); the count so far in the window. Atomic `incr`:
+    parallel requests cannot slip past a limit. accounts.throttle counts failed sign-ins with it."""
+    cache.add(start_key, time.time(), timeout=window)  # add() sets only a missing key: the window starts once
+    cache.add(count_key, 0, timeout=window)
+    try:
+        return cache.incr(count_key)
+    except ValueError:  # expired between add() and incr()
+        cache.set(count_key, 1, timeout=window)
+        return 1
+
+
+def window_end(start_key: str, window: int) -> float:
+    """When the window counted by count_in_window under `start_key` ends (Unix time)."""
+    return (cache.get(start_key) or time.time()) + window
+
+
 @dataclass(frozen=True)
 class Limited:
     kind: str
@@ -37,7 +60,7 @@ class Limited:
 
     @property
     def seconds_left(self) -> int:
-        return max(1, int(self.retry_at - time.time() + 0.999))
+        return seconds_until(self.retry_at)
 
 
 def hit(kind: str, subject: str, *, limit: int, window: int) -> Limited | None:
@@ -45,16 +68,8 @@ def hit(kind: str, subject: str, *, limit: int, window: int) -> Limited | None:
     `window` seconds of the first, else None."""
     digest = hashlib.sha256(f"{kind}\x00{subject}".encode()).hexdigest()[:32]  # user input: short safe keys
     count_key, start_key = f"htx:rate:{digest}:n", f"htx:rate:{digest}:t0"
-    now = time.time()
-    cache.add(start_key, now, timeout=window)  # add() sets only a missing key: the window starts once
-    cache.add(count_key, 0, timeout=window)
-    try:
-        count = cache.incr(count_key)
-    except ValueError:  # expired between add() and incr()
-        cache.set(count_key, 1, timeout=window)
-        count = 1
-    if count > limit:
-        return Limited(kind=kind, retry_at=(cache.get(start_key) or now) + window)
+    if count_in_window(count_key, start_key, window) > limit:
+        return Limited(kind=kind, retry_at=window_end(start_key, window))
     return None
 
 

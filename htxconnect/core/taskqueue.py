@@ -15,6 +15,8 @@ import socket
 
 from django.conf import settings
 
+from htxconnect.core.machine import process_alive, start_time
+
 log = logging.getLogger(__name__)
 
 DATABASE, RQ, IMMEDIATE = "database", "rq", "immediate"
@@ -47,29 +49,10 @@ def check_queue_names(names: list[str]) -> list[str]:
 # --- Who is alive ---------------------------------------------------------------------------------------
 
 
-def _start_time(pid: int) -> str | None:
-    """The process's start time in clock ticks since boot (Linux), to tell a reused pid apart."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
-            return handle.read().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return None
-
-
-def process_alive(pid: int, start: str | None = None) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return start is None or _start_time(pid) in (None, start)
-
-
 def worker_id() -> str:
     """host:pid:start — enough for a worker of the same machine to tell whether this one still runs."""
     pid = os.getpid()
-    return f"{socket.gethostname()[:40]}:{pid}:{_start_time(pid) or 0}"
+    return f"{socket.gethostname()[:40]}:{pid}:{start_time(pid) or 0}"
 
 
 def _dead_here(identity: str) -> bool:

@@ -1,6 +1,7 @@
 """Every write of the resolver app: prefixes and GTINs, places, lots, recalls, links, the
-staff forms' EPCIS events, print runs and problem reports. Each write is audited and purges
-the cached scan pages it changes after commit."""
+staff forms' EPCIS events, print runs and problem reports. Each write is audited and the cached
+scan pages it changes are purged after commit, once: a write that saves or deletes a Product, Lot
+or Link row leaves it to resolver.signals; what no signal sees (a staff EPCIS step) calls _purge."""
 
 from __future__ import annotations
 
@@ -56,6 +57,8 @@ def check_record(actor, organization: Organization) -> None:
 
 
 def _purge(product_id: int) -> None:
+    """Purge the product's pages after commit, its GTIN read now (inside the transaction), for a change
+    that saves no Product, Lot or Link row (their signals purge those)."""
     page_cache.purge_after_commit(Product.objects.filter(pk=product_id).values_list("gtin", flat=True))
 
 
@@ -99,7 +102,6 @@ def assign_gtin(*, actor, product: Product, prefix: CompanyPrefix | None = None)
     prefix.next_item_reference = ref
     prefix.save(update_fields=["next_item_reference"])
     registry_services.update_product(actor=actor, product=product, gtin=gtin14)  # audited there
-    _purge(product.pk)
     return gtin14
 
 
@@ -133,7 +135,6 @@ def create_lot(*, actor, product: Product, code: str, production_date: datetime.
     lot.full_clean()
     lot.save()
     audit.record(actions.LOT_CREATED, obj=lot, changes=audit.created(lot), actor=actor)
-    _purge(product.pk)
     return lot
 
 
@@ -159,7 +160,6 @@ def update_lot(*, actor, lot: Lot, **fields) -> Lot:
     lot.full_clean()
     lot.save()
     audit.record(actions.LOT_UPDATED, obj=lot, changes=audit.diff(before, audit.snapshot(lot)), actor=actor)
-    _purge(lot.product_id)
     return lot
 
 
@@ -188,7 +188,6 @@ def recall_lot(*, actor, lot: Lot, reason: str, return_to: str = "", hotline: st
     lot.recall_hotline = hotline[:30]
     lot.save(update_fields=["recalled_at", "recall_reason", "recall_return_to", "recall_hotline", "updated_at"])
     audit.record(actions.LOT_RECALLED, obj=lot, changes=audit.diff(before, audit.snapshot(lot)), actor=actor)
-    _purge(lot.product_id)
     return lot
 
 
@@ -206,7 +205,6 @@ def cancel_recall(*, actor, lot: Lot) -> Lot:
     lot.recall_reason = lot.recall_return_to = lot.recall_hotline = ""
     lot.save(update_fields=["recalled_at", "recall_reason", "recall_return_to", "recall_hotline", "updated_at"])
     audit.record(actions.LOT_RECALL_CANCELLED, obj=lot, changes=audit.diff(before, audit.snapshot(lot)), actor=actor)
-    _purge(lot.product_id)
     return lot
 
 
@@ -228,18 +226,16 @@ def add_link(*, actor, product: Product, link_type: str, target_url: str, title:
     link.full_clean()
     link.save()
     audit.record(actions.LINK_ADDED, obj=link, changes=audit.created(link), actor=actor)
-    _purge(product.pk)
     return link
 
 
 @transaction.atomic
 def delete_link(*, actor, link: Link) -> None:
     check_manage(actor, link.product.producer)
-    snap, product_id, repr_ = audit.snapshot(link), link.product_id, str(link)
+    snap, repr_ = audit.snapshot(link), str(link)
     link.delete()
     audit.record(actions.LINK_DELETED, changes={k: [v, None] for k, v in snap.items()}, actor=actor,
                  object_repr=repr_)
-    _purge(product_id)
 
 
 # --- Problem reports ----------------------------------------------------------------------------

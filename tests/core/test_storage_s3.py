@@ -10,7 +10,6 @@ the pictures of public pages: public-read and linked without a signature.
 from __future__ import annotations
 
 import io
-import socket
 import urllib.error
 import urllib.request
 from urllib.parse import parse_qs, urlsplit
@@ -23,16 +22,11 @@ from htxconnect.registry.models import Certification, ProductPhoto
 from htxconnect.reports import pdf
 from htxconnect.reports.models import Report
 from tests.reports.test_reports import form_data, program  # noqa: F401 - the program fixture
+from tests.tools import free_port
 
 BUCKET = "htx-media-test"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

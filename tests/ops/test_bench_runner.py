@@ -2,10 +2,9 @@
 
 import importlib.util
 import os
-import socket
 from pathlib import Path
 
-from tests.tools import require
+from tests.tools import free_port, require
 
 ROOT = Path(__file__).resolve().parents[2]
 spec = importlib.util.spec_from_file_location("bench_run", ROOT / "bench" / "run.py")
@@ -13,14 +12,8 @@ bench_run = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(bench_run)
 
 
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]  # nothing listens there once closed
-
-
 def test_a_server_that_does_not_answer_falls_back_to_sqlite_and_says_so():
-    url = f"postgres://postgres@127.0.0.1:{closed_port()}/x"
+    url = f"postgres://postgres@127.0.0.1:{free_port()}/x"
     env, line, postgres = bench_run.choose_database({"DATABASE_URL": url, "PATH": "/bin"})
     assert postgres is False and "DATABASE_URL" not in env and env["PATH"] == "/bin"
     assert line.startswith("database: SQLite — FALLBACK") and url in line
@@ -32,7 +25,7 @@ def test_sqlite_asked_for_is_named_as_not_the_targets_database():
 
 
 def test_password_is_not_printed():
-    url = f"postgres://u:s3cret@127.0.0.1:{closed_port()}/x"
+    url = f"postgres://u:s3cret@127.0.0.1:{free_port()}/x"
     _, line, _ = bench_run.choose_database({"DATABASE_URL": url})
     assert "s3cret" not in line and ":***@" in line
 

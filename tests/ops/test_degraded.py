@@ -9,7 +9,6 @@ listens (and, for recovery, a redis-server started there afterwards).
 
 import datetime
 import json
-import socket
 import subprocess
 from contextlib import contextmanager
 from unittest import mock
@@ -23,7 +22,7 @@ from django.test import Client, override_settings
 from htxconnect.core import unavailable
 from htxconnect.core.actors import SYSTEM
 from tests.resolver.conftest import coop, product  # noqa: F401 - fixtures
-from tests.tools import require_commands
+from tests.tools import free_port, require_commands
 
 PG_GONE = "server closed the connection unexpectedly\n\tThis probably means the server terminated abnormally"
 
@@ -155,12 +154,7 @@ def test_the_problem_is_found_behind_a_wrapping_exception():
 
 
 # --- Redis down ----------------------------------------------------------------------------------
-
-
-def dead_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]  # closed again: nothing listens there
+# free_port(): closed again once chosen, nothing listens there.
 
 
 def redis_cache(port: int, retry_seconds: float = 5):
@@ -171,7 +165,7 @@ def redis_cache(port: int, retry_seconds: float = 5):
 
 
 def test_the_cache_answers_from_memory_while_redis_is_down():
-    with override_settings(CACHES=redis_cache(dead_port())):
+    with override_settings(CACHES=redis_cache(free_port())):
         cache = caches["default"]
         assert cache.get("k") is None
         cache.set("k", "v", 30)
@@ -184,7 +178,7 @@ def test_the_cache_answers_from_memory_while_redis_is_down():
 def test_login_lockout_still_applies_while_redis_is_down(users):
     from django.conf import settings
 
-    with override_settings(CACHES=redis_cache(dead_port()), DEBUG=False):
+    with override_settings(CACHES=redis_cache(free_port()), DEBUG=False):
         client = Client(raise_request_exception=False)
         statuses = [client.post("/accounts/login/", {"username": "u_buyer", "password": "sai-mat-khau"}).status_code
                     for _ in range(settings.LOGIN_MAX_FAILURES + 1)]
@@ -197,7 +191,7 @@ def test_scan_page_and_health_while_redis_is_down(product):  # noqa: F811
     from htxconnect.resolver import services
 
     services.create_lot(actor=SYSTEM, product=product, code="OI-R1", production_date=datetime.date(2026, 11, 12))
-    with override_settings(CACHES=redis_cache(dead_port()), DEBUG=False):
+    with override_settings(CACHES=redis_cache(free_port()), DEBUG=False):
         client = Client(raise_request_exception=False)
         first = client.get(f"/scan/01/{product.gtin}/10/OI-R1/")
         second = client.get(f"/scan/01/{product.gtin}/10/OI-R1/")
@@ -213,7 +207,7 @@ def test_the_cache_returns_to_redis_when_it_is_back(tmp_path):
     require_commands("redis-server")
     import redis
 
-    port = dead_port()
+    port = free_port()  # nothing listens there
     with override_settings(CACHES=redis_cache(port, retry_seconds=0)):
         cache = caches["default"]
         cache.set("before", 1)

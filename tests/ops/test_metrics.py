@@ -3,7 +3,6 @@ up the samples of every Granian worker process (multiprocess mode)."""
 
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import threading
@@ -15,6 +14,8 @@ from unittest import mock
 import pytest
 from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
+
+from tests.tools import free_port, wait_listening
 
 pytestmark = pytest.mark.django_db
 
@@ -115,34 +116,11 @@ def test_task_runs_are_counted(settings):
         - value(before, "htx_tasks_total", task=failed, status="failed") == 1
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_listening(port, process, timeout=60):
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            try:
-                code = process.wait(timeout=0.2)
-            except subprocess.TimeoutExpired:
-                continue
-            raise RuntimeError(f"granian exited with code {code}")
-    raise TimeoutError(f"granian is not listening on {port}")
-
-
 def test_several_granian_workers_are_added_up(tmp_path):
     """Two worker processes, 8 keep-alive connections: /metrics (whichever worker answers) counts
     every request of both. Without the multiprocess mode each worker would count only its own."""
     granian = Path(sys.executable).parent / "granian"
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "PROMETHEUS_"))}
     env.update(DJANGO_ENV="test", DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",  # /healthz reads no table
                METRICS_TOKEN=TOKEN, PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"))
@@ -150,7 +128,7 @@ def test_several_granian_workers_are_added_up(tmp_path):
                                "--workers", "2", "--no-ws", "--log-level", "warning", "htxconnect.wsgi:application"],
                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "granian.log", "w"))
     try:
-        _wait_listening(port, server)
+        wait_listening(port, server)
         answered = []
 
         def client():

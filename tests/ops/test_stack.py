@@ -16,12 +16,11 @@ import socket
 import ssl
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.tools import require, require_commands
+from tests.tools import free_port, require, require_commands, wait_listening
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 import prodstack  # noqa: E402
@@ -30,29 +29,6 @@ ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 HOST = "htx.example.vn"
 METRICS_TOKEN = secrets.token_urlsafe(40)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(port, process, timeout=180):
-    """Until `port` accepts connections; between tries, wait on the server process itself, so a
-    server that dies on start fails the test at once with its exit code."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            try:
-                code = process.wait(timeout=0.2)
-            except subprocess.TimeoutExpired:
-                continue
-            raise RuntimeError(f"the server for port {port} exited with code {code}")
-    raise TimeoutError(f"nothing listening on {port}")
 
 
 @pytest.fixture(scope="module")
@@ -88,16 +64,14 @@ def stack(tmp_path_factory):
     prodstack.make_site_dirs(site, prod=tmp)
     prodstack.self_signed_certificate(prod=tmp)
     (tmp / "site.conf").write_text(site)
-    user = "user root;\n" if os.geteuid() == 0 else ""  # workers must read the pytest tmp dir
-    mime = "include /etc/nginx/mime.types;" if Path("/etc/nginx/mime.types").exists() else ""
     (tmp / "nginx.conf").write_text(
-        f"{user}daemon off;\npid {tmp}/nginx.pid;\nerror_log {tmp}/logs/error.log;\nevents {{}}\n"
-        f"http {{\n {mime}\n access_log {tmp}/logs/access.log;\n include {tmp}/site.conf;\n}}\n")
+        f"{prodstack.nginx_user()}daemon off;\npid {tmp}/nginx.pid;\nerror_log {tmp}/logs/error.log;\nevents {{}}\n"
+        f"http {{\n {prodstack.nginx_mime_types()} access_log {tmp}/logs/access.log;\n include {tmp}/site.conf;\n}}\n")
     nginx = subprocess.Popen(["nginx", "-c", str(tmp / "nginx.conf"), "-p", str(tmp)],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_for(app_port, app)
-        wait_for(https_port, nginx)
+        wait_listening(app_port, app, timeout=180)
+        wait_listening(https_port, nginx, timeout=180)
         yield {"http": http_port, "https": https_port, "plain": plain_port, "app": app_port, "static": tmp / "static",
                "key": api_key, "logs": tmp / "logs"}
     finally:

@@ -203,40 +203,29 @@ def test_rq_worker_process_runs_a_task_enqueued_through_django_on_its_queue(redi
 
 
 @pytest.mark.django_db(transaction=True)
-def test_rq_work_horse_killed_mid_task_is_retried_and_renders_once(redis_url, print_run, tmp_path):
+@pytest.mark.parametrize("kill", ["task", "worker"])
+def test_rq_killed_mid_task_the_job_runs_again_and_renders_once(kill, redis_url, print_run, tmp_path):
+    """"task": the work-horse dies, its worker retries the job. "worker": the worker dies with it, the
+    job stays "started" until the next worker hands it back to RQ (taskqueue.requeue_abandoned)."""
     from tests.ops.worker_tasks import render_labels_killed_once
 
     marker = tmp_path / "first-attempt"
     with override_settings(**rq_tasks(redis_url)):
-        result = render_labels_killed_once.enqueue(print_run.pk, str(marker), "task")
+        result = render_labels_killed_once.enqueue(print_run.pk, str(marker), kill)
         workers = Workers(tmp_path, "rq", redis_url)
+        if kill == "worker":
+            killed = workers.run("labels")
+            assert killed.returncode == -9, killed.stderr  # the worker itself died, its job still "started"
+            result.refresh()
+            assert result.status == TaskResultStatus.RUNNING
         ran = workers.run("labels")
         assert ran.returncode == 0, ran.stderr
-        assert "Work-horse terminated unexpectedly" in ran.stderr and "signal 9" in ran.stderr
+        said = (["Work-horse terminated unexpectedly", "signal 9"] if kill == "task"
+                else [f"requeued 1 task(s) of dead workers: {result.id}"])
+        assert all(line in ran.stderr for line in said), ran.stderr
         result.refresh()
         assert result.status == TaskResultStatus.SUCCESSFUL
     assert marker.exists()  # the first attempt ran, and was killed mid-render
-    workers.bring_back()
-    done_once(print_run, workers)
-
-
-@pytest.mark.django_db(transaction=True)
-def test_rq_worker_killed_whole_mid_task_its_job_is_requeued_by_the_next_worker(redis_url, print_run, tmp_path):
-    from tests.ops.worker_tasks import render_labels_killed_once
-
-    marker = tmp_path / "first-attempt"
-    with override_settings(**rq_tasks(redis_url)):
-        result = render_labels_killed_once.enqueue(print_run.pk, str(marker), "worker")
-        workers = Workers(tmp_path, "rq", redis_url)
-        killed = workers.run("labels")
-        assert killed.returncode == -9, killed.stderr  # the worker itself died, its job still "started"
-        result.refresh()
-        assert result.status == TaskResultStatus.RUNNING
-        ran = workers.run("labels")
-        assert ran.returncode == 0, ran.stderr
-        assert f"requeued 1 task(s) of dead workers: {result.id}" in ran.stderr
-        result.refresh()
-        assert result.status == TaskResultStatus.SUCCESSFUL
     workers.bring_back()
     done_once(print_run, workers)
 

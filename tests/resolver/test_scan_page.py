@@ -294,6 +294,56 @@ def test_purge_after_a_saved_lot_never_asks_the_database(lot, django_capture_on_
     assert page_cache.product_version(lot.product.gtin) > before  # purged (cached pages stale)
 
 
+def _link(lot):
+    return services.add_link(actor=SYSTEM, product=lot.product, link_type="gs1:pip", title="Ổi",
+                             target_url="https://htx.example.vn/oi")
+
+
+def _one_change(change: str, lot):
+    """What sets the change up is done here, uncounted; the change itself is returned, to be counted."""
+    if change == "cancel_recall":
+        recalled = services.recall_lot(actor=SYSTEM, lot=lot, reason="Nấm mốc")
+        return lambda: services.cancel_recall(actor=SYSTEM, lot=recalled)
+    if change == "delete_link":
+        link = _link(lot)
+        return lambda: services.delete_link(actor=SYSTEM, link=link)
+    return {
+        "create_lot": lambda: services.create_lot(actor=SYSTEM, product=lot.product, code="OI-MOT-LAN",
+                                                  production_date=datetime.date(2026, 11, 20)),
+        "update_lot": lambda: services.update_lot(actor=SYSTEM, lot=lot, production_date=datetime.date(2026, 11, 13)),
+        "recall_lot": lambda: services.recall_lot(actor=SYSTEM, lot=lot, reason="Nấm mốc"),
+        "add_link": lambda: _link(lot),
+    }[change]
+
+
+@pytest.mark.parametrize("change", ["create_lot", "update_lot", "recall_lot", "cancel_recall", "add_link",
+                                    "delete_link"])
+def test_each_change_purges_the_product_once(change, lot, monkeypatch, django_capture_on_commit_callbacks):
+    """A service that saves a lot or a link leaves the purge to the signal on that row: the product's
+    pages are purged once per change, not once by the service and again by the signal."""
+    from htxconnect.resolver import cache as page_cache
+
+    act = _one_change(change, lot)
+    purged = []
+    monkeypatch.setattr(page_cache, "purge_gtin", purged.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        act()
+    assert purged == [lot.product.gtin]
+
+
+def test_a_new_gtin_purges_the_product_once(coop, monkeypatch, django_capture_on_commit_callbacks):
+    from htxconnect.registry import services as registry_services
+    from htxconnect.resolver import cache as page_cache
+
+    services.register_company_prefix(actor=SYSTEM, organization=coop, prefix="893123457", is_demo=True)
+    product = registry_services.create_product(actor=SYSTEM, producer=coop, name="Bưởi", category="fruit")
+    purged = []
+    monkeypatch.setattr(page_cache, "purge_gtin", purged.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        gtin = services.assign_gtin(actor=SYSTEM, product=product)
+    assert purged == [gtin]
+
+
 def test_a_failing_purge_after_commit_is_logged_not_raised(lot, monkeypatch, caplog):
     from django.db import transaction
 

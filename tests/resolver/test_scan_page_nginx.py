@@ -6,10 +6,8 @@ recall shown without waiting for any expiry, serial scans counted."""
 import gzip
 import http.client
 import os
-import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,42 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.tools import require_commands
+from tests.tools import free_port, require_commands, wait_listening
 
 ROOT = Path(__file__).resolve().parents[2]
-SITE = ROOT / "deploy" / "nginx" / "htxconnect.conf"
-
-
-def part(site: str, name: str) -> str:
-    """A `# BEGIN <name>` … `# END <name>` part of the nginx site, as it is."""
-    return re.search(rf"# BEGIN {name}.*?\n(.*?)# END {name}", site, re.S).group(1)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(port, process, timeout=240):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            code = process.poll()
-            if code is not None:
-                raise RuntimeError(f"the server for port {port} exited with code {code}")
-            process_wait(process)
-    raise TimeoutError(f"nothing listening on {port}")
-
-
-def process_wait(process):
-    try:
-        process.wait(timeout=0.2)
-    except subprocess.TimeoutExpired:
-        pass
+sys.path.insert(0, str(ROOT / "scripts"))
+import prodstack  # noqa: E402 - the scan-page parts of deploy/nginx/htxconnect.conf, as make prod-up maps them
 
 
 SETUP = """
@@ -85,7 +52,7 @@ def site(tmp_path_factory):
     env.update(DJANGO_ENV="demo", DEBUG="false", SECRET_KEY="scan-nginx-" + "x" * 40, ALLOWED_HOSTS="*",
                DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}", STATIC_ROOT=str(tmp / "static"),
                REDIS_URL=f"redis://127.0.0.1:{redis_port}/0", TASK_BACKEND="immediate",
-               SCAN_PAGE_ROOT=str(tmp / "pages"), SCAN_SPOOL_DIR=str(tmp / "spool"),
+               SCAN_PAGE_ROOT=str(tmp / "scan-pages"), SCAN_SPOOL_DIR=str(tmp / "spool"),
                SCAN_SPOOL_FSYNC_SECONDS="0", SCAN_SPOOL_ROTATE_SECONDS="0")  # each scan closed at once: flushable
     processes = []
     try:
@@ -104,23 +71,17 @@ def site(tmp_path_factory):
             [granian, "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(app_port), "--workers", "1",
              "--no-ws", "--log-level", "warning", "htxconnect.wsgi:application"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(tmp / "granian.log", "w")))
-        text = SITE.read_text()
-        locations = (part(text, "scan-page locations")
-                     .replace("/srv/htxconnect/scan-pages/", f"{tmp}/pages/")
-                     .replace("/etc/nginx/snippets/htxconnect-proxy.conf", str(SITE.parent / "htxconnect-proxy.conf")))
-        user = "user root;\n" if os.geteuid() == 0 else ""
-        mime = "include /etc/nginx/mime.types;" if Path("/etc/nginx/mime.types").exists() else ""
         (tmp / "logs").mkdir()
         (tmp / "nginx.conf").write_text(
-            f"{user}daemon off;\npid {tmp}/nginx.pid;\nerror_log {tmp}/logs/error.log;\nevents {{}}\n"
-            f"http {{\n {mime}\n access_log off;\n"
-            f" proxy_cache_path {tmp}/cache keys_zone=htx_scan:1m;\n{part(text, 'scan-page maps')}\n"
+            f"{prodstack.nginx_user()}daemon off;\npid {tmp}/nginx.pid;\nerror_log {tmp}/logs/error.log;\nevents {{}}\n"
+            f"http {{\n {prodstack.nginx_mime_types()} access_log off;\n"
+            f" proxy_cache_path {tmp}/cache keys_zone=htx_scan:1m;\n{prodstack.site_part('scan-page maps', tmp)}\n"
             f" upstream htxconnect_app {{ server 127.0.0.1:{app_port}; keepalive 4; }}\n"
-            f" server {{\n  listen 127.0.0.1:{port};\n{locations}\n }}\n}}\n")
+            f" server {{\n  listen 127.0.0.1:{port};\n{prodstack.site_part('scan-page locations', tmp)}\n }}\n}}\n")
         processes.append(subprocess.Popen(["nginx", "-c", str(tmp / "nginx.conf"), "-p", str(tmp)],
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        wait_for(app_port, processes[1])
-        wait_for(port, processes[2])
+        wait_listening(app_port, processes[1], timeout=240)
+        wait_listening(port, processes[2], timeout=240)
         yield {"port": port, "gtin": gtin, "env": env, "tmp": tmp, "app": processes[1],
                "page": f"/scan/01/{gtin}/10/NGINX-01/"}
     finally:
@@ -198,7 +159,7 @@ def test_a_recall_replaces_the_file(site):
     manage(site, "from htxconnect.core.actors import SYSTEM; from htxconnect.resolver import services;"
                  "from htxconnect.resolver.models import Lot;"
                  "services.recall_lot(actor=SYSTEM, lot=Lot.objects.get(code='NGINX-01'), reason='Nấm mốc'); print(1)")
-    assert not list((site["tmp"] / "pages" / "current").glob(f"*/scan/01/{site['gtin']}/10/NGINX-01/index.html"))
+    assert not list((site["tmp"] / "scan-pages" / "current").glob(f"*/scan/01/{site['gtin']}/10/NGINX-01/index.html"))
     # nginx may serve a descriptor it opened before the purge for up to open_file_cache_valid (1 s):
     # ask until it has let go (bench/scan_page.py measures how long that takes).
     deadline = time.monotonic() + 30

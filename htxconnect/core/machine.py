@@ -1,0 +1,78 @@
+"""Processes and loopback ports of this machine, without Django: the task workers ask who is alive
+(core.taskqueue), and scripts/prodstack.py, the benches and the tests (tests/tools.py) start
+servers on free ports and wait for them. Importing this module needs no settings.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    """/proc/<pid>/stat after the command name (Linux): [0] the state, [19] the start time."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+            return handle.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def start_time(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (Linux), to tell a reused pid apart."""
+    fields = _stat_fields(pid)
+    return fields[19] if fields and len(fields) > 19 else None
+
+
+def process_alive(pid: int, start: str | None = None) -> bool:
+    """`pid` runs (a zombie, dead but not yet reaped, does not), and when `start` (from
+    start_time) is given, it is still the process that started then, not a reuse of its pid."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # another user's process: it exists
+    fields = _stat_fields(pid)
+    if fields is None:
+        return True  # no /proc to ask: kill() said it exists
+    if fields[0] == "Z":
+        return False
+    return start is None or (fields[19] if len(fields) > 19 else None) in (None, start)
+
+
+def free_port() -> int:
+    """A loopback TCP port nothing listens on (free when asked: bind it soon)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_open(port: int, timeout: float = 0.3) -> bool:
+    """Something accepts connections on the loopback `port`."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
+def wait_listening(port: int, process: subprocess.Popen | int | None = None, timeout: float = 60) -> None:
+    """Until the loopback `port` accepts connections. `process`, the server (a Popen, or a pid):
+    when it exits first, RuntimeError at once instead of waiting out the timeout (TimeoutError)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if port_open(port, timeout=0.5):
+            return
+        if isinstance(process, subprocess.Popen):
+            try:
+                code = process.wait(timeout=0.2)  # the pause between tries
+            except subprocess.TimeoutExpired:
+                continue
+            raise RuntimeError(f"the server for port {port} exited with code {code}")
+        if process is not None and not process_alive(process):
+            raise RuntimeError(f"the server for port {port} (pid {process}) is gone")
+        time.sleep(0.2)
+    raise TimeoutError(f"nothing listening on port {port}")
