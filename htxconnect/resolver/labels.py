@@ -25,7 +25,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-from htxconnect.core import identifiers as gs1, joblock
+from htxconnect.core import identifiers as gs1, joblock, outbox
 
 from .models import PrintRun
 
@@ -259,7 +259,7 @@ def start(run: PrintRun) -> None:
         render_print_run(run.pk)
         run.refresh_from_db()
         return
-    transaction.on_commit(lambda: render_labels_task.enqueue(run.pk))
+    outbox.enqueue_on_commit(render_labels_task, run.pk)
 
 
 @task(queue_name="labels")
