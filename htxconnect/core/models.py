@@ -66,8 +66,8 @@ class OutboxTask(models.Model):
     args = models.JSONField(_("tham số"), default=list, blank=True)
     kwargs = models.JSONField(_("tham số có tên"), default=dict, blank=True)
     created_at = models.DateTimeField(_("tạo lúc"), default=timezone.now)
-    # Claimed by whoever hands it over: the writer at creation (attempts=1), the minute job later
-    # with a conditional UPDATE on `attempts`, so two dispatchers never both take one attempt.
+    # Claimed by whoever hands it over (the writer after the commit, the minute job later) with a
+    # conditional UPDATE on `attempts`, so two dispatchers never both take one attempt.
     attempts = models.PositiveIntegerField(_("số lần gửi"), default=0)
     attempted_at = models.DateTimeField(_("lần gửi gần nhất"), null=True, blank=True)
     dispatched_at = models.DateTimeField(_("đã gửi lúc"), null=True, blank=True)
@@ -76,7 +76,7 @@ class OutboxTask(models.Model):
     class Meta:
         verbose_name = _("tác vụ chờ gửi")
         verbose_name_plural = _("tác vụ chờ gửi")
-        indexes = [models.Index(fields=["attempted_at"], condition=models.Q(dispatched_at__isnull=True),
+        indexes = [models.Index(fields=["created_at"], condition=models.Q(dispatched_at__isnull=True),
                                 name="core_outbox_pending")]
 
     def __str__(self):

@@ -11,9 +11,9 @@ How a task is queued depends on the task's backend:
 - database queue (django-tasks-db): the task row is written now, in the caller's transaction. It
   commits with the change or not at all, and a worker cannot see it before the commit.
 - a queue outside the database (RQ on Redis, anything else): an `OutboxTask` row is written now,
-  in the transaction; after the commit it is handed to the queue and marked dispatched. A failure
-  is logged, never raised; the minute job `redispatch` hands over again the rows not marked
-  dispatched REDISPATCH_AFTER after their last attempt. Delivery is at least once (a row handed
+  in the transaction; after the commit it is claimed, handed to the queue and marked dispatched. A
+  failure is logged, never raised; the minute job `redispatch` hands over the rows not marked
+  dispatched REDISPATCH_AFTER after their last attempt (or their creation). Delivery is at least once (a row handed
   over just before the database stopped is handed over again): the tasks are written to be safe
   to run twice (decision 0024).
 - the immediate backend (tests, `TASK_BACKEND=immediate`): run after the commit, as before.
@@ -26,7 +26,7 @@ import logging
 from typing import Callable
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks.backends.immediate import ImmediateBackend
@@ -53,8 +53,8 @@ def enqueue_on_commit(task: Task, *args, **kwargs) -> None:
         from .models import OutboxTask
 
         row = OutboxTask.objects.create(task_path=task.module_path, queue_name=task.queue_name, args=list(args),
-                                        kwargs=kwargs, attempts=1, attempted_at=timezone.now())
-        transaction.on_commit(lambda: _hand_over(row.pk, task, row.args, row.kwargs))
+                                        kwargs=kwargs)
+        transaction.on_commit(lambda: _first_attempt(row.pk, task, row.args, row.kwargs))
 
 
 def after_commit(func: Callable[[], object], *, what: str) -> None:
@@ -67,6 +67,18 @@ def after_commit(func: Callable[[], object], *, what: str) -> None:
             log.exception("after-commit %s failed", what)
 
     transaction.on_commit(run)
+
+
+def _first_attempt(row_id: int, task: Task, args: list, kwargs: dict) -> None:
+    """After the commit, in the writer: claim the row and hand it over. A long transaction may commit
+    a row the minute job already finds old enough: whichever claims it first hands it over."""
+    try:
+        claimed = claim(row_id, 0, timezone.now())
+    except Exception:  # noqa: BLE001 — the database stopped at the commit: the minute job will send it
+        log.exception("outbox %s: could not claim %s after the commit", row_id, task.module_path)
+        return
+    if claimed:
+        _hand_over(row_id, task, args, kwargs)
 
 
 def _hand_over(row_id: int, task: Task, args: list, kwargs: dict) -> bool:
@@ -104,10 +116,12 @@ def redispatch(now: datetime.datetime | None = None) -> int:
     from .models import OutboxTask
 
     now = now or timezone.now()
-    rows = (OutboxTask.objects.filter(dispatched_at__isnull=True, attempted_at__lt=now - REDISPATCH_AFTER)
-            .order_by("attempted_at").values_list("pk", "attempts", "task_path", "args", "kwargs")[:BATCH])
+    stale = now - REDISPATCH_AFTER
+    rows = (OutboxTask.objects.filter(dispatched_at__isnull=True)
+            .filter(Q(attempted_at__lt=stale) | Q(attempted_at__isnull=True, created_at__lt=stale))
+            .order_by("created_at").values_list("pk", "attempts", "task_path", "queue_name", "args", "kwargs")[:BATCH])
     sent = 0
-    for pk, attempts, path, args, kwargs in rows:
+    for pk, attempts, path, queue_name, args, kwargs in rows:
         if not claim(pk, attempts, now):
             continue
         try:
@@ -116,6 +130,8 @@ def redispatch(now: datetime.datetime | None = None) -> int:
             log.error("outbox %s: task %s not found: %s", pk, path, error)
             OutboxTask.objects.filter(pk=pk).update(last_error=f"ImportError: {error}"[:2000])
             continue
+        if task.queue_name != queue_name:
+            task = task.using(queue_name=queue_name)
         if _hand_over(pk, task, args, kwargs):
             log.warning("outbox %s: %s handed over on attempt %s", pk, path, attempts + 1)
             sent += 1

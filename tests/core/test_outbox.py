@@ -171,6 +171,31 @@ def test_other_queue_still_down_at_the_minute_job_tries_again_later(db, django_c
 
 
 @OTHER_QUEUE
+def test_a_long_transaction_whose_row_the_minute_job_took_first_is_handed_over_once(
+        db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        with transaction.atomic():
+            outbox.enqueue_on_commit(remember, "Lan")
+    # The write took longer than REDISPATCH_AFTER: the minute job sees the row the moment it commits,
+    # before the writer's own after-commit attempt runs.
+    assert outbox.redispatch(now=timezone.now() + LATER) == 1
+    for callback in callbacks:
+        callback()
+    assert handed_over() == [("tests.core.outbox_tasks.remember", ["Lan"])]
+    assert OutboxTask.objects.get().attempts == 1
+
+
+@OTHER_QUEUE
+def test_the_database_stopping_at_the_commit_leaves_the_row_to_the_minute_job(db, django_capture_on_commit_callbacks):
+    with mock.patch.object(outbox, "claim", side_effect=OperationalError("server closed the connection")):
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            outbox.enqueue_on_commit(remember, "Lan")  # nothing raised
+    assert handed_over() == [] and OutboxTask.objects.get().attempts == 0
+    assert outbox.redispatch(now=timezone.now() + LATER) == 1
+    assert handed_over() == [("tests.core.outbox_tasks.remember", ["Lan"])]
+
+
+@OTHER_QUEUE
 def test_two_dispatchers_of_one_row_claim_one_attempt(db):
     past = timezone.now() - LATER
     row = OutboxTask.objects.create(task_path=remember.module_path, queue_name="default", args=["Lan"],

@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'tác vụ chờ gửi',
                 'verbose_name_plural': 'tác vụ chờ gửi',
-                'indexes': [models.Index(condition=models.Q(('dispatched_at__isnull', True)), fields=['attempted_at'], name='core_outbox_pending')],
+                'indexes': [models.Index(condition=models.Q(('dispatched_at__isnull', True)), fields=['created_at'], name='core_outbox_pending')],
             },
         ),
     ]
