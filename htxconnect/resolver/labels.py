@@ -14,7 +14,6 @@ from pathlib import Path
 
 import segno
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django_tasks import task
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode import eanbc

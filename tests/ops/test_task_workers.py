@@ -203,7 +203,8 @@ def test_rq_worker_process_runs_a_task_enqueued_through_django_on_its_queue(redi
 
 
 @pytest.mark.django_db(transaction=True)
-def test_rq_down_at_the_commit_the_outbox_hands_the_task_over_later_and_it_runs_once(redis_url, lot, tmp_path):
+def test_rq_down_at_the_commit_the_outbox_hands_the_task_over_later_and_it_runs_once(
+        redis_url, lot, tmp_path):  # noqa: F811 - the fixture imported above
     """Decision 0027: the label run is saved and its task kept in the outbox while Redis refuses
     connections; the minute job hands it over once Redis is back, and a real RQ worker runs it."""
     from django.db import transaction
