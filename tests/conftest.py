@@ -98,3 +98,18 @@ def clients(users):
     for name, user in users.items():
         result[name] = signed_in_client(user)
     return result
+
+
+@pytest.fixture
+def database_task_queue(settings):
+    """The demo's task queue (django-tasks-db) instead of the immediate one; returns a function listing
+    the queued tasks as (task path, args). core.outbox writes them in the caller's transaction, so a
+    test that does not run the after-commit callbacks still finds them (decision 0027)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": settings.TASK_QUEUES}}
+
+    def queued():
+        from django_tasks_db.models import DBTaskResult
+
+        return [(row.task_path, row.args_kwargs["args"]) for row in DBTaskResult.objects.order_by("enqueued_at")]
+
+    return queued

@@ -19,6 +19,13 @@ class CoreConfig(AppConfig):
 
         periodic.register("ensure_partitions", partitions.run_periodic, period="day")
 
+        # Tasks for a queue outside the database that were not handed over after the commit
+        # (core.outbox, decision 0027): handed over again, and the dispatched ones forgotten.
+        from . import outbox
+
+        periodic.register("outbox_redispatch", outbox.redispatch, period="minute")
+        periodic.register("outbox_prune", outbox.prune, period="day")
+
         # Observability: request ids and task ids on log lines, Prometheus counters (decision 0021).
         from django.conf import settings
 

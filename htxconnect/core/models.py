@@ -1,7 +1,8 @@
-"""Tables shared by every app: the audit log."""
+"""Tables shared by every app: the audit log, the task outbox."""
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -53,3 +54,30 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit entries cannot be deleted.")
+
+
+class OutboxTask(models.Model):
+    """A task to hand to a queue that cannot join the database transaction (RQ on Redis): written in
+    the transaction of the change that wants it, handed to the queue after the commit, and handed
+    again by the minute job while it is not marked dispatched (core.outbox, decision 0027)."""
+
+    task_path = models.CharField(_("tác vụ"), max_length=200)  # module path of the django-tasks Task
+    queue_name = models.CharField(_("hàng đợi"), max_length=50)
+    args = models.JSONField(_("tham số"), default=list, blank=True)
+    kwargs = models.JSONField(_("tham số có tên"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("tạo lúc"), default=timezone.now)
+    # Claimed by whoever hands it over (the writer after the commit, the minute job later) with a
+    # conditional UPDATE on `attempts`, so two dispatchers never both take one attempt.
+    attempts = models.PositiveIntegerField(_("số lần gửi"), default=0)
+    attempted_at = models.DateTimeField(_("lần gửi gần nhất"), null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("đã gửi lúc"), null=True, blank=True)
+    last_error = models.TextField(_("lỗi gần nhất"), blank=True)
+
+    class Meta:
+        verbose_name = _("tác vụ chờ gửi")
+        verbose_name_plural = _("tác vụ chờ gửi")
+        indexes = [models.Index(fields=["created_at"], condition=models.Q(dispatched_at__isnull=True),
+                                name="core_outbox_pending")]
+
+    def __str__(self):
+        return f"{self.task_path} {self.args} ({self.queue_name})"

@@ -18,7 +18,7 @@ from django.db.models import Avg, Count
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from htxconnect.core import audit, spreadsheet
+from htxconnect.core import audit, outbox, spreadsheet
 
 from . import audit_actions as actions
 from . import queries
@@ -114,7 +114,7 @@ def send_requests(*, actor, event_id: int, site_url) -> int:
             "n": r.full_name, "t": event.title, "u": site_url(feedback_path(r))}
         messages.append((subject, body, None, [r.email]))
     audit.record(actions.FEEDBACK_REQUESTED, obj=event, actor=actor, changes={"recipients": [None, len(messages)]})
-    transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
+    outbox.after_commit(lambda: send_mass_mail(messages, fail_silently=False), what="feedback request mail")
     return len(messages)
 
 

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from htxconnect.core import audit
+from htxconnect.core import audit, outbox
 
 from . import audit_actions as actions
 from . import actors, queries, tickets
@@ -164,7 +164,7 @@ def cancel_event(*, actor, event_id: int, reason: str) -> Event:
                         actions.EVENT_CANCELLED, cancel_reason=reason)
     recipients = list(event.registrations.exclude(status=Registration.Status.CANCELLED).exclude(email="")
                       .values_list("email", flat=True))
-    transaction.on_commit(lambda: _mail_cancellation(event, recipients))
+    outbox.after_commit(lambda: _mail_cancellation(event, recipients), what="event cancellation mail")
     return event
 
 
@@ -247,7 +247,7 @@ def _register_one(event: Event, who: Registrant, *, actor, source: str, now) -> 
             agency_id=event.agency_id,
             changes={"event": [None, event.pk], "status": [None, registration.status], "source": [None, source],
                      "consent_given_at": [None, now]})
-    transaction.on_commit(lambda: mail_ticket(registration.pk))
+    outbox.after_commit(lambda: mail_ticket(registration.pk), what="ticket mail")
     return registration
 
 
@@ -376,7 +376,7 @@ def _promote_waiting(event: Event, *, actor) -> list[Registration]:
         registration.save(update_fields=["status", "promoted_at"])
         _record(actions.REGISTRATION_PROMOTED, registration, actor=actor, agency_id=event.agency_id,
                 changes={"status": [Registration.Status.WAITLISTED, Registration.Status.CONFIRMED]})
-        transaction.on_commit(lambda pk=registration.pk: mail_ticket(pk, promoted=True))
+        outbox.after_commit(lambda pk=registration.pk: mail_ticket(pk, promoted=True), what="ticket mail")
     return promoted
 
 
@@ -387,7 +387,7 @@ def reissue_ticket(*, actor, registration_id: int) -> Registration:
     registration.ticket_nonce = tickets.new_nonce()
     registration.save(update_fields=["ticket_nonce"])
     _record(actions.TICKET_REISSUED, registration, actor=actor, agency_id=registration.event.agency_id, changes={})
-    transaction.on_commit(lambda: mail_ticket(registration.pk))
+    outbox.after_commit(lambda: mail_ticket(registration.pk), what="ticket mail")
     return registration
 
 

@@ -1,6 +1,6 @@
 """Every write to market data. Keyword-only, one transaction each, validated with full_clean and
 audited; pages, the demo loader and tasks call these. Matching of a new offer or demand is queued
-after commit (transaction.on_commit), so a rolled-back post notifies nobody.
+after commit (core.outbox.enqueue_on_commit), so a rolled-back post notifies nobody.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from htxconnect.core import audit
+from htxconnect.core import audit, outbox
 from htxconnect.core.text import fold
 from htxconnect.registry.models import Certification, Organization, Product
 
@@ -59,7 +59,7 @@ def _save(obj):
 
 def _queue_matching(kind: str, pk: int) -> None:
     task = match_offer_task if kind == "offer" else match_demand_task
-    transaction.on_commit(lambda: task.enqueue(pk))
+    outbox.enqueue_on_commit(task, pk)
 
 
 # --- Buyers --------------------------------------------------------------------------------------------------
@@ -196,7 +196,7 @@ def add_term(*, actor, concept: ProductConcept, term: str, region: str = "") -> 
     obj = ProductTerm(concept=concept, term=term, region=region.strip())
     obj.save()
     _record(actions.TERM_ADDED, obj, actor=actor, changes={"term": [None, term], "concept": [None, concept.name]})
-    transaction.on_commit(lambda: resolve_unknown_task.enqueue())
+    outbox.enqueue_on_commit(resolve_unknown_task)
     return obj
 
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from htxconnect.accounts.models import User
-from htxconnect.core import audit
+from htxconnect.core import audit, outbox
 from htxconnect.core.money import format_vnd
 from htxconnect.core.roles import Role
 from htxconnect.registry.models import OrganizationUser
@@ -124,6 +124,6 @@ def send_loan_reminders(*, today: datetime.date | None = None, days: int = DEFAU
                              changes={"instalment": [None, reminder.instalment], "due_on": [None, reminder.due_on],
                                       "amount_due": [None, reminder.amount_due], "overdue": [None, reminder.overdue],
                                       "recipients": [None, people]})
-                transaction.on_commit(lambda pk=reminder.pk: _mail(pk, today))
+                outbox.after_commit(lambda pk=reminder.pk: _mail(pk, today), what="loan reminder mail")
             reminded += 1
     return reminded

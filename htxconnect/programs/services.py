@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from htxconnect.core import audit
+from htxconnect.core import audit, outbox
 from htxconnect.registry.models import Organization
 
 from . import audit_actions as actions
@@ -346,7 +346,7 @@ def transition_application(*, actor, application_id: int, action: str, comment: 
         _support_from(application, actor=actor, today=today, comment=comment)
     _record(actions.APPLICATION_BY_STATE[transition.target], application, actor=actor,
             changes={"state": [before, transition.target], "comment": [None, comment]})
-    transaction.on_commit(lambda: _mail_applicant(application.pk, step.pk))
+    outbox.after_commit(lambda: _mail_applicant(application.pk, step.pk), what="application mail")
     return application
 
 

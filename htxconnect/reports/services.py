@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from htxconnect.core import audit
+from htxconnect.core import audit, outbox
 from htxconnect.programs import queries as program_queries
 
 from . import audit_actions as actions
@@ -76,7 +76,8 @@ def update_report(*, actor, report_id: int, **fields) -> Report:
 
 def request_generation(*, actor, report_id: int) -> Report:
     """Queue the report's generation. Claimed by a conditional update (draft or failed → queued), so
-    two clicks queue one task; the task is enqueued once the claim is committed."""
+    two clicks queue one task; the task is queued with the claim (core.outbox), so it runs once the
+    claim is committed and never without it."""
     report = Report.objects.get(pk=report_id)
     _check_writer(actor, report.agency_id)
     with transaction.atomic():
@@ -84,8 +85,10 @@ def request_generation(*, actor, report_id: int) -> Report:
             status=Report.Status.QUEUED, progress={"done": 0, "total": 0, "stage": "queued"}, error="")
         if claimed:
             audit.record(actions.REPORT_GENERATION_REQUESTED, obj=report, actor=actor)
-            transaction.on_commit(lambda: tasks.generate_report.enqueue(report_id))
-    report.refresh_from_db()
+            outbox.enqueue_on_commit(tasks.generate_report, report_id)
+        # Read in the transaction: nothing after the commit may fail (a database that stops then
+        # would turn the queued report into an error page, and the officer would click again).
+        report.refresh_from_db()
     return report
 
 

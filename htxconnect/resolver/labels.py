@@ -14,7 +14,6 @@ from pathlib import Path
 
 import segno
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django_tasks import task
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode import eanbc
@@ -25,7 +24,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-from htxconnect.core import identifiers as gs1, joblock
+from htxconnect.core import identifiers as gs1, joblock, outbox
 
 from .models import PrintRun
 
@@ -259,7 +258,7 @@ def start(run: PrintRun) -> None:
         render_print_run(run.pk)
         run.refresh_from_db()
         return
-    transaction.on_commit(lambda: render_labels_task.enqueue(run.pk))
+    outbox.enqueue_on_commit(render_labels_task, run.pk)
 
 
 @task(queue_name="labels")

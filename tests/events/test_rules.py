@@ -1,6 +1,8 @@
 """Registration, waiting list, tickets and check-in rules (services)."""
 
 import datetime
+import smtplib
+from unittest import mock
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -155,6 +157,23 @@ def test_cancelling_an_event_mails_every_registrant_after_commit(ev, mailoutbox,
     assert Event.objects.get(pk=ev.event.pk).status == "cancelled"
     with pytest.raises(PermissionDenied):
         services.publish_event(actor=ev.users["other_officer"], event_id=ev.event.pk)
+
+
+def test_a_mail_server_failing_after_the_commit_never_fails_the_registration_or_the_cancellation(
+        ev, mailoutbox, django_capture_on_commit_callbacks, caplog):
+    """The change is saved when the mail is sent: an error then is logged, not shown (an error page
+    would make the person register again). Decision 0027."""
+    with mock.patch("django.core.mail.backends.locmem.EmailBackend.send_messages",
+                    side_effect=smtplib.SMTPServerDisconnected("Connection unexpectedly closed")):
+        with django_capture_on_commit_callbacks(execute=True):
+            r = register(ev.event, person(email="an@example.vn"))
+        with django_capture_on_commit_callbacks(execute=True):
+            services.cancel_event(actor=ev.users["officer"], event_id=ev.event.pk, reason="Bão số 5")
+    assert Registration.objects.get(pk=r.pk).status == Registration.Status.CONFIRMED
+    assert Event.objects.get(pk=ev.event.pk).status == "cancelled"
+    assert mailoutbox == []
+    assert "after-commit ticket mail failed" in caplog.text
+    assert "after-commit event cancellation mail failed" in caplog.text
 
 
 def test_erasing_a_registrant_keeps_the_count_and_voids_the_ticket(ev):

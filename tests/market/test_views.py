@@ -187,6 +187,16 @@ def test_new_demand_is_matched_after_commit_and_the_top_matches_notified(world, 
     assert any("coop@example.vn" in m.to for m in mail.outbox)
 
 
+def test_matching_and_vocabulary_tasks_are_queued_with_the_write(world, database_task_queue,
+                                                                django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        demand = new_demand(world, "thơm")
+        concept = demand.concept
+        services.add_term(actor=SYSTEM, concept=concept, term="trái khóm đặc sản")
+    assert sorted(database_task_queue()) == [("htxconnect.market.services.match_demand_task", [demand.pk]),
+                                             ("htxconnect.market.services.resolve_unknown_task", [])]
+
+
 def test_officers_see_connections_per_supply_demand_session(market):
     from htxconnect.events import services as event_services
 

@@ -203,6 +203,37 @@ def test_rq_worker_process_runs_a_task_enqueued_through_django_on_its_queue(redi
 
 
 @pytest.mark.django_db(transaction=True)
+def test_rq_down_at_the_commit_the_outbox_hands_the_task_over_later_and_it_runs_once(
+        redis_url, lot, tmp_path):  # noqa: F811 - the fixture imported above
+    """Decision 0027: the label run is saved and its task kept in the outbox while Redis refuses
+    connections; the minute job hands it over once Redis is back, and a real RQ worker runs it."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from htxconnect.core import outbox
+    from htxconnect.core.models import OutboxTask
+
+    down = rq_tasks("redis://127.0.0.1:1/0")  # nothing listens there: connection refused
+    with override_settings(**down):
+        with transaction.atomic():
+            run = PrintRun.objects.create(lot=lot, layout="a4_3x8", count=labels.INLINE_LIMIT + 1)
+            labels.start(run)  # queues after commit; the refused connection is logged, not raised
+    pending = OutboxTask.objects.get()
+    assert pending.dispatched_at is None and pending.args == [run.pk]
+    assert pending.last_error.startswith("ConnectionError")
+    later = timezone.now() + outbox.REDISPATCH_AFTER * 2
+    with override_settings(**rq_tasks(redis_url)):
+        assert outbox.redispatch(now=later) == 1
+        assert outbox.redispatch(now=later + outbox.REDISPATCH_AFTER * 2) == 0  # handed over once
+        workers = Workers(tmp_path, "rq", redis_url)
+        ran = workers.run("labels")
+        assert ran.returncode == 0, ran.stderr
+    assert OutboxTask.objects.get().dispatched_at is not None
+    workers.bring_back()
+    done_once(run, workers)
+
+
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("kill", ["task", "worker"])
 def test_rq_killed_mid_task_the_job_runs_again_and_renders_once(kill, redis_url, print_run, tmp_path):
     """"task": the work-horse dies, its worker retries the job. "worker": the worker dies with it, the

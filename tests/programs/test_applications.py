@@ -3,6 +3,8 @@ missing documents, amount over the maximum, a transition not allowed from the st
 role, two approvals of one application."""
 
 import datetime
+import smtplib
+from unittest import mock
 
 import pytest
 from django.core import mail
@@ -75,6 +77,20 @@ def test_workflow_end_to_end_through_the_pages(world, clients, users, django_cap
     assert {"programs.application.created", "programs.application.approved", "programs.application.completed"} <= actions
     timeline = coop.get(f"/registry/{world['coop'].pk}/?tab=timeline").content.decode()
     assert "Tư vấn hợp đồng liên kết" in timeline and "8.000.000 đ" in timeline
+
+
+@pytest.mark.django_db
+def test_a_mail_server_failing_after_the_commit_never_fails_the_transition(world, users,
+                                                                           django_capture_on_commit_callbacks, caplog):
+    """The submission is saved when the mail goes out: an error then is logged, not raised (an error
+    page would make the cooperative submit again). Decision 0027."""
+    application = draft(world, users["coop_manager"])
+    with mock.patch("django.core.mail.backends.locmem.EmailBackend.send_messages",
+                    side_effect=smtplib.SMTPServerDisconnected("Connection unexpectedly closed")):
+        with django_capture_on_commit_callbacks(execute=True):
+            moved = move(application, users["coop_manager"], "submit")
+    assert moved.state == "submitted" and Application.objects.get().state == "submitted"
+    assert "after-commit application mail failed" in caplog.text and mail.outbox == []
 
 
 @pytest.mark.django_db

@@ -94,6 +94,15 @@ def test_small_run_inline_large_run_as_task(lot, clients, django_capture_on_comm
     assert big.count == 240 and big.status == "done"  # the immediate task backend ran it after commit
 
 
+def test_a_large_run_is_queued_in_its_own_transaction(lot, clients, database_task_queue,
+                                                    django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        r = clients["coop_manager"].post(f"/trace/lots/{lot.pk}/labels/new/", {"layout": "a4_3x8", "count": 240})
+    run = PrintRun.objects.get()
+    assert r.status_code == 302 and run.status != "done"
+    assert database_task_queue() == [("htxconnect.resolver.labels.render_labels_task", [run.pk])]
+
+
 def test_a_label_run_is_rendered_once_whatever_the_deliveries(lot, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     run = services.create_print_run(actor=SYSTEM, lot=lot, layout="a4_3x8", count=30)

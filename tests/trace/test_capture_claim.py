@@ -64,3 +64,14 @@ def test_a_second_delivery_after_the_run_does_nothing(queued):
 
 def test_unknown_job_is_none():
     assert run_queued_capture("00000000-0000-0000-0000-000000000000") is None
+
+
+def test_the_database_queue_gets_the_capture_task_in_the_jobs_transaction(api, settings, database_task_queue,
+                                                                        django_capture_on_commit_callbacks):
+    """The task row commits with the job or not at all: a database stopping after the commit can no
+    longer lose it, nor answer 503 for a capture it accepted (decision 0027)."""
+    settings.EPCIS_SYNC_CAPTURE_LIMIT = 2
+    with django_capture_on_commit_callbacks(execute=False):
+        response = api.capture(make_document([object_event(i) for i in range(3)]))
+    assert response.status_code == 202
+    assert database_task_queue() == [("htxconnect.trace.epcis.capture.capture_task", [response.json()["captureID"]])]

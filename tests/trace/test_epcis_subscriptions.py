@@ -195,6 +195,16 @@ def test_matching_events_are_posted_to_the_webhook_signed(api, hook, django_capt
     assert EPCISSubscription.objects.get().last_notified_at is not None
 
 
+def test_the_database_queue_gets_the_notification_task_in_the_captures_transaction(api, database_task_queue,
+                                                                                 django_capture_on_commit_callbacks):
+    create_query(api)
+    assert subscribe(api, "https://client.example.com/hook").status_code == 201
+    with django_capture_on_commit_callbacks(execute=False):
+        response = api.capture(make_document([object_event(1)]))
+    assert response.status_code == 202
+    assert database_task_queue() == [("htxconnect.trace.epcis.subscriptions.notify_task", [response.json()["captureID"]])]
+
+
 def test_non_matching_and_invisible_events_are_not_delivered(api, buyer_api, hook,
                                                              django_capture_on_commit_callbacks):
     create_query(api)

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_tasks import task
 
-from htxconnect.core import audit, joblock
+from htxconnect.core import audit, joblock, outbox
 from htxconnect.core.identifiers import canonical_epc
 from htxconnect.trace import audit_actions
 from htxconnect.trace.models import CaptureJob, EPCISEvent, EPCISEventEPC
@@ -486,7 +486,8 @@ def store_rows(rows, index, *, owner, plan: Plan | None = None) -> tuple[int, in
     if plan.declarations:
         declared = [previous.pk for previous, _row, _entries in plan.declarations]
         # Pages showing these events (the public scan page) must stop showing them as true.
-        transaction.on_commit(lambda: events_declared_in_error.send(sender=EPCISEvent, event_pks=declared))
+        outbox.after_commit(lambda: events_declared_in_error.send(sender=EPCISEvent, event_pks=declared),
+                            what="events_declared_in_error")
     for previous, row, entries in plan.declarations:
         # The original stays as it was captured, now carrying the declaration (EPCIS 2.0 §7.4.1.2).
         EPCISEvent.objects.filter(pk=previous.pk).update(
@@ -674,7 +675,7 @@ def receive_document(document, *, user, error_behaviour: str = CaptureJob.ErrorB
     if count > sync_limit() and not synchronous:
         job = CaptureJob.objects.create(created_by=user, error_behaviour=error_behaviour, event_count=count,
                                         document=document, options=options or {})
-        transaction.on_commit(lambda: capture_task.enqueue(str(job.pk)))
+        outbox.enqueue_on_commit(capture_task, str(job.pk))
         return job
     # Written by run_capture with its outcome, in the transaction that stores the events: one
     # commit per capture instead of two (created_at is still the time of receipt).

@@ -3,7 +3,7 @@
 A named query stores an EPCIS query definition ({"EQ_bizStep": ["shipping"], …}, values as in
 query-schema.json) under a name per owner; it runs with the owner's visibility. A streaming
 subscription (`stream: true`) is told of every capture with matching events: after the capture's
-transaction commits, `notify_task` is enqueued (transaction.on_commit), finds the subscriptions the
+transaction commits, `notify_task` runs (queued with core.outbox.enqueue_on_commit), finds the subscriptions the
 new events match, and each delivery POSTs an EPCISQueryDocument to the webhook with a
 `GS1-Signature: sha256=<hex HMAC-SHA256 of the body, keyed with signatureToken>` header, retried
 with backoff. Webhooks to private, loopback or link-local addresses are refused (SSRF) unless
@@ -37,7 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from htxconnect.core import audit
+from htxconnect.core import audit, outbox
 from htxconnect.trace import audit_actions
 from htxconnect.trace.models import EPCISEvent, EPCISQuery, EPCISSubscription
 from htxconnect.trace.queries import master_data_owners, visible_events
@@ -343,7 +343,7 @@ def after_capture(sender=None, *, capture_id, **kwargs) -> None:
     """Receiver of capture.events_stored (connected in TraceConfig.ready()), called inside the
     capture transaction: schedule notification once it commits (if anyone listens)."""
     if EPCISSubscription.objects.filter(stream=True, query__owner__is_active=True).exists():
-        transaction.on_commit(lambda: notify_task.enqueue(str(capture_id)))
+        outbox.enqueue_on_commit(notify_task, str(capture_id))
 
 
 def matching_deliveries(capture_id) -> list[tuple[str, list[int]]]:
