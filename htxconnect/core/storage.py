@@ -41,7 +41,17 @@ class CleanFileSystemStorage(FileSystemStorage):
     beside the target, which is linked to its final name only once complete (os.link fails
     when the name is taken, so two uploads never overwrite each other). When writing fails
     (disk full, quota, I/O error) the temporary file is removed and the error goes on, so the
-    caller's transaction rolls back and no row points to a missing or truncated file."""
+    caller's transaction rolls back and no row points to a missing or truncated file.
+
+    A public name's URL is /media/<name> (nginx serves it); a private name's is /files/<name>,
+    the view that checks the reader's permission first (core.private_files)."""
+
+    def url(self, name):
+        if name is not None and not is_public(name):
+            from .private_files import private_url
+
+            return private_url(name)
+        return super().url(name)
 
     def _open_temporary(self, path):
         return open(path, "xb")  # noqa: SIM115 - closed by the caller's with
