@@ -145,11 +145,6 @@ def serve_private_file(request, name):
         security_log.info("private file refused: user=%s path=%s", getattr(user, "pk", None), request.path)
         raise Http404
     owner, obj = found
-    if owner.audited and reader.is_authenticated:
-        from . import audit
-        from .audit_actions import FILE_DOWNLOADED
-
-        audit.record(FILE_DOWNLOADED, actor=reader, obj=obj, changes={"file": [None, name]})
     content_type, attachment = _as_attachment(name)
     filename = (owner.filename(obj) if owner.filename else "") or posixpath.basename(name)
     if hasattr(default_storage, "signed_url"):  # S3: the bucket sends the bytes, for 300 s
@@ -170,4 +165,9 @@ def serve_private_file(request, name):
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = SANDBOX_CSP
     response["X-Content-Type-Options"] = "nosniff"
+    if owner.audited and reader.is_authenticated:  # a file that is gone was not downloaded
+        from . import audit
+        from .audit_actions import FILE_DOWNLOADED
+
+        audit.record(FILE_DOWNLOADED, actor=reader, obj=obj, changes={"file": [None, name]})
     return response

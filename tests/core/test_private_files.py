@@ -309,9 +309,10 @@ def test_behind_nginx_the_answer_is_an_x_accel_redirect(world, media, settings):
     assert response["Content-Disposition"].startswith("attachment;")
     assert "sandbox" in response["Content-Security-Policy"] and response["Cache-Control"] == "private, no-store"
     assert world.client("coop_outsider").get(url_of(name)).status_code == 404
-    # A record whose file is gone: 404, not an nginx error.
+    # A record whose file is gone: 404, not an nginx error, and no download in the audit log.
     default_storage.delete(name)
     assert world.client("officer").get(url_of(name)).status_code == 404
+    assert AuditEntry.objects.filter(action="core.file.downloaded").count() == 1
 
 
 def test_an_image_is_shown_inline(world, media):
