@@ -16,8 +16,10 @@ from django.core.files.storage import FileSystemStorage
 from django.utils.translation import gettext as _
 
 # Upload prefixes (FileField.upload_to) whose files are shown on public, cached pages: product
-# photos on the scan page, news covers. Everything else is private.
-PUBLIC_PREFIXES = ("registry/products/", "portal/articles/")
+# photos on the scan page, news covers and the pictures inside articles (portal.images). nginx
+# serves exactly these at /media/ (deploy/nginx/htxconnect.conf). Everything else is private: read
+# through /files/ after the owning record's permission check (core.private_files, decision 0028).
+PUBLIC_PREFIXES = ("registry/products/", "portal/articles/", "portal/images/")
 # The import jobs' work area (registry.importer.jobs): job.json is rewritten in place there.
 OVERWRITE_PREFIXES = ("imports/",)
 
