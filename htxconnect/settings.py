@@ -284,6 +284,10 @@ STATICFILES_DIRS = [BASE_DIR / "htxconnect" / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Private uploads (everything outside core.storage.PUBLIC_PREFIXES) are served by /files/<name>
+# after a permission check (core.private_files). true behind deploy/nginx: Django answers with
+# X-Accel-Redirect and nginx sends the bytes from its internal /_protected/ location (MEDIA_ROOT).
+FILES_X_ACCEL_REDIRECT = env.bool("FILES_X_ACCEL_REDIRECT", default=False)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=20 * 1024 * 1024)
 # Uploads and generated files: on disk under MEDIA_ROOT (default) or in an S3-compatible bucket
 # (STORAGE_BACKEND=s3; docs/admin/deploy.md, htxconnect/core/storage_s3.py).

@@ -11,10 +11,18 @@ from htxconnect.portal.sitemaps import SITEMAPS
 
 @public
 def _demo_media(request, path):
-    """`make demo` has no nginx: uploaded files (product photos on the scan page…) are served here,
-    with the same sandboxing CSP as deploy/nginx/htxconnect.conf gives /media/ in production."""
+    """`make demo` has no nginx: the pictures of public pages (product photos on the scan page, news
+    covers: core.storage.PUBLIC_PREFIXES) are served here, as deploy/nginx/htxconnect.conf serves
+    them at /media/ in production, with the same sandboxing CSP. Every other name is a private file,
+    read only through /files/ after its permission check (core.private_files): 404 here."""
+    from django.http import Http404
     from django.views.static import serve
 
+    from htxconnect.core.private_files import clean_name
+    from htxconnect.core.storage import is_public
+
+    if clean_name(path) is None or not is_public(path):
+        raise Http404
     response = serve(request, path, document_root=settings.MEDIA_ROOT)
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
     return response

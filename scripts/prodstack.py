@@ -366,6 +366,8 @@ def app_env(p: dict, task_backend: str) -> dict:
         "SECURE_COOKIES": "false",
         "STATIC_ROOT": str(L.static),
         "MEDIA_ROOT": str(L.media),
+        # Private files: Django checks, nginx sends them from MEDIA_ROOT (/_protected/, decision 0028).
+        "FILES_X_ACCEL_REDIRECT": "true",
         # Scan pages as files for nginx (its root /srv/htxconnect/scan-pages/current, mapped to PROD)
         # and the scan spool stored by the periodic clock (decision 0022).
         "SCAN_PAGE_ROOT": str(PROD / "scan-pages"),

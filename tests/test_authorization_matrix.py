@@ -19,7 +19,7 @@ from typing import Callable
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests.world import WHO, everyone, only, signed_in  # noqa: F401 - helpers used below and by importers
+from tests.world import WHO, answers, everyone, only, signed_in  # noqa: F401 - helpers used below and by importers
 
 STAFF = {"admin", "leader", "officer", "officer_teammate", "other_officer", "other_leader"}
 SIGNED_IN = set(WHO) - {"anonymous"}
@@ -58,6 +58,11 @@ MATRIX: dict[str, Case] = {
     "core:set_language": Case("/i18n/setlang/", everyone(302), method="post",
                               data={"language": "en", "next": "/"}),
     "core:audit_log": Case("/audit/", only({"admin", "leader", "other_leader"})),
+    # A private file (a certification scan of world.org): whoever may see the organisation; everyone
+    # else, anonymous visitors included, 404 (a guessed name learns nothing). Every prefix and its
+    # rule: tests/core/test_private_files.py.
+    "core:private_file": Case(lambda s: f"/files/{s['private_file']}",
+                              answers(staff=200, coop_owner=200, coop_teammate=200, buyer=404, anonymous=404)),
     # --- accounts ---
     "accounts:login": Case("/accounts/login/", signed_in(302, anonymous=200)),
     "accounts:logout": Case("/accounts/logout/", everyone("login"), method="post"),
@@ -384,6 +389,20 @@ def checked_import_job(world, samples) -> dict:
     return {"checked_import_job": job_id}
 
 
+def private_file_samples(world, samples) -> dict:
+    """A scan attached to the sample certification of world.org, stored as its form would store it."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from htxconnect.registry.models import Certification
+
+    cert = Certification.objects.get(pk=samples["certification"])
+    name = default_storage.save(cert._meta.get_field("document").generate_filename(cert, "ban-quet.pdf"),
+                                ContentFile(b"%PDF-1.4\n%%EOF\n"))
+    Certification.objects.filter(pk=cert.pk).update(document=name)
+    return {"private_file": name}
+
+
 def accounts_samples(world, samples) -> dict:
     return {"people": {who: user.pk for who, user in world.people.items()}, **fresh_device(world, {})}
 
@@ -402,6 +421,7 @@ SAMPLES = [
     ({"gtin", "lot", "lot_code", "run", "link"}, resolver_samples),
     ({"capture", "event", "epc", "query", "subscription"}, trace_samples),
     ({"people", "device"}, accounts_samples),
+    ({"private_file"}, private_file_samples),
     ({"import_job"}, lambda world, samples: fresh_import_job(world, samples)),
     ({"checked_import_job"}, checked_import_job),
     ({"published_event", "draft_event", "registration", "ticket"}, events_samples),

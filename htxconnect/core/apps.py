@@ -13,6 +13,9 @@ class CoreConfig(AppConfig):
         from django.utils.module_loading import autodiscover_modules
 
         autodiscover_modules("audit_actions")
+        # ... and the upload prefixes of their private files with the rule for reading them in
+        # file_access.py (core.private_files; the /files/ view asks them).
+        autodiscover_modules("file_access")
 
         # Monthly partitions of the big tables (PostgreSQL): the coming months, created ahead.
         from . import partitions, periodic

@@ -16,8 +16,10 @@ from django.core.files.storage import FileSystemStorage
 from django.utils.translation import gettext as _
 
 # Upload prefixes (FileField.upload_to) whose files are shown on public, cached pages: product
-# photos on the scan page, news covers. Everything else is private.
-PUBLIC_PREFIXES = ("registry/products/", "portal/articles/")
+# photos on the scan page, news covers and the pictures inside articles (portal.images). nginx
+# serves exactly these at /media/ (deploy/nginx/htxconnect.conf). Everything else is private: read
+# through /files/ after the owning record's permission check (core.private_files, decision 0028).
+PUBLIC_PREFIXES = ("registry/products/", "portal/articles/", "portal/images/")
 # The import jobs' work area (registry.importer.jobs): job.json is rewritten in place there.
 OVERWRITE_PREFIXES = ("imports/",)
 
@@ -41,7 +43,17 @@ class CleanFileSystemStorage(FileSystemStorage):
     beside the target, which is linked to its final name only once complete (os.link fails
     when the name is taken, so two uploads never overwrite each other). When writing fails
     (disk full, quota, I/O error) the temporary file is removed and the error goes on, so the
-    caller's transaction rolls back and no row points to a missing or truncated file."""
+    caller's transaction rolls back and no row points to a missing or truncated file.
+
+    A public name's URL is /media/<name> (nginx serves it); a private name's is /files/<name>,
+    the view that checks the reader's permission first (core.private_files)."""
+
+    def url(self, name):
+        if name is not None and not is_public(name):
+            from .private_files import private_url
+
+            return private_url(name)
+        return super().url(name)
 
     def _open_temporary(self, path):
         return open(path, "xb")  # noqa: SIM115 - closed by the caller's with

@@ -1,10 +1,11 @@
 """The S3-compatible backend (STORAGE_BACKEND=s3): AWS S3, MinIO, Ceph or a provider's object store.
 
-The bucket stays private: a private file's URL is signed and expires after
-AWS_QUERYSTRING_EXPIRE seconds (default 300); only pages that checked the reader's permission
-show such a link, and downloads that are audited stream through the app. The pictures of
-public pages (core.storage.PUBLIC_PREFIXES) are uploaded public-read and linked without a
-signature, because those pages are cached (nginx, Django) for longer than a signature lives.
+The bucket stays private: a private file's URL is the app's /files/<name>, which checks the
+reader's permission (core.private_files, decision 0028) and then redirects to a link signed for
+AWS_QUERYSTRING_EXPIRE seconds (default 300), so a page, a mail or a cached copy never holds a
+link that works for someone else. The pictures of public pages (core.storage.PUBLIC_PREFIXES)
+are uploaded public-read and linked without a signature, because those pages are cached (nginx,
+Django) for longer than a signature lives.
 """
 
 from __future__ import annotations
@@ -31,7 +32,17 @@ class HtxS3Storage(S3Storage):
             key = self._normalize_name(clean_name(name))
             return self.unsigned_connection.meta.client.generate_presigned_url(
                 "get_object", Params={"Bucket": self.bucket.name, "Key": key})
+        if not is_public(name):
+            from .private_files import private_url
+
+            return private_url(name)
         return super().url(name, parameters=parameters, expire=expire, http_method=http_method)
+
+    def signed_url(self, name, *, content_type: str, disposition: str) -> str:
+        """A link to a private object signed for AWS_QUERYSTRING_EXPIRE seconds, with the type and
+        Content-Disposition the bucket must answer with: given only after the permission check."""
+        return super().url(name, parameters={"ResponseContentType": content_type,
+                                             "ResponseContentDisposition": disposition})
 
     def create_exclusive(self, name) -> bool:
         """Create an empty object unless one exists (a conditional PUT, If-None-Match: *): True when

@@ -102,6 +102,31 @@ def access_registration(user, registration_id: int) -> Registration:
     return registration
 
 
+def scope_submissions(user):
+    """Contest entries the user may open: the organiser agency's staff, the contest's judges and
+    the submitting cooperative's people."""
+    from .models_followup import Submission
+
+    submissions = Submission.objects.all()
+    if is_admin(user):
+        return submissions
+    if not (user is not None and user.is_authenticated):
+        return submissions.none()
+    visible = Q(contest__judges__user=user) | Q(organization_id__in=managed_ids(user))
+    agency = agency_of(user)
+    if agency is not None:
+        visible |= Q(contest__event__agency_id=agency)
+    return submissions.filter(visible).distinct()
+
+
+def access_submission(user, submission_id: int):
+    submission = (scope_submissions(user).select_related("contest__event", "organization")
+                  .filter(pk=submission_id).first())
+    if submission is None:
+        raise Http404(_("Không tìm thấy bài dự thi trong phạm vi của bạn."))
+    return submission
+
+
 def access_session(user, event: Event, session_id: int | None) -> Session:
     """A session of the event; the one under way (or the next, or the last) when none is named."""
     sessions = list(event.sessions.all())

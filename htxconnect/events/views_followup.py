@@ -7,7 +7,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -275,25 +274,8 @@ def contest_submit(request, pk):
     return render(request, "events/contests/submit.html", {"event": event, "form": form, "closed": closed})
 
 
-def _scope_submissions(user):
-    """Submissions the user may open: the organiser agency's staff, the contest's judges and the
-    submitting cooperative's people."""
-    submissions = Submission.objects.all()
-    if queries.is_admin(user):
-        return submissions
-    visible = Q(contest__judges__user=user) | Q(organization_id__in=queries.managed_ids(user))
-    agency = queries.agency_of(user)
-    if agency is not None:
-        visible |= Q(contest__event__agency_id=agency)
-    return submissions.filter(visible).distinct()
-
-
 def _access_submission(user, pk) -> Submission:
-    submission = (_scope_submissions(user).select_related("contest__event", "organization")
-                  .filter(pk=pk).first())
-    if submission is None:
-        raise Http404(_("Không tìm thấy bài dự thi trong phạm vi của bạn."))
-    return submission
+    return queries.access_submission(user, pk)
 
 
 @requires(SIGNED_IN)

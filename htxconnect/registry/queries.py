@@ -82,6 +82,21 @@ def scope_organizations(user, queryset=None):
     return queryset.none()
 
 
+def organization_of(obj) -> Organization:
+    """The organisation a registry record belongs to (the one whose scope decides who sees it)."""
+    if isinstance(obj, Organization):
+        return obj
+    if isinstance(obj, Product):
+        return obj.producer
+    if isinstance(obj, Certification):
+        return obj.organization
+    if isinstance(obj, IPRight):
+        return obj.owner
+    if isinstance(obj, OcopRating):
+        return obj.product.producer
+    raise TypeError(obj)
+
+
 def can_view_organization(user, organization: Organization) -> bool:
     if sees_everything(user):
         return True

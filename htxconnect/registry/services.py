@@ -89,18 +89,7 @@ def _fill_unit_names(obj) -> None:
         obj.province_name = ""
 
 
-def _organization_of(obj) -> Organization:
-    if isinstance(obj, Organization):
-        return obj
-    if isinstance(obj, Product):
-        return obj.producer
-    if isinstance(obj, Certification):
-        return obj.organization
-    if isinstance(obj, IPRight):
-        return obj.owner
-    if isinstance(obj, OcopRating):
-        return obj.product.producer
-    raise TypeError(obj)
+_organization_of = queries.organization_of
 
 
 def _audit_agency(actor) -> int | None:

@@ -36,6 +36,27 @@ def test_nginx_site_has_tls_static_media_proxy_and_scan_cache():
         assert needle in proxy, needle
 
 
+def test_nginx_serves_only_the_public_upload_prefixes_and_private_files_through_django():
+    """/media/ serves exactly core.storage.PUBLIC_PREFIXES; any other name there is 404; private
+    files come from MEDIA_ROOT through the internal /_protected/ location (X-Accel-Redirect from
+    /files/, decision 0028), and the env file turns that on."""
+    import re
+
+    from htxconnect.core.storage import PUBLIC_PREFIXES
+
+    site = SITE.read_text()
+    media = {m.group(1): m.group(2) for m in re.finditer(r"location (/media/[^ ]*) \{(.*?)\n    \}", site, re.S)}
+    assert set(media) == {"/media/", *(f"/media/{prefix}" for prefix in PUBLIC_PREFIXES)}
+    assert media["/media/"].split() == ["return", "404;"]
+    for prefix in PUBLIC_PREFIXES:
+        block = media[f"/media/{prefix}"]
+        assert f"alias /srv/htxconnect/media/{prefix};" in block and "sandbox" in block and "nosniff" in block
+    protected = re.search(r"location /_protected/ \{(.*?)\n    \}", site, re.S).group(1)
+    assert "internal;" in protected and "alias /srv/htxconnect/media/;" in protected
+    assert "sandbox" in protected and "nosniff" in protected
+    assert "FILES_X_ACCEL_REDIRECT=true" in (DEPLOY / "htxconnect.env.example").read_text()
+
+
 def test_nginx_accepts_the_site(tmp_path):
     """`nginx -t` on the real files, with test certificates and paths under tmp_path."""
     require_commands("nginx", "openssl")

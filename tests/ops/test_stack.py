@@ -17,6 +17,7 @@ import ssl
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -31,6 +32,38 @@ HOST = "htx.example.vn"
 METRICS_TOKEN = secrets.token_urlsafe(40)
 
 
+PRIVATE_FILE_SETUP = """
+import datetime, json
+from importlib import import_module
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.core.files.base import ContentFile
+from htxconnect.accounts.models import User
+from htxconnect.core.actors import SYSTEM
+from htxconnect.registry import services
+from htxconnect.registry.models import OrganizationUser
+
+def session(user):
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store[SESSION_KEY], store[BACKEND_SESSION_KEY] = str(user.pk), settings.AUTHENTICATION_BACKENDS[0]
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return store.session_key
+
+people = {}
+for who, name in (("owner", "HTX Kho Tệp"), ("outsider", "HTX Bên Cạnh")):
+    user = User.objects.create_user("chu." + who, role="coop_manager")
+    org = services.create_organization(actor=SYSTEM, name=name, province_code="79")
+    OrganizationUser.objects.create(user=user, organization=org, role=OrganizationUser.Role.MANAGER)
+    people[who] = (user, org)
+cert = services.create_certification(actor=SYSTEM, organization=people["owner"][1], type="vietgap",
+                                     issue_date=datetime.date(2026, 1, 5),
+                                     document=ContentFile(b"%PDF-1.4 ban quet\\n", name="Giấy chứng nhận.pdf"))
+print(json.dumps({"name": cert.document.name, "url": cert.document.url, "owner": session(people["owner"][0]),
+                  "outsider": session(people["outsider"][0])}))
+"""
+
+
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     require_commands("nginx", "openssl")
@@ -41,12 +74,19 @@ def stack(tmp_path_factory):
                DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}", STATIC_ROOT=str(tmp / "static"),
                MEDIA_ROOT=str(tmp / "media"), TRUST_X_REAL_IP="true", TRUST_X_FORWARDED_PROTO="true",
                TASK_BACKEND="database", TRUST_X_REQUEST_ID="true", METRICS_TOKEN=METRICS_TOKEN,
-               PROMETHEUS_MULTIPROC_DIR=str(tmp / "metrics"))  # behind this nginx, as deploy/htxconnect.env.example sets it
+               PROMETHEUS_MULTIPROC_DIR=str(tmp / "metrics"),
+               FILES_X_ACCEL_REDIRECT="true")  # behind this nginx, as deploy/htxconnect.env.example sets it
     python = sys.executable
     for args in (["migrate", "--noinput", "-v", "0"], ["collectstatic", "--noinput", "-v", "0"]):
         subprocess.run([python, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
-    (tmp / "media").mkdir(exist_ok=True)
+    (tmp / "media" / "registry" / "products" / "2026").mkdir(parents=True, exist_ok=True)
+    (tmp / "media" / "registry" / "products" / "2026" / "anh.txt").write_text("ảnh sản phẩm\n")
     (tmp / "media" / "note.txt").write_text("tệp tải lên\n")
+    # A private file: a certification scan of a cooperative, with a session for its manager and one
+    # for another cooperative's manager (database sessions, as the browser would hold them).
+    files_out = subprocess.run([python, "manage.py", "shell", "-c", PRIVATE_FILE_SETUP], cwd=ROOT, env=env, check=True,
+                               capture_output=True, text=True, timeout=120)
+    private = json.loads(files_out.stdout.strip().splitlines()[-1])
     key_out = subprocess.run(
         [python, "manage.py", "shell", "-c",
          "from htxconnect.accounts.models import User; from htxconnect.accounts.apikeys import issue_key;"
@@ -73,7 +113,7 @@ def stack(tmp_path_factory):
         wait_listening(app_port, app, timeout=180)
         wait_listening(https_port, nginx, timeout=180)
         yield {"http": http_port, "https": https_port, "plain": plain_port, "app": app_port, "static": tmp / "static",
-               "key": api_key, "logs": tmp / "logs"}
+               "key": api_key, "logs": tmp / "logs", "private": private}
     finally:
         nginx.send_signal(signal.SIGQUIT)
         app.send_signal(signal.SIGTERM)
@@ -174,9 +214,42 @@ def test_static_files_come_from_nginx_with_long_caching(stack):
 
 
 def test_uploaded_files_are_served_sandboxed(stack):
-    response, body = get(stack["https"], "/media/note.txt")
-    assert response.status == 200 and body.decode() == "tệp tải lên\n"
+    """The pictures of public pages (core.storage.PUBLIC_PREFIXES) are served by nginx at /media/."""
+    response, body = get(stack["https"], "/media/registry/products/2026/anh.txt")
+    assert response.status == 200 and body.decode() == "ảnh sản phẩm\n"
     assert "sandbox" in response.getheader("Content-Security-Policy", "")
+    assert response.getheader("X-Content-Type-Options") == "nosniff"
+
+
+def test_private_files_are_never_served_at_media(stack):
+    """Any other name at /media/ is 404, even when the file is on disk, and so is a way around it."""
+    name = stack["private"]["name"]
+    assert name.startswith("registry/certifications/")
+    for path in (f"/media/{quote(name)}", "/media/note.txt", f"/media/registry/products/..%2F..%2F{quote(name)}",
+                 f"/media/registry/products/../../{quote(name)}", "/_protected/note.txt",
+                 f"/_protected/{quote(name)}"):
+        response, body = get(stack["https"], path)
+        assert response.status in (400, 404), (path, response.status)
+        assert b"ban quet" not in body and "tệp tải lên".encode() not in body
+
+
+def test_a_private_file_is_sent_by_nginx_after_the_apps_permission_check(stack):
+    """/files/<name>: Django checks the reader and answers X-Accel-Redirect; nginx sends the bytes
+    from MEDIA_ROOT with the sandboxing headers. Another cooperative and a visitor get 404."""
+    url = stack["private"]["url"]
+    assert url.startswith("/files/registry/certifications/")
+    response, body = get(stack["https"], url, headers={"Cookie": f"sessionid={stack['private']['owner']}"})
+    assert response.status == 200, body[:500]
+    assert body == b"%PDF-1.4 ban quet\n"
+    assert response.getheader("X-Accel-Redirect") is None  # nginx consumed it
+    assert response.getheader("Content-Type") == "application/pdf"
+    assert response.getheader("Content-Disposition", "").startswith("attachment;")
+    assert response.getheader("Cache-Control") == "private, no-store"
+    assert "sandbox" in response.getheader("Content-Security-Policy", "")
+    assert response.getheader("X-Content-Type-Options") == "nosniff"
+    for headers in ({"Cookie": f"sessionid={stack['private']['outsider']}"}, {}):
+        response, body = get(stack["https"], url, headers=headers)
+        assert response.status == 404 and b"ban quet" not in body, headers
 
 
 def test_api_key_through_the_proxy(stack):

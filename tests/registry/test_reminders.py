@@ -103,7 +103,7 @@ def test_ocop_rerating_page_lists_reusable_documents(oi_documents, clients, toda
         html = response.content.decode()
         assert due.valid_until.strftime("%d/%m/%Y") in html
         assert "VG-SCAN" in html and "NH-123" in html and "NO-SCAN" not in html
-        assert 'href="/media/registry/certifications/' in html and 'href="/media/registry/ip/' in html
+        assert 'href="/files/registry/certifications/' in html and 'href="/files/registry/ip/' in html
     assert clients["other_officer"].get(url).status_code == 404
     # Linked from the expiring page.
     assert url in clients["officer"].get(reverse("registry:expiring")).content.decode()
