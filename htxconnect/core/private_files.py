@@ -111,12 +111,6 @@ def find_readable(user, name: str) -> tuple[Owner, models.Model] | None:
     return None
 
 
-def private_url(name: str) -> str:
-    from django.urls import reverse
-
-    return reverse("core:private_file", kwargs={"name": name.replace("\\", "/").lstrip("/")})
-
-
 def _as_attachment(name: str) -> tuple[str, bool]:
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     inline = content_type.startswith("image/") and content_type != "image/svg+xml"

@@ -28,6 +28,13 @@ def is_public(name: str) -> bool:
     return name.replace("\\", "/").lstrip("/").startswith(PUBLIC_PREFIXES)
 
 
+def private_url(name: str) -> str:
+    """/files/<name>: the view that checks the reader's permission first (core.private_files)."""
+    from django.urls import reverse
+
+    return reverse("core:private_file", kwargs={"name": name.replace("\\", "/").lstrip("/")})
+
+
 def is_disk_full(error: BaseException) -> bool:
     """ENOSPC (no space left) or EDQUOT (over quota): the store refused the bytes, not the user."""
     return isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)
@@ -50,8 +57,6 @@ class CleanFileSystemStorage(FileSystemStorage):
 
     def url(self, name):
         if name is not None and not is_public(name):
-            from .private_files import private_url
-
             return private_url(name)
         return super().url(name)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from storages.backends.s3 import S3Storage
 from storages.utils import clean_name, get_available_overwrite_name
 
-from .storage import OVERWRITE_PREFIXES, is_public
+from .storage import OVERWRITE_PREFIXES, is_public, private_url
 
 
 class HtxS3Storage(S3Storage):
@@ -33,8 +33,6 @@ class HtxS3Storage(S3Storage):
             return self.unsigned_connection.meta.client.generate_presigned_url(
                 "get_object", Params={"Bucket": self.bucket.name, "Key": key})
         if not is_public(name):
-            from .private_files import private_url
-
             return private_url(name)
         return super().url(name, parameters=parameters, expire=expire, http_method=http_method)
 
