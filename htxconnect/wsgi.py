@@ -10,3 +10,12 @@ from htxconnect.resolver.fastpath import wrap  # noqa: E402 - needs the settings
 
 # Anonymous scans of serialised goods answered before the middleware stack (resolver.fastpath).
 application = wrap(application)
+
+# Load the URL patterns (and with them every view module) now, then take what start-up allocated
+# out of the garbage collector's way (core.machine.freeze_startup_objects).
+from django.urls import get_resolver  # noqa: E402
+
+from htxconnect.core.machine import freeze_startup_objects  # noqa: E402
+
+get_resolver().url_patterns
+freeze_startup_objects()

@@ -76,3 +76,21 @@ def wait_listening(port: int, process: subprocess.Popen | int | None = None, tim
             raise RuntimeError(f"the server for port {port} (pid {process}) is gone")
         time.sleep(0.2)
     raise TimeoutError(f"nothing listening on port {port}")
+
+
+def freeze_startup_objects() -> int:
+    """Once a server or worker process has loaded the app: collect, then move every object alive
+    (modules, settings, URL patterns, models, compiled templates…) to the collector's permanent
+    generation, where its collections no longer walk them; returns how many were frozen.
+
+    Why: a request that allocates many containers (an EPCIS document of 500 events parses into
+    ~20,000 dicts and lists) sets off collections that, without this, walk the hundreds of
+    thousands of objects Django loaded at start-up. Measured with bench/epcis_capture.py's
+    documents: parsing one took 12.9 ms in a loaded process, 2.9 ms after freezing (2.8 ms in a
+    bare interpreter). Objects created later are collected as usual; nothing is leaked.
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()

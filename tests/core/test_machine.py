@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from htxconnect.core.machine import process_alive, start_time
+from htxconnect.core.machine import freeze_startup_objects, process_alive, start_time
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,3 +30,34 @@ def test_it_imports_without_django_settings():
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     code = "import sys, htxconnect.core.machine; sys.exit('django' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env).returncode == 0
+
+
+def test_the_app_servers_freeze_what_start_up_loaded_and_later_cycles_are_still_collected():
+    """htxconnect/wsgi.py freezes the start-up objects (core.machine.freeze_startup_objects): the
+    collector's permanent generation then holds Django's URL patterns; a reference cycle made
+    afterwards is still freed by a collection."""
+    code = """
+import gc, sys, weakref
+import htxconnect.wsgi
+frozen = gc.get_freeze_count()
+class Node: pass
+a, b = Node(), Node()
+a.other, b.other = b, a
+gone = weakref.ref(a)
+del a, b
+gc.collect()
+sys.exit(0 if frozen > 10_000 and gone() is None else 1)
+"""
+    env = {**os.environ, "DJANGO_ENV": "test"}
+    ran = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stderr
+
+
+def test_freezing_counts_what_it_froze_and_is_undone_by_unfreeze():
+    import gc
+
+    try:
+        assert freeze_startup_objects() == gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+    assert gc.get_freeze_count() == 0

@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from htxconnect.core import taskqueue
+from htxconnect.core.machine import freeze_startup_objects
 
 
 class Command(BaseCommand):
@@ -40,6 +41,7 @@ class Command(BaseCommand):
         requeued = taskqueue.requeue_abandoned(names)
         if requeued:
             self.stderr.write(f"requeued {len(requeued)} task(s) of dead workers: {', '.join(requeued)}")
+        freeze_startup_objects()  # a capture task parses thousands of events: keep start-up out of the collections
         if kind == taskqueue.DATABASE:
             call_command("db_worker", queue_name=",".join(names), interval=interval, batch=burst, reload=False,
                          startup_delay=False, max_tasks=max_tasks, worker_id=taskqueue.worker_id(),
