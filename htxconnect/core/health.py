@@ -3,7 +3,8 @@
 - /healthz ("up", liveness): the process answers; touches nothing else (no database), so a
   database outage does not make a supervisor restart healthy app servers. Always 200.
 - /readyz ("ready", readiness: load balancers, monitoring, the deploy script): database, cache,
-  task queue and migrations. 200 when everything is ok, 503 when something is degraded (cache
+  task queue (the database queue's oldest waiting task; with RQ, the outbox's oldest task not
+  yet handed over) and migrations. 200 when everything is ok, 503 when something is degraded (cache
   down, task queue stuck) or broken (database down, migrations not applied). This is what
   /healthz answered before the split (same body, plus "migrations").
 
@@ -72,7 +73,7 @@ def check_tasks(database_ok: bool = True) -> dict:
     backend_path = settings.TASKS.get("default", {}).get("BACKEND", "")
     result = {"ok": True, "backend": backend_path.rsplit(".", 1)[-1], "pending": None, "oldest_pending_seconds": None}
     if backend_path != DATABASE_BACKEND:
-        return result  # immediate/dummy backends have no queue to watch
+        return _check_outbox(result, database_ok)
     if not database_ok:
         return {**result, "ok": False, "error": "DatabaseUnavailable"}
     try:
@@ -92,6 +93,33 @@ def check_tasks(database_ok: bool = True) -> dict:
     result.update(pending=pending, oldest_pending_seconds=waited if oldest else None)
     if waited > TASK_MAX_WAIT_SECONDS:
         result.update(ok=False, error="QueueStalled")
+    return result
+
+
+def _check_outbox(result: dict, database_ok: bool) -> dict:
+    """A queue outside the database (RQ): its tasks wait in the outbox table until handed over
+    (core.outbox, decision 0027). A row still there after TASK_MAX_WAIT_SECONDS means Redis has
+    refused it that long, or the minute job does not run: degraded. The immediate backend has
+    no outbox and nothing to watch."""
+    if "Immediate" in result["backend"] or "Dummy" in result["backend"]:
+        return result
+    if not database_ok:
+        return {**result, "ok": False, "error": "DatabaseUnavailable"}
+    try:
+        from django.db.models import Min
+
+        from .models import OutboxTask
+
+        stats = OutboxTask.objects.filter(dispatched_at__isnull=True).aggregate(oldest=Min("created_at"))
+        pending = OutboxTask.objects.filter(dispatched_at__isnull=True).count()
+    except Exception as exc:
+        log.error("readyz: outbox check failed: %r", exc)
+        return {**result, "ok": False, "error": type(exc).__name__}
+    oldest = stats["oldest"]
+    waited = round((timezone.now() - oldest).total_seconds()) if oldest else None
+    result.update(pending=pending, oldest_pending_seconds=waited)
+    if waited is not None and waited > TASK_MAX_WAIT_SECONDS:
+        result.update(ok=False, error="OutboxStalled")
     return result
 
 

@@ -121,6 +121,39 @@ def test_stalled_task_queue_is_degraded():
     assert response.json()["tasks"]["error"] == "QueueStalled"
 
 
+RQ_TASKS = {"default": {"BACKEND": "htxconnect.core.task_backends.RQBackend", "QUEUES": ["default", "labels"]}}
+
+
+def _outbox_row(age_seconds: int, dispatched: bool = False):
+    from htxconnect.core.models import OutboxTask
+
+    created = timezone.now() - timedelta(seconds=age_seconds)
+    return OutboxTask.objects.create(task_path="htxconnect.resolver.labels.render_labels_task", queue_name="labels",
+                                     args=[1], kwargs={}, created_at=created,
+                                     dispatched_at=created if dispatched else None)
+
+
+@override_settings(TASKS=RQ_TASKS)
+def test_with_rq_the_outbox_tasks_not_yet_handed_over_are_reported():
+    _outbox_row(3 * 3600, dispatched=True)  # handed over long ago: not waiting
+    assert get().json()["tasks"] == {"ok": True, "backend": "RQBackend", "pending": 0,
+                                     "oldest_pending_seconds": None}
+    _outbox_row(40)
+    tasks = get().json()["tasks"]
+    assert tasks["ok"] is True and tasks["pending"] == 1 and 39 <= tasks["oldest_pending_seconds"] <= 60
+
+
+@override_settings(TASKS=RQ_TASKS)
+def test_with_rq_an_outbox_task_waiting_too_long_is_degraded():
+    from htxconnect.core.health import TASK_MAX_WAIT_SECONDS
+
+    _outbox_row(TASK_MAX_WAIT_SECONDS + 60)
+    response = get()
+    assert response.status_code == 503
+    assert response.json()["status"] == "degraded"
+    assert response.json()["tasks"]["error"] == "OutboxStalled"
+
+
 @override_settings(TASKS=DB_TASKS)
 def test_scheduled_task_waits_from_its_run_after():
     from django_tasks_db.models import DBTaskResult
