@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count
 from django.urls import reverse
@@ -21,7 +20,7 @@ from django.utils.translation import gettext as _
 from htxconnect.core import audit, outbox, spreadsheet
 
 from . import audit_actions as actions
-from . import queries
+from . import queries, tasks
 from .actors import is_system as _system
 from .models import Event, Registration
 from .models_followup import FeedbackResponse
@@ -114,7 +113,7 @@ def send_requests(*, actor, event_id: int, site_url) -> int:
             "n": r.full_name, "t": event.title, "u": site_url(feedback_path(r))}
         messages.append((subject, body, None, [r.email]))
     audit.record(actions.FEEDBACK_REQUESTED, obj=event, actor=actor, changes={"recipients": [None, len(messages)]})
-    outbox.after_commit(lambda: send_mass_mail(messages, fail_silently=False), what="feedback request mail")
+    outbox.enqueue_on_commit(tasks.send_prepared_mails, [list(message) for message in messages])
     return len(messages)
 
 

@@ -8,18 +8,16 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMultiAlternatives, send_mass_mail
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from htxconnect.core import audit, outbox
 
 from . import audit_actions as actions
-from . import actors, queries, tickets
+from . import actors, queries, tasks, tickets
+from .tasks import site_url, ticket_url  # noqa: F401 - the event pages build links with them
 from .models import Attendance, Event, Material, Meeting, Registration, Scan, Session, email_key, phone_key
 
 CONSENT_PURPOSE = "Đăng ký, điểm danh và thống kê tham dự sự kiện của chương trình phối hợp"
@@ -53,10 +51,6 @@ def _user(actor):
 def _require_manager(actor, event: Event) -> None:
     if not _system(actor) and not queries.can_manage(actor, event):
         raise PermissionDenied(_("Chỉ cán bộ của cơ quan tổ chức được làm việc này."))
-
-
-def site_url(path: str) -> str:
-    return f"{settings.SITE_URL.rstrip('/')}{path}" if settings.SITE_URL else path
 
 
 # --- Events ------------------------------------------------------------------------------------------------
@@ -164,17 +158,8 @@ def cancel_event(*, actor, event_id: int, reason: str) -> Event:
                         actions.EVENT_CANCELLED, cancel_reason=reason)
     recipients = list(event.registrations.exclude(status=Registration.Status.CANCELLED).exclude(email="")
                       .values_list("email", flat=True))
-    outbox.after_commit(lambda: _mail_cancellation(event, recipients), what="event cancellation mail")
+    outbox.enqueue_on_commit(tasks.send_cancellation, event.pk, recipients)
     return event
-
-
-def _mail_cancellation(event: Event, recipients: list[str]) -> None:
-    subject = _("[HTX Connect] Hủy sự kiện: %(t)s") % {"t": event.title}
-    body = _("Sự kiện “%(t)s” (%(d)s) đã bị hủy.\nLý do: %(r)s\n\nXin lỗi vì sự bất tiện.\n"
-             "The event has been cancelled.\n\nHTX Connect") % {
-        "t": event.title, "d": event.starts_on.strftime("%d/%m/%Y"), "r": event.cancel_reason}
-    # One message per person: registrants never see each other's addresses.
-    send_mass_mail([(subject, body, None, [to]) for to in recipients], fail_silently=False)
 
 
 # --- Registration -------------------------------------------------------------------------------------------
@@ -247,7 +232,7 @@ def _register_one(event: Event, who: Registrant, *, actor, source: str, now) -> 
             agency_id=event.agency_id,
             changes={"event": [None, event.pk], "status": [None, registration.status], "source": [None, source],
                      "consent_given_at": [None, now]})
-    outbox.after_commit(lambda: mail_ticket(registration.pk), what="ticket mail")
+    outbox.enqueue_on_commit(tasks.send_ticket, registration.pk)
     return registration
 
 
@@ -376,7 +361,7 @@ def _promote_waiting(event: Event, *, actor) -> list[Registration]:
         registration.save(update_fields=["status", "promoted_at"])
         _record(actions.REGISTRATION_PROMOTED, registration, actor=actor, agency_id=event.agency_id,
                 changes={"status": [Registration.Status.WAITLISTED, Registration.Status.CONFIRMED]})
-        outbox.after_commit(lambda pk=registration.pk: mail_ticket(pk, promoted=True), what="ticket mail")
+        outbox.enqueue_on_commit(tasks.send_ticket, registration.pk, True)
     return promoted
 
 
@@ -387,7 +372,7 @@ def reissue_ticket(*, actor, registration_id: int) -> Registration:
     registration.ticket_nonce = tickets.new_nonce()
     registration.save(update_fields=["ticket_nonce"])
     _record(actions.TICKET_REISSUED, registration, actor=actor, agency_id=registration.event.agency_id, changes={})
-    outbox.after_commit(lambda: mail_ticket(registration.pk), what="ticket mail")
+    outbox.enqueue_on_commit(tasks.send_ticket, registration.pk)
     return registration
 
 
@@ -414,40 +399,6 @@ def erase_registration(*, actor, registration_id: int) -> Registration:
     _record(actions.REGISTRATION_ERASED, registration, actor=actor, agency_id=registration.event.agency_id,
             changes={"personal_data": ["…", None]})
     return registration
-
-
-def ticket_url(registration: Registration) -> str:
-    return site_url(reverse("events:ticket", args=[tickets.ticket_token(registration)]))
-
-
-def mail_ticket(registration_id: int, promoted: bool = False) -> None:
-    """The confirmation e-mail: the ticket page's link and its QR code (inline PNG)."""
-    registration = Registration.objects.select_related("event").get(pk=registration_id)
-    if not registration.email:
-        return
-    event = registration.event
-    url = ticket_url(registration)
-    waiting = registration.status == Registration.Status.WAITLISTED
-    if waiting:
-        head = _("Bạn đã vào danh sách chờ của “%(t)s”. Khi có chỗ, chúng tôi sẽ gửi vé. "
-                 "You are on the waiting list.") % {"t": event.title}
-    elif promoted:
-        head = _("Đã có chỗ cho bạn tại “%(t)s”: đây là vé của bạn. A seat is now yours; here is your ticket.") % {
-            "t": event.title}
-    else:
-        head = _("Bạn đã đăng ký tham dự “%(t)s”. You are registered.") % {"t": event.title}
-    body = "\n".join([
-        _("Kính gửi %(n)s,") % {"n": registration.full_name}, "", head, "",
-        _("Thời gian / Date: %(a)s – %(b)s") % {"a": event.starts_on.strftime("%d/%m/%Y"),
-                                                 "b": event.ends_on.strftime("%d/%m/%Y")},
-        _("Địa điểm / Place: %(p)s") % {"p": event.place}, "",
-        _("Vé (mở trên điện thoại, đưa mã QR khi điểm danh) / Ticket (show the QR code at check-in):"), url, "",
-        "HTX Connect"])
-    message = EmailMultiAlternatives(_("[HTX Connect] Vé tham dự: %(t)s") % {"t": event.title}, body, None,
-                                     [registration.email])
-    if not waiting:
-        message.attach("ve-tham-du.png", tickets.qr_png(url), "image/png")
-    message.send()
 
 
 # --- Check-in -----------------------------------------------------------------------------------------------

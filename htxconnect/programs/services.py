@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +15,7 @@ from htxconnect.core import audit, outbox
 from htxconnect.registry.models import Organization
 
 from . import audit_actions as actions
-from . import indicators, queries, workflow
+from . import indicators, queries, tasks, workflow
 from .loans import position
 from .models import (
     Application, ApplicationDocument, ApplicationStep, Condition, ContentGroup, Disbursement, Loan, Plan, Policy,
@@ -275,25 +274,6 @@ def missing_documents(application: Application) -> list[str]:
     return [name for name in application.item.required_documents if name not in present]
 
 
-def _applicant_emails(organization: Organization) -> list[str]:
-    emails = {organization.email} if organization.email else set()
-    emails |= {link.user.email for link in organization.user_links.select_related("user") if link.user.email}
-    return sorted(emails)
-
-
-def _mail_applicant(application_id: int, step_id: int) -> None:
-    application = Application.objects.select_related("organization").get(pk=application_id)
-    step = ApplicationStep.objects.get(pk=step_id)
-    recipients = _applicant_emails(application.organization)
-    if not recipients:
-        return
-    body = _("Hồ sơ “%(t)s” của %(o)s chuyển sang trạng thái: %(s)s.\n\nÝ kiến: %(c)s\n\nHTX Connect") % {
-        "t": application.title, "o": application.organization.name, "s": step.get_to_state_display(),
-        "c": step.comment or "—"}
-    send_mail(_("[HTX Connect] Hồ sơ đề nghị hỗ trợ: %(s)s") % {"s": step.get_to_state_display()}, body, None,
-              recipients)
-
-
 @transaction.atomic
 def transition_application(*, actor, application_id: int, action: str, comment: str = "",
                            group: ContentGroup | None = None, today: datetime.date | None = None) -> Application:
@@ -346,7 +326,7 @@ def transition_application(*, actor, application_id: int, action: str, comment: 
         _support_from(application, actor=actor, today=today, comment=comment)
     _record(actions.APPLICATION_BY_STATE[transition.target], application, actor=actor,
             changes={"state": [before, transition.target], "comment": [None, comment]})
-    outbox.after_commit(lambda: _mail_applicant(application.pk, step.pk), what="application mail")
+    outbox.enqueue_on_commit(tasks.send_application_step, application.pk, step.pk)
     return application
 
 

@@ -161,8 +161,9 @@ def test_cancelling_an_event_mails_every_registrant_after_commit(ev, mailoutbox,
 
 def test_a_mail_server_failing_after_the_commit_never_fails_the_registration_or_the_cancellation(
         ev, mailoutbox, django_capture_on_commit_callbacks, caplog):
-    """The change is saved when the mail is sent: an error then is logged, not shown (an error page
-    would make the person register again). Decision 0027."""
+    """The change is saved before the mail is sent: the mails are tasks of the mail queue, queued
+    with the change (decision 0027); a failing send fails the task (RQ retries it), never the
+    registration (an error page would make the person register again)."""
     with mock.patch("django.core.mail.backends.locmem.EmailBackend.send_messages",
                     side_effect=smtplib.SMTPServerDisconnected("Connection unexpectedly closed")):
         with django_capture_on_commit_callbacks(execute=True):
@@ -172,8 +173,8 @@ def test_a_mail_server_failing_after_the_commit_never_fails_the_registration_or_
     assert Registration.objects.get(pk=r.pk).status == Registration.Status.CONFIRMED
     assert Event.objects.get(pk=ev.event.pk).status == "cancelled"
     assert mailoutbox == []
-    assert "after-commit ticket mail failed" in caplog.text
-    assert "after-commit event cancellation mail failed" in caplog.text
+    assert "task htxconnect.events.tasks.send_ticket failed" in caplog.text
+    assert "task htxconnect.events.tasks.send_cancellation failed" in caplog.text
 
 
 def test_erasing_a_registrant_keeps_the_count_and_voids_the_ticket(ev):
@@ -204,3 +205,19 @@ def test_audit_entries_of_registrations_hold_no_personal_data(ev):
                                            "events.registration.cancelled"}
     text = " ".join(f"{e.object_repr} {e.changes}" for e in entries)
     assert "Riêng Tư" not in text and "654" not in text and "rieng@" not in text
+
+
+def test_the_mails_are_tasks_of_the_mail_queue_queued_with_the_change(ev, database_task_queue, mailoutbox,
+                                                                       django_capture_on_commit_callbacks):
+    """With the database queue the ticket and cancellation mails are task rows written in the
+    registration's and the cancellation's own transactions (decision 0027): nothing is sent in the
+    request, and a worker of the mail queue sends them."""
+    from django_tasks_db.models import DBTaskResult
+
+    with django_capture_on_commit_callbacks(execute=False):
+        r = register(ev.event, person(email="an@example.vn"))
+        services.cancel_event(actor=ev.users["officer"], event_id=ev.event.pk, reason="Bão số 5")
+    assert database_task_queue() == [("htxconnect.events.tasks.send_ticket", [r.pk]),
+                                      ("htxconnect.events.tasks.send_cancellation", [ev.event.pk, ["an@example.vn"]])]
+    assert set(DBTaskResult.objects.values_list("queue_name", flat=True)) == {"mail"}
+    assert mailoutbox == []

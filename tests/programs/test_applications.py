@@ -82,15 +82,16 @@ def test_workflow_end_to_end_through_the_pages(world, clients, users, django_cap
 @pytest.mark.django_db
 def test_a_mail_server_failing_after_the_commit_never_fails_the_transition(world, users,
                                                                            django_capture_on_commit_callbacks, caplog):
-    """The submission is saved when the mail goes out: an error then is logged, not raised (an error
-    page would make the cooperative submit again). Decision 0027."""
+    """The submission is saved before the mail goes out: the mail is a task of the mail queue, queued
+    with the change (decision 0027); a failing send fails the task (RQ retries it), never the
+    transition (an error page would make the cooperative submit again)."""
     application = draft(world, users["coop_manager"])
     with mock.patch("django.core.mail.backends.locmem.EmailBackend.send_messages",
                     side_effect=smtplib.SMTPServerDisconnected("Connection unexpectedly closed")):
         with django_capture_on_commit_callbacks(execute=True):
             moved = move(application, users["coop_manager"], "submit")
     assert moved.state == "submitted" and Application.objects.get().state == "submitted"
-    assert "after-commit application mail failed" in caplog.text and mail.outbox == []
+    assert "task htxconnect.programs.tasks.send_application_step failed" in caplog.text and mail.outbox == []
 
 
 @pytest.mark.django_db
@@ -188,3 +189,17 @@ def test_applications_excel_export_is_formula_safe(world, users, clients):
     assert AuditEntry.objects.get(action="programs.export.applications").changes == {"filters": {"overdue": "0"}}
     sheet = load_workbook(BytesIO(response.content)).active
     assert sheet["C2"].value == "'=HYPERLINK(\"http://x\")" and sheet["C2"].data_type == "s"
+
+
+@pytest.mark.django_db
+def test_the_applicants_mail_is_a_task_of_the_mail_queue_queued_with_the_step(world, users, database_task_queue,
+                                                                               django_capture_on_commit_callbacks):
+    """Decision 0027: with the database queue the mail is a task row of the step's own transaction."""
+    from django_tasks_db.models import DBTaskResult
+
+    application = draft(world, users["coop_manager"])
+    with django_capture_on_commit_callbacks(execute=False):
+        move(application, users["coop_manager"], "submit")
+    step = application.steps.order_by("pk").last()
+    assert database_task_queue() == [("htxconnect.programs.tasks.send_application_step", [application.pk, step.pk])]
+    assert set(DBTaskResult.objects.values_list("queue_name", flat=True)) == {"mail"} and mail.outbox == []
