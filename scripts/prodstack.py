@@ -54,7 +54,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # `make prod-down` runs this with the system's python3, without .venv
 
-from htxconnect.core.machine import free_port, port_open, process_alive, wait_listening  # noqa: E402 - no Django: settings stay unread
+from htxconnect.core.machine import free_port, port_open, process_alive, wait_closed, wait_listening  # noqa: E402 - no Django: settings stay unread
 
 PROD = Path(os.environ.get("PROD_DIR", ROOT / "var" / "prod")).resolve()
 DEPLOY = ROOT / "deploy"
@@ -291,11 +291,18 @@ def _make_traversable(path: Path) -> None:
 
 
 def stop_pg(p: dict, user: str | None) -> None:
+    """Stop the stack's PostgreSQL and make sure its port is closed: "fast" first, "immediate" if
+    that did not finish; a server still answering after both is an error, not a silent success."""
     if not (L.pg / "postmaster.pid").exists():
         return
     bindir = pg_bin()
-    run([bindir / "pg_ctl", "-D", L.pg, "-m", "fast", "-w", "-t", "60", "stop"], user=user, check=False)
-    say("PostgreSQL: đã dừng / stopped")
+    port = p.get("pg")
+    for mode in ("fast", "immediate"):
+        stopped = run([bindir / "pg_ctl", "-D", L.pg, "-m", mode, "-w", "-t", "60", "stop"], user=user, check=False)
+        if not (L.pg / "postmaster.pid").exists() and (port is None or wait_closed(port, 10)):
+            say("PostgreSQL: đã dừng / stopped")
+            return
+    fail(f"PostgreSQL chưa dừng / did not stop (port {port}): {(stopped.stdout or '') + (stopped.stderr or '')}")
 
 
 # --- Redis -----------------------------------------------------------------------------------------
@@ -334,7 +341,9 @@ def stop_redis() -> None:
     pid = redis_pid()
     if ours(pid, "redis-server"):
         os.kill(pid, signal.SIGTERM)  # redis saves and exits
-        wait_gone(pid, 30)
+        port = (read_json(PROD / "ports.json", {}) or {}).get("redis")
+        if not wait_gone(pid, 30) or (port is not None and not wait_closed(port, 10)):
+            fail(f"Redis chưa dừng / did not stop (pid {pid}, port {port})")
         say("Redis: đã dừng / stopped")
 
 

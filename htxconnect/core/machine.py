@@ -78,6 +78,16 @@ def wait_listening(port: int, process: subprocess.Popen | int | None = None, tim
     raise TimeoutError(f"nothing listening on port {port}")
 
 
+def wait_closed(port: int, timeout: float = 30) -> bool:
+    """Until nothing accepts connections on the loopback `port` (True), or `timeout` (False)."""
+    deadline = time.monotonic() + timeout
+    while port_open(port, timeout=0.5):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
 def freeze_startup_objects() -> int:
     """Once a server or worker process has loaded the app: collect, then move every object alive
     (modules, settings, URL patterns, models, compiled templates…) to the collector's permanent
