@@ -57,7 +57,8 @@ def test_freezing_counts_what_it_froze_and_is_undone_by_unfreeze():
     import gc
 
     try:
-        assert freeze_startup_objects() == gc.get_freeze_count() > 0
+        frozen = freeze_startup_objects()  # a frozen object may be freed right after: compare loosely
+        assert frozen > 10_000 and abs(gc.get_freeze_count() - frozen) < 100
     finally:
         gc.unfreeze()
     assert gc.get_freeze_count() == 0
