@@ -44,6 +44,7 @@ YEAR = 2025
 
 def fill(n_orgs: int, n_supports: int, n_loans: int):
     from htxconnect.accounts.models import Agency
+    from htxconnect.core.actors import SYSTEM
     from htxconnect.programs import services
     from htxconnect.programs.models import Loan, Plan, Support, Target
     from htxconnect.registry.models import Organization
@@ -57,9 +58,9 @@ def fill(n_orgs: int, n_supports: int, n_loans: int):
                       address_as_written=f"xã {i % 300}, huyện {i % 9}, tỉnh Bình Dương", search_text=f"htx bench {i}")
          for i in range(n_orgs)], batch_size=2000)
     org_ids = list(Organization.objects.values_list("pk", flat=True))
-    program = services.create_program(actor=None, agency=agency, name="Chương trình (bench)", start_year=2021,
+    program = services.create_program(actor=SYSTEM, agency=agency, name="Chương trình (bench)", start_year=2021,
                                       end_year=2025)
-    groups = [services.add_content_group(actor=None, program=program, number=i, title=f"Nhóm nội dung {i}")
+    groups = [services.add_content_group(actor=SYSTEM, program=program, number=i, title=f"Nhóm nội dung {i}")
               for i in range(1, 8)]
     plan = Plan.objects.create(program=program, year=YEAR)
     batch = []
