@@ -106,12 +106,13 @@ def _check_outbox(result: dict, database_ok: bool) -> dict:
     if not database_ok:
         return {**result, "ok": False, "error": "DatabaseUnavailable"}
     try:
-        from django.db.models import Min
+        from django.db.models import Count, Min
 
         from .models import OutboxTask
 
-        stats = OutboxTask.objects.filter(dispatched_at__isnull=True).aggregate(oldest=Min("created_at"))
-        pending = OutboxTask.objects.filter(dispatched_at__isnull=True).count()
+        stats = OutboxTask.objects.filter(dispatched_at__isnull=True).aggregate(oldest=Min("created_at"),
+                                                                                pending=Count("pk"))
+        pending = stats["pending"]
     except Exception as exc:
         log.error("readyz: outbox check failed: %r", exc)
         return {**result, "ok": False, "error": type(exc).__name__}
