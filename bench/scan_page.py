@@ -32,6 +32,7 @@ import os
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -112,10 +113,12 @@ end
 """
 
 
-def wrk(port: int, path: str, seconds: float, clients: int, threads: int, *, tmp: Path | None = None) -> tuple:
+def wrk(port: int, path: str, seconds: float, clients: int, threads: int, *, tmp: Path | None = None,
+        cpu: str = "") -> tuple:
     """wrk's requests/s and p99 (ms) (and its request count); error answers make the run fail loudly.
-    A path with "{n}" gets another serial for every request (a Lua script)."""
-    command = ["wrk", f"-t{threads}", f"-c{clients}", f"-d{max(1, round(seconds))}s", "--latency",
+    A path with "{n}" gets another serial for every request (a Lua script). `cpu`: the CPUs wrk may
+    run on (taskset), so that it does not take nginx's."""
+    command = (["taskset", "-c", cpu] if cpu else []) + ["wrk", f"-t{threads}", f"-c{clients}", f"-d{max(1, round(seconds))}s", "--latency",
                "-H", "Accept-Language: vi"]
     if "{n}" in path:
         script = (tmp or Path(tempfile.gettempdir())) / "serials.lua"
@@ -134,6 +137,7 @@ def wrk(port: int, path: str, seconds: float, clients: int, threads: int, *, tmp
 
 NGINX_CONF = """
 worker_processes {nginx_workers};
+{affinity}
 pid {tmp}/nginx.pid;
 error_log {tmp}/error.log;
 {user}
@@ -189,6 +193,21 @@ def _unit_blocking_threads() -> int:
     return int(found.group(1)) if found else 4
 
 
+def nginx_cpu_seconds(master_pid: int) -> float:
+    """User + system CPU seconds of an nginx master and its workers (Linux /proc; 0 elsewhere)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children")
+    pids = [master_pid] + ([int(x) for x in children.read_text().split()] if children.exists() else [])
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime (fields 14 and 15)
+    return total
+
+
 def pg_server() -> str:
     """The PostgreSQL server URL (without database) to make the throw-away database on, or ""."""
     url = os.environ.get("DATABASE_URL", "") or "postgres://postgres@127.0.0.1:5432/postgres"
@@ -227,6 +246,8 @@ def main(argv=None) -> int:
                         help="Granian threads per worker (default: as deploy/systemd/htxconnect-web.service)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--nginx-workers", default="auto")
+    parser.add_argument("--no-pin", dest="pin", action="store_false",
+                        help="do not pin nginx (one worker) to CPU 0 and wrk to the other CPUs")
     parser.add_argument("--python-load", action="store_true", help="use the Python load generator even if wrk is there")
     parser.add_argument("--no-compare-proxy-cache", dest="compare", action="store_false",
                         help="skip the round of the former proxy-cache set-up")
@@ -236,13 +257,20 @@ def main(argv=None) -> int:
         print("SKIP: nginx is not installed")
         return 0
     use_wrk = bool(shutil.which("wrk")) and not args.python_load
+    # nginx and wrk on the same two cores take turns on them, and the scheduler's choices moved a
+    # round's ratio by ±15 %. Pinned, nginx has one core to itself and the load generator the
+    # others: the figure is what one nginx worker serves, for the page as for the static file.
+    pin = args.pin and use_wrk and (os.cpu_count() or 1) >= 2 and bool(shutil.which("taskset"))
+    if pin:
+        args.nginx_workers = "1"
+    wrk_cpus = f"1-{(os.cpu_count() or 2) - 1}" if pin else ""
     tmp = Path(tempfile.mkdtemp(prefix="htx-bench-scan-"))
     tmp.chmod(0o755)  # nginx workers (user nobody when started as root) read the files here
 
     def measure(port, path, seconds=None):
         seconds = seconds or args.seconds
         if use_wrk:
-            return wrk(port, path, seconds, args.clients, args.threads, tmp=tmp)
+            return wrk(port, path, seconds, args.clients, args.threads, tmp=tmp, cpu=wrk_cpus)
         return load(port, path, seconds, args.clients)
 
     procs: list[subprocess.Popen] = []
@@ -311,6 +339,7 @@ def main(argv=None) -> int:
                                 for k, v in first.getheaders() if k.lower() not in skip)
         same_headers += " add_header X-Cache-Status FILE;"
         conf = NGINX_CONF.format(tmp=tmp, app=app_port, port=port, nginx_workers=args.nginx_workers,
+                                 affinity="worker_cpu_affinity 1;" if pin else "",
                                  same_headers=same_headers, maps=prodstack.site_part("scan-page maps", tmp),
                                  locations=prodstack.site_part("scan-page locations", tmp),
                                  mime=prodstack.nginx_mime_types() or "types { text/html html; }",
@@ -323,7 +352,7 @@ def main(argv=None) -> int:
         print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; scan page {path} ({len(page)} bytes), "
               f"{args.clients} clients, {args.seconds:g} s each, {args.workers} Granian workers × "
               f"{args.blocking_threads} threads, nginx workers "
-              f"{args.nginx_workers}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, database "
+              f"{args.nginx_workers}{' on CPU 0, wrk on the others' if pin else ''}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, database "
               f"{database}, cache {'redis' if redis_url else 'locmem'}, load generator "
               f"{f'wrk -t{args.threads}' if use_wrk else 'python'}")
         # Warm up: the page file, Django's cache, the fast path's entry, the connections.
@@ -343,13 +372,23 @@ def main(argv=None) -> int:
         # Static file and scan page alternate, `--rounds` times: other work on the machine then
         # weighs on both alike. Figures: mean req/s, worst p99, and each round's ratio.
         rounds = {"static": [], "page": [], "same": [], "serials": [], "proxy": []}
+        nginx_pid = procs[-1].pid
+        cpu = {name: [0.0, 0] for name in rounds}  # nginx CPU seconds, requests answered
+
+        def timed(name, target):
+            before = nginx_cpu_seconds(nginx_pid)
+            result = measure(port, target)
+            cpu[name][0] += nginx_cpu_seconds(nginx_pid) - before
+            cpu[name][1] += result[2]
+            rounds[name].append(result)
+
         for _round in range(args.rounds):
-            rounds["static"].append(measure(port, "/static-same-size.html"))
-            rounds["page"].append(measure(port, path))
-            rounds["same"].append(measure(port, "/static-same-headers.html"))
-            rounds["serials"].append(measure(port, serial_path))
+            timed("static", "/static-same-size.html")
+            timed("page", path)
+            timed("same", "/static-same-headers.html")
+            timed("serials", serial_path)
             if args.compare:
-                rounds["proxy"].append(measure(port, "/_proxy_cache" + path))
+                timed("proxy", "/_proxy_cache" + path)
 
         def summary(name):
             rows = rounds[name]
@@ -359,10 +398,18 @@ def main(argv=None) -> int:
 
         def line(label, name, aim=""):
             rps, p99 = summary(name)
-            per_round = " ".join(f"{r[0] / s[0]:.2f}" for r, s in zip(rounds[name], rounds["static"]))
+            ratios = [r[0] / s[0] for r, s in zip(rounds[name], rounds["static"])]
+            per_round = " ".join(f"{x:.2f}" for x in ratios)
             print(f"{label:34s}: {rps:8.0f} req/s  p99 {p99:6.1f} ms  = {rps / static_rps:.3f}× static "
-                  f"(rounds {per_round}), p99 {p99 / static_p99:.2f}× static's{aim}")
+                  f"(rounds {per_round}; median {statistics.median(ratios):.3f}), p99 {p99 / static_p99:.2f}× "
+                  f"static's{aim}")
 
+        # The load on the machine moves req/s; nginx's own CPU time per request (user + system,
+        # every nginx process) moves far less: it says whether the page costs nginx more than the file.
+        per_request = {name: 1e6 * seconds / count for name, (seconds, count) in cpu.items() if count}
+        print("nginx CPU per request (µs, user + system): "
+              + ", ".join(f"{name} {value:.1f}" for name, value in per_request.items())
+              + f"; page/static {per_request['page'] / per_request['static']:.3f}")
         print(f"{'nginx static file (reference)':34s}: {static_rps:8.0f} req/s  p99 {static_p99:6.1f} ms")
         line(f"scan page via nginx [{served_as}]", "page", "  (aim ≥ 0.95×, p99 ≤ 1.5×)")
         line("static + the page's headers", "same")
