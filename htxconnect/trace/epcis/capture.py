@@ -224,19 +224,35 @@ _QUANTITIES = (("quantityList", EPCISEventEPC.Role.QUANTITY), ("childQuantityLis
                ("outputQuantityList", EPCISEventEPC.Role.OUTPUT_QUANTITY))
 
 
-def _identifiers(event: dict):
-    """(role, [identifier, …]) for every identifier field of an event."""
-    for key, role in _LISTS:
-        values = event.get(key)
-        if isinstance(values, list):
-            yield role, [v for v in values if isinstance(v, str)]
-    parent = event.get("parentID")
-    if isinstance(parent, str):
-        yield EPCISEventEPC.Role.PARENT, [parent]
-    for key, role in _QUANTITIES:
-        values = event.get(key)
-        if isinstance(values, list):
-            yield role, [q.get("epcClass") for q in values if isinstance(q, dict) and isinstance(q.get("epcClass"), str)]
+# (key, role, kind) in the order _identifiers reports them: kind "list" (strings), "parent" (one
+# string), "quantity" (objects naming an epcClass).
+_ID_FIELDS = (tuple((key, role, "list") for key, role in _LISTS) + (("parentID", EPCISEventEPC.Role.PARENT, "parent"),)
+              + tuple((key, role, "quantity") for key, role in _QUANTITIES))
+_ID_KEYS = frozenset(key for key, _role, _kind in _ID_FIELDS)
+
+
+def _identifiers(event: dict) -> list:
+    """[(role, [identifier, …]), …] for every identifier field of an event.
+
+    A list, not a generator, and only the fields the event has are looked at: both the rules and
+    the rows call it for every event of a document."""
+    found = []
+    if _ID_KEYS.isdisjoint(event):
+        return found
+    for key, role, kind in _ID_FIELDS:
+        if key not in event:
+            continue
+        values = event[key]
+        if kind == "list":
+            if isinstance(values, list):
+                found.append((role, [v for v in values if isinstance(v, str)]))
+        elif kind == "parent":
+            if isinstance(values, str):
+                found.append((role, [values]))
+        elif isinstance(values, list):
+            found.append((role, [q.get("epcClass") for q in values
+                                 if isinstance(q, dict) and isinstance(q.get("epcClass"), str)]))
+    return found
 
 
 def _id_of(place) -> str:
