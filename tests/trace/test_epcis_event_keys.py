@@ -134,3 +134,37 @@ def test_the_migration_gives_every_stored_event_its_key():
     with transaction.atomic():  # capture now finds them by their keys
         assert claim_event_ids(owner, ["urn:uuid:a", "urn:uuid:shared", "urn:uuid:new"]) == {"urn:uuid:new"}
         transaction.set_rollback(True)
+
+
+@pytest.mark.skipif(not PG, reason="SQLite lets one writer at a time: nothing runs at the same moment")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("first_commits", [True, False])
+def test_a_key_being_stored_makes_the_other_capture_wait_for_the_outcome(users, first_commits):
+    """Without the advisory lock: the second transaction's insert of the same key waits for the
+    first, then finds the key taken (the first committed) or free (it rolled back)."""
+    import threading
+
+    from django.db import connections
+
+    owner = users["coop_manager"]
+    outcome = {}
+
+    def second():
+        try:
+            with transaction.atomic():
+                outcome["claimed"] = claim_event_ids(owner, ["urn:uuid:x", "urn:uuid:y"])
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        assert claim_event_ids(owner, ["urn:uuid:x"]) == {"urn:uuid:x"}
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join(timeout=1.0)
+        assert thread.is_alive() and "claimed" not in outcome  # waiting for this transaction
+        if not first_commits:
+            transaction.set_rollback(True)
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert outcome["claimed"] == ({"urn:uuid:y"} if first_commits else {"urn:uuid:x", "urn:uuid:y"})
+    assert keys_of(owner) == ({"urn:uuid:x", "urn:uuid:y"})
