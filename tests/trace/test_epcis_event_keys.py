@@ -93,6 +93,10 @@ def test_claiming_keys_returns_the_free_event_ids_and_a_rollback_frees_them(user
         transaction.set_rollback(True)
     assert keys_of(owner) == {"urn:uuid:taken"}
     assert claim_event_ids(owner, []) == set()
+    # Any text an eventID may hold goes through the array parameter unchanged.
+    odd = ['urn:x:a,b', 'urn:x:"quoted"', "urn:x:back\\slash", "urn:x:{brace}", "urn:x:NULL", "urn:x:ở Việt Nam", "urn:x: sp "]
+    assert claim_event_ids(owner, odd) == set(odd) and keys_of(owner) == {"urn:uuid:taken", *odd}
+    assert claim_event_ids(owner, odd) == set()
 
 
 def test_a_key_whose_event_is_gone_does_not_block_its_event_id(api):
