@@ -139,8 +139,8 @@ def _serial_prefix(value: str, serial: str) -> str:
     return canonical[:-len(serial)]
 
 
-# PostgreSQL: the events numbered lo ≤ i < hi as `event(i, run)` makes them, with their EPC index and
-# field rows, as capture stores them (`_check_fill` compares samples with build_rows), in one statement.
+# PostgreSQL: the events numbered lo ≤ i < hi as `event(i, run)` makes them, with their keys, EPC index
+# and field rows, as capture stores them (`_check_fill` compares samples with build_rows), in one statement.
 FILL_SQL = """
 WITH ins AS (
     INSERT INTO trace_epcisevent (event_id, event_type, event_time, event_time_zone_offset, record_time, action,
@@ -158,7 +158,9 @@ WITH ins AS (
                  '2026-03-01T08:' || lpad((i / 60 %% 60)::text, 2, '0') || ':' || lpad((i %% 60)::text, 2, '0')
                      || '.' || lpad((i %% 1000)::text, 3, '0') || '+07:00' AS event_time
           FROM generate_series(%(lo)s::bigint, %(hi)s::bigint - 1) AS i) AS src
-    RETURNING id, right(event_id, 12)::bigint AS i
+    RETURNING id, event_id, right(event_id, 12)::bigint AS i
+), event_keys AS (
+    INSERT INTO trace_epciseventkey (owner_id, event_id) SELECT %(owner)s, event_id FROM ins
 ), epcs AS (
     INSERT INTO trace_epciseventepc (event_id, role, epc)
     SELECT id, 'epc', prefix || %(run)s || i FROM ins CROSS JOIN (VALUES (%(urn_canonical)s), (%(dl_canonical)s)) AS v(prefix)
@@ -195,7 +197,7 @@ def _check_fill(user, run: str, numbers) -> None:
     """The filled rows of `numbers` are those capture would store for event(i, run)."""
     from htxconnect.trace.epcis.capture import build_rows
     from htxconnect.trace.epcis.fields import grouped_field_rows
-    from htxconnect.trace.models import EPCISEvent
+    from htxconnect.trace.models import EPCISEvent, EPCISEventKey
 
     columns = ("event_type", "event_time", "event_time_zone_offset", "action", "biz_step", "disposition",
                "read_point", "biz_location", "event", "context", "owner_id", "public", "capture_id",
@@ -208,6 +210,7 @@ def _check_fill(user, run: str, numbers) -> None:
         assert sorted(stored.epcs.values_list("role", "epc")) == sorted(entries), i
         assert sorted(stored.fields.values_list("kind", "name", "alias", "text", "number", "time", "report")) \
             == sorted(grouped_field_rows(row.event, CONTEXT)), i
+        assert EPCISEventKey.objects.filter(owner=user, event_id=stored.event_id).exists(), i
 
 
 def fill(user, n: int) -> None:
@@ -228,7 +231,7 @@ def fill(user, n: int) -> None:
     print(f"stored events: {max(n, have):,} (filled {max(0, n - have):,} in {time.perf_counter() - start:.0f} s)")
 
 
-FILLED_TABLES = ("trace_epcisevent", "trace_epciseventepc", "trace_epciseventfield")
+FILLED_TABLES = ("trace_epcisevent", "trace_epciseventkey", "trace_epciseventepc", "trace_epciseventfield")
 
 
 def _fill_postgresql(user, have: int, n: int) -> None:

@@ -57,8 +57,8 @@ class CaptureJob(models.Model):
 class EPCISEvent(models.Model):
     """One captured event. On PostgreSQL the table is partitioned by month of `record_time`
     (core.partitions; docs/decisions/0023-monthly-partitions.md): its SQL primary key is
-    (id, record_time) and the owner/eventID unique constraint holds record_time too, so capture
-    serialises one owner's captures itself (capture.plan_rows)."""
+    (id, record_time) and the owner/eventID unique constraint holds record_time too, so the
+    uniqueness of (owner, eventID) is kept by EPCISEventKey (capture.plan_rows)."""
 
     # Unique per owner, not globally (docs/decisions/0011-epcis-event-id-scope.md): one account can
     # neither block another's eventID nor learn that it exists.
@@ -108,6 +108,32 @@ class EPCISEvent(models.Model):
 
     def __str__(self):
         return f"{self.event_type} {self.event_id}"
+
+
+class EPCISEventKey(models.Model):
+    """(owner, eventID) of every stored event, in one table that is not partitioned.
+
+    On PostgreSQL the event table is partitioned by record_time, so (owner, eventID) cannot be a
+    unique key there. This table's primary key is that constraint, on every database: capture
+    inserts the keys of a document's events with ON CONFLICT DO NOTHING, and the eventIDs the
+    insert did not take are the owner's stored ones, looked up only then
+    (docs/decisions/0029-epcis-event-key-table.md). Written only by capture (capture.plan_rows),
+    in the events' transaction. A key outlives its event when the event is deleted or its month's
+    partition dropped; capture then stores the eventID again as new."""
+
+    pk = models.CompositePrimaryKey("owner", "event_id")
+    # No database-level foreign key (one check per row at every commit): the event rows of the
+    # same keys already reference the owner, and users with events cannot be deleted (PROTECT).
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                              db_constraint=False, db_index=False)  # the primary key starts with owner_id
+    event_id = models.CharField(_("eventID"), max_length=512)
+
+    class Meta:
+        verbose_name = _("eventID đã lưu")
+        verbose_name_plural = _("eventID đã lưu")
+
+    def __str__(self):
+        return f"{self.owner_id}: {self.event_id}"
 
 
 class EPCISEventEPC(models.Model):

@@ -28,7 +28,7 @@ from django_tasks import task
 from htxconnect.core import audit, joblock, outbox
 from htxconnect.core.identifiers import canonical_epc
 from htxconnect.trace import audit_actions
-from htxconnect.trace.models import CaptureJob, EPCISEvent, EPCISEventEPC
+from htxconnect.trace.models import CaptureJob, EPCISEvent, EPCISEventEPC, EPCISEventKey
 
 from .fields import store_fields
 from .masterdata import store_master_data
@@ -224,19 +224,35 @@ _QUANTITIES = (("quantityList", EPCISEventEPC.Role.QUANTITY), ("childQuantityLis
                ("outputQuantityList", EPCISEventEPC.Role.OUTPUT_QUANTITY))
 
 
-def _identifiers(event: dict):
-    """(role, [identifier, …]) for every identifier field of an event."""
-    for key, role in _LISTS:
-        values = event.get(key)
-        if isinstance(values, list):
-            yield role, [v for v in values if isinstance(v, str)]
-    parent = event.get("parentID")
-    if isinstance(parent, str):
-        yield EPCISEventEPC.Role.PARENT, [parent]
-    for key, role in _QUANTITIES:
-        values = event.get(key)
-        if isinstance(values, list):
-            yield role, [q.get("epcClass") for q in values if isinstance(q, dict) and isinstance(q.get("epcClass"), str)]
+# (key, role, kind) in the order _identifiers reports them: kind "list" (strings), "parent" (one
+# string), "quantity" (objects naming an epcClass).
+_ID_FIELDS = (tuple((key, role, "list") for key, role in _LISTS) + (("parentID", EPCISEventEPC.Role.PARENT, "parent"),)
+              + tuple((key, role, "quantity") for key, role in _QUANTITIES))
+_ID_KEYS = frozenset(key for key, _role, _kind in _ID_FIELDS)
+
+
+def _identifiers(event: dict) -> list:
+    """[(role, [identifier, …]), …] for every identifier field of an event.
+
+    A list, not a generator, and only the fields the event has are looked at: both the rules and
+    the rows call it for every event of a document."""
+    found = []
+    if _ID_KEYS.isdisjoint(event):
+        return found
+    for key, role, kind in _ID_FIELDS:
+        if key not in event:
+            continue
+        values = event[key]
+        if kind == "list":
+            if isinstance(values, list):
+                found.append((role, [v for v in values if isinstance(v, str)]))
+        elif kind == "parent":
+            if isinstance(values, str):
+                found.append((role, [values]))
+        elif isinstance(values, list):
+            found.append((role, [q.get("epcClass") for q in values
+                                 if isinstance(q, dict) and isinstance(q.get("epcClass"), str)]))
+    return found
 
 
 def _id_of(place) -> str:
@@ -393,11 +409,13 @@ CAPTURE_LOCK_CLASS = 0x45504353  # "EPCS"
 def _take_owner_turn(owner) -> None:
     """PostgreSQL: wait until no other transaction is capturing for `owner` (held to commit).
 
-    The event table is partitioned by record_time, and PostgreSQL wants the partition key in every
-    unique index, so (owner, eventID) is unique only per record_time there: it no longer stops two
-    captures of one eventID at the same moment. Taking turns per owner does, and the second
-    capture then sees the first's events as stored (READ COMMITTED: each query sees the latest
-    commits). Different owners never wait for each other. SQLite serialises writers itself."""
+    The key table (EPCISEventKey) already stops two captures of one eventID at the same moment:
+    the second's key insert waits for the first's commit and then finds the key taken. Taking
+    turns per owner is still needed for what happens to a stored event: two captures declaring
+    one event in error at the same moment would both see it undeclared and the later write would
+    silently replace the earlier declaration; with turns, the second sees the first's (READ
+    COMMITTED: each query sees the latest commits). Different owners never wait for each other.
+    SQLite serialises writers itself."""
     if connection.vendor != "postgresql" or not connection.in_atomic_block:
         return
     with connection.cursor() as cursor:
@@ -405,19 +423,57 @@ def _take_owner_turn(owner) -> None:
                        [CAPTURE_LOCK_CLASS, (owner.pk if owner is not None else 0) % 2**31])
 
 
+def claim_event_ids(owner, event_ids: list[str]) -> set[str]:
+    """Insert the (owner, eventID) keys of `event_ids` (distinct); returns those that were free.
+
+    The others are the owner's stored eventIDs (or ones another transaction is storing right now:
+    the insert waits for it to end, then finds the key taken or free). Keys go in sorted, so two
+    transactions inserting overlapping batches wait for each other in the same order instead of
+    deadlocking."""
+    if not event_ids:
+        return set()
+    table = EPCISEventKey._meta.db_table
+    owner_id = owner.pk if owner is not None else None
+    ordered = sorted(event_ids)
+    claimed: set[str] = set()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One array parameter, not one placeholder per eventID (parsing and planning a
+            # 500-item list cost more than the insert itself).
+            cursor.execute(f"INSERT INTO {table} (owner_id, event_id) SELECT %s, k FROM unnest(%s::varchar[]) AS k "
+                           f"ORDER BY k ON CONFLICT DO NOTHING RETURNING event_id", [owner_id, ordered])
+            claimed.update(r[0] for r in cursor.fetchall())
+        else:
+            step = max(1, (connection.features.max_query_params or 2000) // 2)
+            for start in range(0, len(ordered), step):
+                chunk = ordered[start:start + step]
+                cursor.execute(f"INSERT INTO {table} (owner_id, event_id) VALUES {', '.join(['(%s, %s)'] * len(chunk))} "
+                               f"ON CONFLICT DO NOTHING RETURNING event_id",
+                               [value for event_id in chunk for value in (owner_id, event_id)])
+                claimed.update(r[0] for r in cursor.fetchall())
+    return claimed
+
+
 def plan_rows(rows, index, *, owner) -> Plan:
     """Sort rows into new events, error declarations of stored events, duplicates and conflicts.
 
     eventIDs are scoped to their owner (docs/decisions/0011-epcis-event-id-scope.md): only the
     owner's own events are looked at, so another account's eventID neither blocks nor shows.
+    The batch's keys are inserted first (claim_event_ids); only the eventIDs whose key was
+    already there are looked up in the event table (docs/decisions/0029-epcis-event-key-table.md).
+    Runs in the transaction that stores the rows: a rollback takes the keys back.
     """
     _take_owner_turn(owner)
-    ids = [r.event_id for r in rows]
+    ids = list(dict.fromkeys(r.event_id for r in rows))
+    claimed = claim_event_ids(owner, ids)
+    taken = [event_id for event_id in ids if event_id not in claimed] if len(claimed) < len(ids) else []
     stored: dict[str, EPCISEvent] = {}
-    for start in range(0, len(ids), 2000):
-        for row in (EPCISEvent.objects.filter(owner=owner, event_id__in=ids[start:start + 2000])
+    for start in range(0, len(taken), 2000):
+        for row in (EPCISEvent.objects.filter(owner=owner, event_id__in=taken[start:start + 2000])
                     .only("id", "event_id", "event", "context", "error_declaration_time")):
             stored[row.event_id] = row
+    # A taken key without a stored event (the event was deleted, or its month's partition
+    # dropped): the eventID is stored again as new, under the key that is already there.
     plan = Plan()
     for position, (row, entries) in enumerate(zip(rows, index)):
         previous = stored.get(row.event_id)
@@ -467,8 +523,8 @@ def store_rows(rows, index, *, owner, plan: Plan | None = None) -> tuple[int, in
     """Insert the new events, record error declarations; returns (stored, duplicates).
 
     Runs inside the caller's transaction. Conflicting rows are left out (the caller reports
-    them). Two captures of one eventID at the same moment make one insert fail on the unique
-    index; the caller retries and then sees it as a duplicate.
+    them). Of two captures of one eventID at the same moment, the later one's key insert
+    (plan_rows) waits for the earlier one to commit and then finds the eventID stored.
     """
     plan = plan if plan is not None else plan_rows(rows, index, owner=owner)
     new_rows, new_index = plan.new_rows, plan.new_index
