@@ -140,15 +140,17 @@ def test_the_migration_gives_every_stored_event_its_key():
         transaction.set_rollback(True)
 
 
-@pytest.mark.skipif(not PG, reason="SQLite lets one writer at a time: nothing runs at the same moment")
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("first_commits", [True, False])
 def test_a_key_being_stored_makes_the_other_capture_wait_for_the_outcome(users, first_commits):
-    """Without the advisory lock: the second transaction's insert of the same key waits for the
-    first, then finds the key taken (the first committed) or free (it rolled back)."""
+    """Without the advisory lock: while the first transaction holds a key, the second claims nothing.
+    PostgreSQL makes its insert of the same key wait for the first, then it finds the key taken (the
+    first committed) or free (it rolled back). SQLite lets one writer at a time: the test database
+    (shared in-memory) refuses the second writer at once, and its claim, made again once the first
+    has ended, gives the same outcome."""
     import threading
 
-    from django.db import connections
+    from django.db import OperationalError, connections
 
     owner = users["coop_manager"]
     outcome = {}
@@ -157,18 +159,30 @@ def test_a_key_being_stored_makes_the_other_capture_wait_for_the_outcome(users, 
         try:
             with transaction.atomic():
                 outcome["claimed"] = claim_event_ids(owner, ["urn:uuid:x", "urn:uuid:y"])
+        except OperationalError as error:
+            outcome["refused"] = str(error)
         finally:
             connections.close_all()
 
-    with transaction.atomic():
-        assert claim_event_ids(owner, ["urn:uuid:x"]) == {"urn:uuid:x"}
+    def run_second(wait):
         thread = threading.Thread(target=second)
         thread.start()
-        thread.join(timeout=1.0)
-        assert thread.is_alive() and "claimed" not in outcome  # waiting for this transaction
+        thread.join(timeout=wait)
+        return thread
+
+    with transaction.atomic():
+        assert claim_event_ids(owner, ["urn:uuid:x"]) == {"urn:uuid:x"}
+        thread = run_second(1.0)
+        assert "claimed" not in outcome  # nothing claimed while the first transaction is open
+        if PG:
+            assert thread.is_alive()  # waiting on the key being stored
+        else:
+            assert "locked" in outcome["refused"]
         if not first_commits:
             transaction.set_rollback(True)
     thread.join(timeout=30)
     assert not thread.is_alive()
+    if not PG:
+        run_second(30)
     assert outcome["claimed"] == ({"urn:uuid:y"} if first_commits else {"urn:uuid:x", "urn:uuid:y"})
     assert keys_of(owner) == ({"urn:uuid:x", "urn:uuid:y"})
