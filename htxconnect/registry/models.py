@@ -264,6 +264,8 @@ class OrganizationSearchWord(models.Model):
     name = models.CharField(max_length=255)  # Organization.name, the list's order
 
     class Meta:
+        verbose_name = _("từ khóa tìm kiếm của tổ chức")
+        verbose_name_plural = _("từ khóa tìm kiếm của tổ chức")
         constraints = [models.UniqueConstraint(fields=["organization", "word"], name="registry_org_word_unique")]
         indexes = [models.Index(fields=["word", "name", "organization"], name="registry_org_word_name")]
 

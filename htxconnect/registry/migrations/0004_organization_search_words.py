@@ -28,6 +28,8 @@ class Migration(migrations.Migration):
                 ('organization', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='search_words', to='registry.organization')),
             ],
             options={
+                'verbose_name': 'từ khóa tìm kiếm của tổ chức',
+                'verbose_name_plural': 'từ khóa tìm kiếm của tổ chức',
                 'indexes': [models.Index(fields=['word', 'name', 'organization'], name='registry_org_word_name')],
                 'constraints': [models.UniqueConstraint(fields=('organization', 'word'), name='registry_org_word_unique')],
             },
