@@ -335,8 +335,8 @@ def search_first_keys(rows, text: str, *, unfiltered: bool = False) -> Callable[
             whole_sql, whole_params = (f"SELECT organization_id, name FROM {table} WHERE word = %s AND organization_id "
                                        f"NOT IN (SELECT id FROM starts_) ORDER BY name, organization_id"), (probe,)
         else:
-            # The candidates' rows are checked; the walk follows the rarest of the phrase's pairs
-            # (counted up to `limit` entries each, from the index alone).
+            # Each candidate's row is checked; the walk follows the rarest of the phrase's runs
+            # (their entries counted up to `limit` each, from the index alone).
             check_sql, check_params = (rows.filter(pk=RawSQL(f"{table}.organization_id", ()), search_rank=1).order_by()
                                        .values("pk")[:1].query.get_compiler(alias).as_sql())
             values = " UNION ALL ".join(["SELECT %s AS word"] * len(candidates))
