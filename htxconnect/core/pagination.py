@@ -22,6 +22,13 @@ the API), the count is a query of its own; the page's keys then come from a narr
 `narrow_from` matches, and a shorter list keeps the plain slice, as sorting a few hundred whole
 rows costs less than building and planning the subquery.
 
+`first_keys(n)`, when given, returns the first n keys of `object_list` in its order by a quicker
+way of its own (registry search: a word table, docs/decisions/0030); it must give the same keys
+as `object_list.values_list("pk")[:n]`. It replaces that one query, and the page's rows are then
+read by key alone (`rows(Model.objects.filter(pk__in=keys))`, put in the keys' order in Python):
+the search's filters and rank, already answered, are neither compiled nor checked again. Deep
+pages and exact counts still read `object_list`.
+
     CappedPaginator(keys, 25, rows=with_details).get_page(request.GET.get("page"))
 
 `keys` is the filtered, ordered QuerySet with only what its order needs; `rows(queryset)` adds
@@ -54,9 +61,11 @@ class CappedPaginator(Paginator):
     """
 
     def __init__(self, object_list, per_page, *, count_cap: int | None = COUNT_CAP,
-                 rows: Callable[[QuerySet], QuerySet] | None = None, narrow_from: int = NARROW_FROM, **kwargs):
+                 rows: Callable[[QuerySet], QuerySet] | None = None, narrow_from: int = NARROW_FROM,
+                 first_keys: Callable[[int], list] | None = None, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         self.rows = rows or (lambda queryset: queryset)
+        self.first_keys = first_keys
         self.narrow_from = narrow_from
         self.count_cap = None if count_cap is None else max(count_cap, self.per_page)
         self._count_from = 0
@@ -79,6 +88,8 @@ class CappedPaginator(Paginator):
         limit = self._count_from + self.count_cap + 1
         if limit > KEYS_AT_ONCE:
             return None
+        if self.first_keys is not None:
+            return list(self.first_keys(limit))
         return list(self.object_list.prefetch_related(None).values_list("pk", flat=True)[:limit])
 
     @cached_property
@@ -103,11 +114,22 @@ class CappedPaginator(Paginator):
             top = self.count
         if self._keys is not None:
             keys = self._keys[bottom:top]
+            if self.first_keys is not None:
+                return self._get_page(self._rows_of(keys), number, self)
         elif self.count <= self.narrow_from:
             return self._get_page(self.rows(self.object_list)[bottom:top], number, self)
         else:
             keys = self.object_list.prefetch_related(None).values("pk")[bottom:top]
         return self._get_page(self.rows(self.object_list.filter(pk__in=keys)), number, self)
+
+
+    def _rows_of(self, keys: list) -> list:
+        """The page's rows for keys that `first_keys` found: read by key alone (`rows` added), without
+        `object_list`'s filters and order, which the keys already answer, and put in the keys' order.
+        A row deleted since its key was read is left out."""
+        model = self.object_list.model
+        by_key = {row.pk: row for row in self.rows(model._default_manager.filter(pk__in=keys).order_by())}
+        return [by_key[key] for key in keys if key in by_key]
 
 
 def _page_number(number) -> int:

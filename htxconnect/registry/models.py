@@ -81,6 +81,38 @@ class Sector(models.Model):
         return self.name
 
 
+SEARCH_WORDS_RUN = 3  # runs of up to this many words are entries: a phrase that long is served from the index alone
+
+
+def search_words(search_text: str) -> list[str]:
+    """The entries of a folded search key in the word table (OrganizationSearchWord): each word
+    that follows a space, and each such word with the one and the two words right after it
+    ("rau an", "rau an toan"), distinct, in order. Words are the pieces between single spaces, as the search's LIKE patterns
+    see them (`fold` leaves no other white space). The key's first word is left out: a search for
+    it ranks 0 ("starts with"), which the `search_text` index serves; a word after a space is a
+    whole word, rank 1 (core.search.with_search_rank), which the table serves.
+
+        search_words("htx rau an toan") == ["rau", "rau an", "rau an toan", "an", "an toan", "toan"]
+    """
+    pieces = (search_text or "").split(" ")
+    entries = []
+    for i in range(1, len(pieces)):
+        for n in range(1, SEARCH_WORDS_RUN + 1):  # pieces i … i + n - 1, all words (no empty piece)
+            run = pieces[i:i + n]
+            if len(run) < n or not all(run):
+                break
+            entries.append(" ".join(run))
+    return list(dict.fromkeys(entries))
+
+
+class OrganizationQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        """As QuerySet.bulk_create, and the new rows' search words too (demo data, tests, bench)."""
+        objs = super().bulk_create(objs, *args, **kwargs)
+        OrganizationSearchWord.write_for(objs, replace=bool(kwargs.get("update_conflicts")))
+        return objs
+
+
 class Organization(Verification):
     class Kind(models.TextChoices):
         COOPERATIVE = "cooperative", _("Hợp tác xã")
@@ -177,12 +209,31 @@ class Organization(Verification):
         if errors:
             raise ValidationError(errors)
 
+    objects = OrganizationQuerySet.as_manager()
+
+    SEARCH_FIELDS = ("name", "short_name", "tax_code", "ward_name", "province_name")
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # What the search word rows were written from: a save that changes neither writes none.
+        instance._search_words_of = (instance.__dict__.get("name"), instance.__dict__.get("search_text"))
+        return instance
+
     def save(self, *args, **kwargs):
         self.search_text = self.build_search_text()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and set(update_fields) & set(self.SEARCH_FIELDS):
+            kwargs["update_fields"] = {*update_fields, "search_text"}  # the key follows the fields it is built from
+        existed = self.pk is not None
         super().save(*args, **kwargs)
+        if update_fields is not None and not {"name", "search_text"} & set(kwargs["update_fields"]):
+            return
+        if getattr(self, "_search_words_of", None) != (self.name, self.search_text):
+            OrganizationSearchWord.write_for([self], replace=existed)
 
     def build_search_text(self) -> str:
-        parts = [self.name, self.short_name, self.tax_code, self.ward_name, self.province_name]
+        parts = [getattr(self, name) for name in self.SEARCH_FIELDS]
         return fold(" ".join(p for p in parts if p))[:700]
 
     @property
@@ -192,6 +243,89 @@ class Organization(Verification):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+
+class OrganizationSearchWord(models.Model):
+    """One word of an organisation's search key, with the organisation's name: the B-tree on
+    (word, name, organization) lists the organisations holding a word in name order, so the first
+    page of a search for a common word reads a few index entries instead of sorting every match
+    (registry.queries.search_first_keys, docs/decisions/0030).
+
+    Written in one place, `write_for`, which `Organization.save` and `Organization.objects.bulk_create`
+    call whenever the name or the search key is written; deleting an organisation deletes its
+    rows (CASCADE). A QuerySet.update() of those columns would bypass it: there is none (use the
+    services). `fill_search_words` (migration 0004, `manage.py rebuild_search_words`) writes
+    them for every organisation.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="search_words",
+                                     db_index=False)  # the unique (organization, word) index serves it
+    word = models.CharField(max_length=700)
+    name = models.CharField(max_length=255)  # Organization.name, the list's order
+
+    class Meta:
+        verbose_name = _("từ khóa tìm kiếm của tổ chức")
+        verbose_name_plural = _("từ khóa tìm kiếm của tổ chức")
+        constraints = [models.UniqueConstraint(fields=["organization", "word"], name="registry_org_word_unique")]
+        indexes = [models.Index(fields=["word", "name", "organization"], name="registry_org_word_name")]
+
+    @classmethod
+    def write_for(cls, organizations, *, replace: bool = True) -> None:
+        """(Re)write the word rows of `organizations` (saved ones) from their name and search key."""
+        organizations = [org for org in organizations if org.pk is not None]
+        if not organizations:
+            return
+        if replace:
+            cls.objects.filter(organization_id__in=[org.pk for org in organizations]).delete()
+        cls.objects.bulk_create([cls(organization_id=org.pk, word=word, name=org.name)
+                                 for org in organizations for word in search_words(org.search_text)],
+                                batch_size=2000)
+        for org in organizations:
+            org._search_words_of = (org.name, org.search_text)
+
+
+def fill_search_words(organization_model=None, word_model=None, using: str = "default") -> int:
+    """Rewrite every organisation's search words (migration 0004, `manage.py rebuild_search_words`);
+    the number of rows written. On PostgreSQL one INSERT … SELECT splits the keys at single spaces
+    as `search_words` does (tests/registry/test_search_words.py compares the two); elsewhere Python
+    writes them in batches. Models may be historical ones (from a migration)."""
+    from django.db import OperationalError, connections, transaction
+
+    organization_model = organization_model or Organization
+    word_model = word_model or OrganizationSearchWord
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        words, orgs = word_model._meta.db_table, organization_model._meta.db_table
+        with connection.cursor() as cursor:
+            try:
+                with transaction.atomic(using=using):  # TRUNCATE leaves no dead rows behind, a DELETE would
+                    cursor.execute(f"TRUNCATE {words}")
+            except OperationalError:  # rows written earlier in this transaction: their FK checks are pending
+                cursor.execute(f"DELETE FROM {words}")
+            cursor.execute(f"""
+                INSERT INTO {words} (organization_id, word, name)
+                SELECT DISTINCT o.id, e.word, o.name
+                FROM {orgs} o CROSS JOIN LATERAL (
+                    SELECT p.piece, p.i, lead(p.piece) OVER (ORDER BY p.i) AS next,
+                           lead(p.piece, 2) OVER (ORDER BY p.i) AS after_next
+                    FROM unnest(string_to_array(o.search_text, ' ')) WITH ORDINALITY AS p(piece, i)) AS w
+                CROSS JOIN LATERAL (VALUES
+                    (w.piece),
+                    (CASE WHEN w.next <> '' THEN w.piece || ' ' || w.next END),
+                    (CASE WHEN w.next <> '' AND w.after_next <> '' THEN w.piece || ' ' || w.next || ' ' || w.after_next END)
+                ) AS e(word)
+                WHERE w.i > 1 AND w.piece <> '' AND e.word IS NOT NULL""")
+            cursor.execute(f"ANALYZE {words}")
+    else:
+        word_model.objects.using(using).all().delete()
+        batch = []
+        for pk, name, key in organization_model.objects.using(using).values_list("pk", "name", "search_text").iterator():
+            batch.extend(word_model(organization_id=pk, word=word, name=name) for word in search_words(key))
+            if len(batch) >= 5000:
+                word_model.objects.using(using).bulk_create(batch)
+                batch = []
+        word_model.objects.using(using).bulk_create(batch)
+    return word_model.objects.using(using).count()
 
 
 class OrganizationUser(models.Model):

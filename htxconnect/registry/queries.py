@@ -11,8 +11,10 @@ import datetime
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+from django.db import connections
 from django.http import Http404
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,7 +27,7 @@ from htxconnect.core.search import folded_search, query_words, with_search_rank
 from .importer import jobs
 from .models import (
     EXPIRY_WARNING_DAYS, OCOP_VALIDITY_MONTHS, Certification, IPRight, IPUsageGrant, Membership, OcopRating,
-    Organization, OrganizationUser, Person, Product, Sector, add_months,
+    SEARCH_WORDS_RUN, Organization, OrganizationSearchWord, OrganizationUser, Person, Product, Sector, add_months,
 )
 
 PAGE_SIZE = 25
@@ -279,8 +281,92 @@ def list_organizations(user, filters: OrganizationFilters, page: int | str = 1, 
     """A page of the internal registry list: a fixed number of queries whatever its length
     (count, rows with annotations, sectors, certifications). The count stops 1,000 rows past
     the page (core.pagination) unless `exact_count` (the API, whose clients page through all)."""
-    return CappedPaginator(organization_keys(user, filters), per_page, rows=with_list_details,
+    rows = filter_organizations(scope_organizations(user), filters)
+    first_keys = (search_first_keys(rows, filters.q, unfiltered=True)
+                  if sees_everything(user) and _word_table_serves(filters) else None)
+    return CappedPaginator(_ordered(rows, filters), per_page, rows=with_list_details, first_keys=first_keys,
                            count_cap=None if exact_count else COUNT_CAP).get_page(page)
+
+
+def _word_table_serves(filters: OrganizationFilters) -> bool:
+    """A search in the default order (by rank) and no other filter. With a filter, or in a narrow
+    scope (an officer's province, 1/34 of the registry), a walk along a word would read most of the
+    word's rows to fill a page, where the trigram path reads only the matches (docs/decisions/0030)."""
+    return bool(query_words(filters.q)) and not filters.sort and not any([
+        filters.province, filters.ward, filters.sector, filters.kind, filters.certification, filters.ocop,
+        filters.status, filters.verified])
+
+
+def search_first_keys(rows, text: str, *, unfiltered: bool = False) -> Callable[[int], list[int]]:
+    """`first_keys` for CappedPaginator: the first n keys of `rows` (`filter_organizations`, with
+    the search for `text`) in the search's order (rank, name, id), in one query that reads the
+    word table (models.OrganizationSearchWord) for the common case. By the rank's tiers
+    (core.search.with_search_rank):
+
+    0. the key starts with the phrase: the `search_text` B-tree (LIKE 'phrase%'); few rows, sorted;
+    1. the phrase is whole words after a space: then each run of up to three of its words
+       ("rau an toan"; for a longer phrase each run of three) is an entry of the word table
+       (`search_words`). The entries of one run (the one with the fewest entries), walked in
+       (name, id) order on the table's B-tree, are the candidates, in order; the walk stops after
+       n. For a phrase of up to three words and no other condition (`unfiltered`: every
+       organisation, no filter) an entry means exactly rank 1 or 0, so the walk reads the index
+       alone and leaves out tier 0's rows; otherwise each candidate is checked against the full
+       search (scope, match, rank 1) on its row;
+    2. and 3. (the phrase at the start of a word, or inside one): as without the table (the
+       trigram index, then a sort).
+
+    Each tier's LIMIT is what the tiers before it left of n: a tier is not read at all once n keys
+    are found (PostgreSQL runs no plan under a LIMIT of 0). For a common word or phrase ("xoai",
+    "nong nghiep": 7,300 matches) tiers 0 and 1 give the first page and the capped count from
+    about n index entries instead of a pass over every match."""
+    words = query_words(text)
+    phrase = " ".join(words)
+    run = min(len(words), SEARCH_WORDS_RUN)
+    candidates = [" ".join(words[i:i + run]) for i in range(len(words) - run + 1)]
+    probe = candidates[0]
+    exact = unfiltered and len(candidates) == 1  # the phrase is an entry itself
+
+    def first_keys(limit: int) -> list[int]:
+        alias = rows.db
+        connection = connections[alias]
+        table = OrganizationSearchWord._meta.db_table
+        starts = rows.filter(search_text__startswith=phrase).order_by("name", "pk").values_list("pk", "name")
+        if exact:
+            whole_sql, whole_params = (f"SELECT organization_id, name FROM {table} WHERE word = %s AND organization_id "
+                                       f"NOT IN (SELECT id FROM starts_) ORDER BY name, organization_id"), (probe,)
+        else:
+            # Each candidate's row is checked; the walk follows the rarest of the phrase's runs
+            # (their entries counted up to `limit` each, from the index alone).
+            check_sql, check_params = (rows.filter(pk=RawSQL(f"{table}.organization_id", ()), search_rank=1).order_by()
+                                       .values("pk")[:1].query.get_compiler(alias).as_sql())
+            values = " UNION ALL ".join(["SELECT %s AS word"] * len(candidates))
+            whole_sql = f"""
+                SELECT organization_id, name FROM {table}
+                WHERE word = (SELECT c.word FROM ({values}) AS c
+                              ORDER BY (SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE word = c.word LIMIT %s) AS n),
+                                       length(c.word) DESC, c.word LIMIT 1)
+                  AND ({check_sql}) IS NOT NULL
+                ORDER BY name, organization_id"""
+            whole_params = (*candidates, limit, *check_params)
+        rest = (rows.filter(search_rank__gte=2).order_by("search_rank", "name", "pk")
+                .values_list("pk", "name", "search_rank"))
+        (starts_sql, starts_params), (rest_sql, rest_params) = (
+            queryset.query.get_compiler(alias).as_sql() for queryset in (starts, rest))
+        greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"  # SQLite: max(a, b)
+        sql = f"""
+            WITH starts_(id, name) AS MATERIALIZED ({starts_sql} LIMIT %s),
+            whole_(id, name) AS MATERIALIZED (
+                {whole_sql} LIMIT {greatest}(0, %s - (SELECT COUNT(*) FROM starts_))),
+            rest_(id, name, rank_) AS MATERIALIZED (
+                {rest_sql} LIMIT {greatest}(0, %s - (SELECT COUNT(*) FROM starts_) - (SELECT COUNT(*) FROM whole_)))
+            SELECT id FROM (SELECT id, name, 0 AS rank_ FROM starts_ UNION ALL SELECT id, name, 1 FROM whole_
+                            UNION ALL SELECT id, name, rank_ FROM rest_) AS keys_
+            ORDER BY rank_, name, id"""
+        with connection.cursor() as cursor:
+            cursor.execute(sql, (*starts_params, limit, *whole_params, limit, *rest_params, limit))
+            return [row[0] for row in cursor.fetchall()]
+
+    return first_keys
 
 
 def public_organizations():
@@ -297,8 +383,9 @@ def _public_row(queryset):
 
 def list_public_organizations(filters: OrganizationFilters, page: int | str = 1, per_page: int = PAGE_SIZE):
     filters.status = ""
-    keys = _ordered(filter_organizations(public_organizations(), filters), filters)
-    return CappedPaginator(keys, per_page, rows=_public_row).get_page(page)
+    rows = filter_organizations(public_organizations(), filters)
+    first_keys = search_first_keys(rows, filters.q) if _word_table_serves(filters) else None  # a scope: checked
+    return CappedPaginator(_ordered(rows, filters), per_page, rows=_public_row, first_keys=first_keys).get_page(page)
 
 
 # --- Detail ---------------------------------------------------------------------------------------

@@ -1,0 +1,217 @@
+"""The word table of the registry search (models.OrganizationSearchWord, docs/decisions/0030):
+
+- it follows every write of an organisation's name or search key (create, edit, import and its
+  merge, bulk creation, delete), in one place, and the fill command writes the same rows;
+- the first keys it gives (queries.search_first_keys) are the keys the search gave without it,
+  in the same order, for every query shape and every length, on hand-built data;
+- the shapes it does not serve (another order, a filter, an officer's province) keep the
+  trigram path, and a page stays 4 queries.
+"""
+
+import random
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from htxconnect.core.actors import SYSTEM
+from htxconnect.registry import queries, services
+from htxconnect.registry.models import Organization, OrganizationSearchWord, fill_search_words, search_words
+
+pytestmark = pytest.mark.django_db
+
+WORD_TABLE = OrganizationSearchWord._meta.db_table
+
+
+def entries(org) -> set[tuple[str, str]]:
+    return set(OrganizationSearchWord.objects.filter(organization=org).values_list("word", "name"))
+
+
+def all_entries() -> set[tuple[int, str, str]]:
+    return set(OrganizationSearchWord.objects.values_list("organization_id", "word", "name"))
+
+
+# --- what the table holds --------------------------------------------------------------------
+
+
+def test_the_entries_of_a_key_are_its_words_after_the_first_with_the_next_one_and_two():
+    assert search_words("htx nong nghiep ben tre") == [
+        "nong", "nong nghiep", "nong nghiep ben", "nghiep", "nghiep ben", "nghiep ben tre", "ben", "ben tre", "tre"]
+    assert search_words("xoai xoai-cat xoai") == ["xoai-cat", "xoai-cat xoai", "xoai"]  # distinct, in order
+    assert search_words("oi") == [] and search_words("") == []
+
+
+def test_the_rows_follow_create_edit_and_delete():
+    org = services.create_organization(actor=SYSTEM, name="HTX Xoài Cát", province_code="")
+    assert entries(org) == {("xoai", "HTX Xoài Cát"), ("xoai cat", "HTX Xoài Cát"), ("cat", "HTX Xoài Cát")}
+
+    services.update_organization(actor=SYSTEM, organization=org, name="HTX Bưởi Năm Roi", short_name="NR")
+    name = "HTX Bưởi Năm Roi"
+    assert entries(org) == {(w, name) for w in ("buoi", "buoi nam", "buoi nam roi", "nam", "nam roi", "nam roi nr",
+                                                "roi", "roi nr", "nr")}
+
+    with CaptureQueriesContext(connection) as ctx:  # nothing searchable changed: the table is not written
+        services.update_organization(actor=SYSTEM, organization=Organization.objects.get(pk=org.pk),
+                                     phone="0909123456")
+    assert not [q for q in ctx.captured_queries if WORD_TABLE in q["sql"]]
+    assert len(entries(org)) == 9
+
+    pk = org.pk
+    org.delete()
+    assert not OrganizationSearchWord.objects.filter(organization_id=pk).exists()
+
+
+def test_a_save_of_the_name_alone_writes_the_key_and_the_rows():
+    org = Organization.objects.create(name="HTX Ổi Thanh Kiên")
+    org.name = "HTX Ổi Lê"
+    org.save(update_fields=["name"])
+    org.refresh_from_db()
+    assert org.search_text == "htx oi le"
+    assert entries(org) == {("oi", "HTX Ổi Lê"), ("oi le", "HTX Ổi Lê"), ("le", "HTX Ổi Lê")}
+
+
+def test_bulk_creation_writes_the_rows():
+    orgs = [Organization(name=f"HTX Rau an toàn {i}") for i in range(3)]
+    for org in orgs:
+        org.search_text = org.build_search_text()
+    Organization.objects.bulk_create(orgs)
+    assert entries(orgs[2]) == {(w, "HTX Rau an toàn 2") for w in (
+        "rau", "rau an", "rau an toan", "an", "an toan", "an toan 2", "toan", "toan 2", "2")}
+
+
+def test_an_import_and_its_merge_write_the_rows(tmp_path, settings, users):
+    from tests.registry.fixtures.workbooks import TAX_A, org, workbook
+    from htxconnect.registry.importer import commit, pipeline
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+    def run(sheets):
+        path = tmp_path / "data.xlsx"
+        path.write_bytes(workbook(sheets))
+        commit.commit(pipeline.preview_file(path, actor=users["admin"]), actor=users["admin"])
+
+    run({"organizations": [org("HTX Nông nghiệp Tân Hiệp", tax_code=TAX_A, address="xã Tân Hiệp, huyện Phú Giáo, "
+                                                                                    "tỉnh Bình Dương")]})
+    imported = Organization.objects.get(tax_code=TAX_A)
+    assert {"nong nghiep", "tan hiep", "phuoc thanh"} <= {w for w, _ in entries(imported)}
+    run({"organizations": [org("HTX Nông nghiệp Tân Hiệp", tax_code=TAX_A, short_name="Tân Hiệp Xanh",
+                               address="xã Tân Hiệp, huyện Phú Giáo, tỉnh Bình Dương")]})  # merged by tax code
+    assert Organization.objects.count() == 1
+    assert {"hiep xanh", "xanh"} <= {w for w, _ in entries(imported)}
+    assert queries.list_organizations(users["admin"], queries.OrganizationFilters(q="tân hiệp xanh")).object_list[0] \
+        == imported
+
+
+def test_the_fill_command_writes_what_the_saves_wrote():
+    for name in ("HTX Xoài Cát Hòa Lộc", "Xoài Tứ Quý", "HTX  Ổi", "HTX Nông nghiệp Nông nghiệp"):
+        services.create_organization(actor=SYSTEM, name=name, province_code="79", short_name="Rau an toàn")
+    written = all_entries()
+    assert len(written) > 20
+    OrganizationSearchWord.objects.all().delete()
+    call_command("rebuild_search_words", stdout=open("/dev/null", "w"))
+    assert all_entries() == written  # on PostgreSQL: the SQL split equals search_words
+    assert fill_search_words() == len(written)
+
+
+# --- same keys, same order as the trigram path --------------------------------------------------
+
+VOCABULARY = ["Xoài", "xoài", "Xoàixanh", "Mexoai", "Xoài-Cát", "Cát", "Catalina", "Hòa", "Lộc", "Nông", "nghiệp",
+              "Nông-nghiệp", "Dịch", "vụ", "Rau", "an", "An", "toàn", "Toàn", "Ổi", "Thới", "Lai", "Bến", "Tre", "HTX",
+              "Tân", "Phát", "oi", "100%", "a_b", "Đức", "Hồng"]
+QUERIES = ["xoai", "XOÀI", "xoai cat", "xoai xoai", "xoa", "oai", "cat", "cat hoa loc", "nong nghiep",
+           "nong nghiep nong", "rau an toan", "rau an toan xoai", "an toan", "nong nghiep dich vu", "an", "oi", "oi thoi", "htx", "htx xoai", "tre", "100%",
+           "a_b", "a_", "%", "hong duc", "duc hong", "toan", "lai", "ben tre xoai", "x", "ng"]
+
+
+@pytest.fixture
+def corpus():
+    """160 organisations named from a small vocabulary: words first and last, repeated, inside
+    others, with hyphens and LIKE wildcards; duplicate names (the order falls to the id)."""
+    rng = random.Random(7)
+    orgs = []
+    for i in range(160):
+        words = [rng.choice(VOCABULARY) for _ in range(rng.randint(1, 5))]
+        name = " ".join(words) if rng.random() < 0.3 else "HTX " + " ".join(words)
+        org = Organization(name=name, short_name=rng.choice(["", "", "Rau an toàn", "Xoài"]),
+                           province_code=rng.choice(["79", "91"]), is_public=rng.random() < 0.8)
+        org.search_text = org.build_search_text()
+        orgs.append(org)
+    orgs += [Organization(name="HTX Xoài Cát", province_code="79") for _ in range(3)]
+    for org in orgs[-3:]:
+        org.search_text = org.build_search_text()
+    Organization.objects.bulk_create(orgs)
+
+
+def trigram_keys(rows, q, limit):
+    return list(queries._ordered(rows, queries.OrganizationFilters(q=q)).values_list("pk", flat=True)[:limit])
+
+
+@pytest.mark.parametrize("q", QUERIES)
+def test_the_first_keys_are_the_trigram_paths_in_its_order(corpus, users, q):
+    scopes = [
+        (queries.filter_organizations(Organization.objects.all(), queries.OrganizationFilters(q=q)), True),
+        (queries.filter_organizations(queries.public_organizations(), queries.OrganizationFilters(q=q)), False),
+        (queries.filter_organizations(Organization.objects.filter(province_code="79"),
+                                      queries.OrganizationFilters(q=q)), False),
+    ]
+    for rows, unfiltered in scopes:
+        total = len(trigram_keys(rows, q, None))
+        for limit in sorted({1, 2, 5, 25, max(total - 1, 1), total, total + 1, 1001}):
+            expected = trigram_keys(rows, q, limit)
+            assert queries.search_first_keys(rows, q, unfiltered=unfiltered)(limit) == expected, (q, limit)
+            if unfiltered:  # the checked walk must give the same as the index-only one
+                assert queries.search_first_keys(rows, q, unfiltered=False)(limit) == expected, (q, limit)
+
+
+def test_the_tiers_in_a_hand_written_order():
+    """"xoai": the key starts with it, then the whole word (by name, then id), then a word that
+    starts with it, then inside a word."""
+    names = ["HTX Mexoai", "HTX Xoàixanh", "HTX Xoài Cát", "HTX Cây Xoài-Cát", "Xoài Tứ Quý", "HTX Bến Tre Xoài",
+             "HTX Xoài Cát", "HTX Ổi"]
+    ids = {}
+    for name in names:
+        ids.setdefault(name, []).append(Organization.objects.create(name=name).pk)
+    rows = queries.filter_organizations(Organization.objects.all(), queries.OrganizationFilters(q="xoai"))
+    assert queries.search_first_keys(rows, "xoai", unfiltered=True)(100) == [
+        ids["Xoài Tứ Quý"][0], ids["HTX Bến Tre Xoài"][0], *ids["HTX Xoài Cát"], ids["HTX Cây Xoài-Cát"][0],
+        ids["HTX Xoàixanh"][0], ids["HTX Mexoai"][0]]
+
+
+# --- which pages read the table --------------------------------------------------------------------
+
+
+def keys_query(user, **filters):
+    with CaptureQueriesContext(connection) as ctx:
+        page = queries.list_organizations(user, queries.OrganizationFilters(**filters))
+        names = [o.name for o in page.object_list]
+        [(o.sector_list, o.certification_list) for o in page.object_list]
+    assert len(ctx.captured_queries) == 4, [q["sql"] for q in ctx.captured_queries]
+    return ctx.captured_queries[0]["sql"], names, page.paginator.count
+
+
+def test_an_administrators_search_reads_the_table_and_the_other_shapes_do_not(users):
+    orgs = [Organization(name=f"HTX Xoài Cát {i:04d}", province_code="79") for i in range(1100)]
+    for org in orgs:
+        org.search_text = org.build_search_text()
+    Organization.objects.bulk_create(orgs)
+    sql, names, count = keys_query(users["admin"], q="xoai cat")
+    assert WORD_TABLE in sql and count == 1001 and names[0] == "HTX Xoài Cát 0000" and names[-1] == "HTX Xoài Cát 0024"
+    for user, filters in ((users["admin"], {"q": "xoai", "sort": "-name"}), (users["admin"], {"q": "xoai", "kind": "cooperative"}),
+                          (users["officer"], {"q": "xoai"}), (users["admin"], {})):
+        sql, names, count = keys_query(user, **filters)
+        assert WORD_TABLE not in sql and count == 1001, filters
+    sql, names, _count = keys_query(users["admin"], q="xoai", sort="-name")
+    assert names[0] == "HTX Xoài Cát 1099"
+
+
+def test_the_public_directory_reads_the_table(users):
+    orgs = [Organization(name=f"HTX Rau an toàn {i:04d}", province_code="79", is_public=i % 2 == 0) for i in range(60)]
+    for org in orgs:
+        org.search_text = org.build_search_text()
+    Organization.objects.bulk_create(orgs)
+    with CaptureQueriesContext(connection) as ctx:
+        page = queries.list_public_organizations(queries.OrganizationFilters(q="rau an toan"))
+        names = [o.name for o in page.object_list]
+    assert WORD_TABLE in ctx.captured_queries[0]["sql"] and len(ctx.captured_queries) == 3  # no certifications
+    assert page.paginator.count == 30 and names[:2] == ["HTX Rau an toàn 0000", "HTX Rau an toàn 0002"]
