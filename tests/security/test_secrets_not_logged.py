@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
@@ -47,7 +48,7 @@ def test_sign_in_failure_and_success_log_no_password_or_session_id(captured):
     signed = Client(REMOTE_ADDR="203.0.113.9")
     answer = signed.post("/accounts/login/", {"username": "nguoi-dung", "password": PASSWORD})
     assert answer.status_code == 302
-    session_id = signed.cookies["sessionid"].value
+    session_id = signed.cookies[settings.SESSION_COOKIE_NAME].value
     text = _all_text(captured)
     assert "login failed" in text and "lockout started" in text and "login succeeded" in text  # paths ran
     for secret in (PASSWORD, WRONG_PASSWORD, session_id):
@@ -82,7 +83,7 @@ def test_a_server_error_with_secrets_in_the_request_logs_and_reports_none(captur
     monkeypatch.setattr(forms.LoginForm, "clean", crash)
     client = Client(raise_request_exception=False)
     answer = client.post("/accounts/login/", {"username": "ai-do", "password": PASSWORD},
-                         headers={"Authorization": "Bearer htx_abcdefgh_" + "K" * 43, "Cookie": "sessionid=phien-bi-mat-123"})
+                         headers={"Authorization": "Bearer htx_abcdefgh_" + "K" * 43, "Cookie": f"{settings.SESSION_COOKIE_NAME}=phien-bi-mat-123"})
     assert answer.status_code == 500
     records = [r for r in captured.records if r.name == "django.request" and r.exc_info]
     assert records, "the crash was logged"
