@@ -7,6 +7,7 @@ per field: {"field", "location", "message"}.
 from __future__ import annotations
 
 import logging
+import math
 
 from django.core import signals
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
@@ -151,8 +152,13 @@ def install(api) -> None:
 
     @api.exception_handler(Throttled)
     def throttled(request, exc):
+        # An API key past settings.API_KEY_RATE_LIMIT (api.auth.ApiKeyAuth), or a throttle of ninja's.
         security_log.warning("api 429: path=%s", request.path)
-        return respond(request, {"detail": _("Quá nhiều yêu cầu. Vui lòng thử lại sau ít phút.")}, 429)
+        if exc.wait is None:
+            return respond(request, {"detail": _("Quá nhiều yêu cầu. Vui lòng thử lại sau ít phút.")}, 429)
+        seconds = max(1, math.ceil(exc.wait))
+        return respond(request, {"detail": _("Quá nhiều yêu cầu. Vui lòng thử lại sau %(seconds)s giây.")
+                                 % {"seconds": seconds}}, 429, Retry_After=str(seconds))
 
     @api.exception_handler(HttpError)
     def http_error(request, exc):
