@@ -24,7 +24,7 @@ agency "Đo tải" with an officer, an event with 300 registrations, captured EP
 
 API keys: each key may make the stack's API_KEY_RATE_LIMIT requests per API_KEY_RATE_WINDOW seconds
 (accounts.apikeys; 1,200 a minute by default), far below what one wrk drives. The EPCIS routes rotate
-over enough keys of the same manager for --api-rate requests a second (default 5,000) to stay under
+over enough keys of the same manager for --api-rate requests a second (default 2,000) to stay under
 each key's limit, as a province's many scanners would; a refusal (429) counts as an error. The keys
 are issued once and kept, with the stack's other secrets, in load-api-keys.json beside stack.json.
 Sessions are sent under the stack's cookie names (__Host-sessionid, __Host-csrftoken in production).
@@ -68,7 +68,7 @@ from htxconnect.resolver.models import Lot
 
 import sys
 given = json.loads(sys.stdin.read() or "{}")  # from bench/load/run.py: not on the command line
-API_RATE, KNOWN_KEYS = float(given.get("api_rate", 5000)), given.get("known_keys", [])
+API_RATE, KNOWN_KEYS = float(given.get("api_rate", 2000)), given.get("known_keys", [])
 out = {"session_cookie": settings.SESSION_COOKIE_NAME, "csrf_cookie": settings.CSRF_COOKIE_NAME,
        "rate_limit": settings.API_KEY_RATE_LIMIT, "rate_window": settings.API_KEY_RATE_WINDOW}
 lot = Lot.objects.filter(product__gtin__gt="").select_related("product").order_by("pk").first()
@@ -422,7 +422,7 @@ def main(argv=None) -> int:
     parser.add_argument("--warmup", type=float, default=60, help="soak: seconds before the memory baseline")
     parser.add_argument("--rss-every", type=float, default=10)
     parser.add_argument("--rss-bound-mb", type=float, default=50, help="soak: allowed growth per Granian process")
-    parser.add_argument("--api-rate", type=float, default=5000,
+    parser.add_argument("--api-rate", type=float, default=2000,
                         help="EPCIS requests a second the API keys must allow together (their number follows)")
     args = parser.parse_args(argv)
     soak = args.minutes > 0

@@ -46,6 +46,10 @@ class ApiPermissionDenied(HttpError):
         self.reason = reason
 
 
+class KeyThrottled(Throttled):
+    """429 for an API key past its rate limit (logged once per window by accounts.apikeys)."""
+
+
 class ApiKeyAuth(HttpBearer):
     """`Authorization: Bearer htx_<prefix>_<secret>`. A bad key is refused outright (no fallback); a
     key past its rate limit gets 429 with Retry-After (errors.install)."""
@@ -54,7 +58,7 @@ class ApiKeyAuth(HttpBearer):
         try:
             user = authenticate_bearer(request)
         except KeyRateLimited as exc:
-            raise Throttled(wait=exc.retry_after) from None
+            raise KeyThrottled(wait=exc.retry_after) from None
         if user is None:
             raise ApiAuthenticationError(MSG_INVALID_KEY, reason="invalid_api_key")
         return user

@@ -19,7 +19,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from htxconnect.core import request_context, unavailable
 
-from .auth import MSG_CSRF, MSG_FORBIDDEN, MSG_NO_CREDENTIALS
+from .auth import MSG_CSRF, MSG_FORBIDDEN, MSG_NO_CREDENTIALS, KeyThrottled
 
 security_log = logging.getLogger("htxconnect.security")
 request_log = logging.getLogger("django.request")
@@ -152,8 +152,10 @@ def install(api) -> None:
 
     @api.exception_handler(Throttled)
     def throttled(request, exc):
-        # An API key past settings.API_KEY_RATE_LIMIT (api.auth.ApiKeyAuth), or a throttle of ninja's.
-        security_log.warning("api 429: path=%s", request.path)
+        # An API key past settings.API_KEY_RATE_LIMIT (api.auth.KeyThrottled: accounts.apikeys logs the first
+        # refusal of each window, not every one), or a throttle of ninja's.
+        if not isinstance(exc, KeyThrottled):
+            security_log.warning("api 429: path=%s", request.path)
         if exc.wait is None:
             return respond(request, {"detail": _("Quá nhiều yêu cầu. Vui lòng thử lại sau ít phút.")}, 429)
         seconds = max(1, math.ceil(exc.wait))

@@ -102,6 +102,7 @@ def test_the_refusal_is_logged_once_per_window_and_counted(users, limit, setting
     assert statuses.count(429) == 4
     lines = [r.getMessage() for r in caplog.records if "api key rate limit" in r.getMessage()]
     assert lines == [f"api key rate limit: prefix={key.prefix} user={users['coop_manager'].pk} limit=3 window=60s"]
+    assert "api 429" not in caplog.text  # not one line per refusal
     assert raw.split("_", 2)[2] not in caplog.text  # the secret never
     after = scrape()
 
