@@ -60,7 +60,9 @@ def test_api_key_failures_and_uses_log_no_key(captured, users):
     from htxconnect.accounts.apikeys import issue_key
 
     _key, raw = issue_key(users["coop_manager"], "nhật ký", by=SYSTEM)
-    prefix, secret = raw.rsplit("_", 1)
+    # htx_<prefix>_<secret>: the secret itself may hold "_" (urlsafe base64), so split from the left
+    _htx, prefix, secret = raw.split("_", 2)
+    prefix = f"htx_{prefix}"
     bad = f"{prefix}_{'x' * len(secret)}"
     for key in (raw, bad, "htx_khongco_" + "y" * 43, "not-a-key-" + secret[::-1]):
         for path in ("/api/v1/me", "/epcis/events"):
