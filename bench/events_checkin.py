@@ -66,9 +66,11 @@ session[DEVICE_ID_SESSION_KEY] = device.persistent_id
 session.save()
 request = RequestFactory().get("/")
 csrf = get_token(request)
+from django.conf import settings
 print(json.dumps({"event": event.pk, "session": event.sessions.get().pk, "tokens": tokens,
-                  "sessionid": client.cookies["sessionid"].value, "csrf": csrf,
-                  "csrf_cookie": request.META["CSRF_COOKIE"]}))
+                  "sessionid": client.cookies[settings.SESSION_COOKIE_NAME].value, "csrf": csrf,
+                  "csrf_cookie": request.META["CSRF_COOKIE"],
+                  "cookie_names": [settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME]}))
 """
 
 VERIFY = r"""
@@ -141,7 +143,8 @@ def main(argv=None) -> int:
                                 env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_listening(port)
         headers = {"Content-Type": "application/json", "X-CSRFToken": setup["csrf"],
-                   "Cookie": f"sessionid={setup['sessionid']}; csrftoken={setup['csrf_cookie']}"}
+                   "Cookie": "{}={}; {}={}".format(setup["cookie_names"][0], setup["sessionid"],
+                                                   setup["cookie_names"][1], setup["csrf_cookie"])}
         path = f"/events/{setup['event']}/checkin/sync/"
         calls = []
         for i, token in enumerate(setup["tokens"]):

@@ -169,9 +169,9 @@ http {{
       proxy_pass http://htxconnect_app;
       proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $host;
       proxy_cache htx_scan_old;
-      proxy_cache_key "$scheme$host$uri$cookie_django_language";
-      proxy_cache_bypass $cookie_sessionid;
-      proxy_no_cache $cookie_sessionid;
+      proxy_cache_key "$scheme$host$uri$htx_lang_cookie";
+      proxy_cache_bypass $htx_session;
+      proxy_no_cache $htx_session;
       proxy_cache_valid 200 1m;
       proxy_cache_lock on;
       proxy_cache_use_stale error timeout updating http_500 http_502 http_503 http_504;
@@ -275,6 +275,7 @@ def main(argv=None) -> int:
 
     procs: list[subprocess.Popen] = []
     env = dict(os.environ, DJANGO_ENV="demo", DEBUG="false", SECRET_KEY="bench-" + "x" * 40,
+               SECURE_COOKIES="true",  # production's cookie names, which deploy/nginx reads
                STATIC_ROOT=str(tmp / "static"), ALLOWED_HOSTS="*", TASK_BACKEND="immediate",
                SCAN_PAGE_ROOT=str(tmp / "scan-pages"), SCAN_SPOOL_DIR=str(tmp / "spool"))
     for name in ("SCAN_SPOOL_FSYNC_SECONDS", "SCAN_SPOOL_ROTATE_SECONDS", "SCAN_FAST_PATH"):

@@ -215,6 +215,17 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_HTTPONLY = True  # no script reads it
 LANGUAGE_COOKIE_SAMESITE = "Lax"
+# Cookies (ASVS 5.0 3.3.1, decision 0031): SECURE_COOKIES, on in production, makes every cookie we set
+# Secure *and* names it __Host-… (with Path=/ and no Domain, Django's defaults, kept): a browser then
+# takes it only from HTTPS for this exact host, so neither plain HTTP nor a sibling subdomain can set
+# or shadow it. Off (development and tests over plain http): plain names, since a browser drops a
+# __Host- cookie that is not Secure. deploy/nginx/htxconnect.conf reads the production names.
+SECURE_COOKIES = env.bool("SECURE_COOKIES", default=PRODUCTION)
+COOKIE_NAME_PREFIX = "__Host-" if SECURE_COOKIES else ""
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = SECURE_COOKIES
+SESSION_COOKIE_NAME = COOKIE_NAME_PREFIX + "sessionid"
+CSRF_COOKIE_NAME = COOKIE_NAME_PREFIX + "csrftoken"
+LANGUAGE_COOKIE_NAME = COOKIE_NAME_PREFIX + "django_language"
 CSRF_FAILURE_VIEW = "htxconnect.core.views.csrf_failure"
 
 # Login throttling: after LOGIN_MAX_FAILURES failures for one username or one address within
@@ -225,6 +236,12 @@ LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
 PUBLIC_POST_LIMIT = env.int("PUBLIC_POST_LIMIT", default=30)
 PUBLIC_POST_WINDOW = env.int("PUBLIC_POST_WINDOW", default=10 * 60)
 PUBLIC_POST_LIMITS: dict[str, int] = {}  # per kind, when one form needs another bound
+# Machine clients (accounts.apikeys): at most API_KEY_RATE_LIMIT requests per API key per
+# API_KEY_RATE_WINDOW seconds, then 429 with Retry-After; 0 turns the limit off. Generous: a
+# cooperative's scanners share one key and push a capture per scan, and replay a day's queue at once
+# when they come back online (20 a second, sustained, is far beyond one cooperative's packing line).
+API_KEY_RATE_LIMIT = env.int("API_KEY_RATE_LIMIT", default=1200)
+API_KEY_RATE_WINDOW = env.int("API_KEY_RATE_WINDOW", default=60)
 OTP_TOTP_ISSUER = "HTX Connect"
 
 # Behind a TLS proxy (nginx, deploy/nginx/htxconnect-proxy.conf sets X-Forwarded-Proto from the
@@ -239,12 +256,9 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    # Only the loopback stack (scripts/prodstack.py, plain http) sets SECURE_COOKIES=false.
-    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    LANGUAGE_COOKIE_SECURE = True
     # Health and metrics are probed over plain HTTP by the load balancer, systemd and Prometheus.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 # Served by ContentSecurityPolicyMiddleware; all assets are the project's own.

@@ -22,8 +22,11 @@ machine's own PostgreSQL, Redis or nginx is touched:
 
 The app runs with DJANGO_ENV=production, a SECRET_KEY generated once into var/prod/secret_key,
 TRUST_X_FORWARDED_PROTO/TRUST_X_REAL_IP (nginx overwrites both headers), and, because loopback
-HTTP has no TLS, SECURE_SSL_REDIRECT=false and SECURE_COOKIES=false (on a real server both stay
-true: docs/admin/deploy.md).
+HTTP has no TLS, SECURE_SSL_REDIRECT=false (on a real server it stays true: docs/admin/deploy.md).
+Cookies are as on a real server: Secure and named __Host-… (SECURE_COOKIES, decision 0031), which
+deploy/nginx reads. Browsers and curl treat http://127.0.0.1 and localhost as secure and send such
+cookies over the plain port; Python's http.cookiejar (requests, urllib) sends them only over https,
+so the drills and load test keep their cookies themselves (bench/faults/common.py, bench/load/run.py).
 
 `up` is idempotent: what runs is left alone, what is missing is started; migrations, static
 files, the administrator and the demo data are done once (and again only when needed). Ports are
@@ -370,9 +373,8 @@ def app_env(p: dict, task_backend: str) -> dict:
         "TRUST_X_REAL_IP": "true",
         "TRUST_X_REQUEST_ID": "true",  # nginx's $request_id (deploy/nginx/htxconnect-proxy.conf)
         "TRUST_X_FORWARDED_PROTO": "true",
-        # Loopback HTTP has no TLS: no redirect to https, cookies without the Secure flag.
+        # Loopback HTTP has no TLS: no redirect to https. Cookies stay Secure and __Host- (see the docstring).
         "SECURE_SSL_REDIRECT": "false",
-        "SECURE_COOKIES": "false",
         "STATIC_ROOT": str(L.static),
         "MEDIA_ROOT": str(L.media),
         # Private files: Django checks, nginx sends them from MEDIA_ROOT (/_protected/, decision 0028).

@@ -11,7 +11,8 @@ Kinds of request:
 - static    a static file served by nginx;
 - portal    public portal pages (directory, home), which read the database;
 - form      a signed-in cooperative manager creating a lot through the form (a write);
-- epcis     EPCIS capture of one event with an API key (a write).
+- epcis     EPCIS capture of one event with an API key (a write); the captures take several keys in
+            turn, enough for 100 a second within each key's API_KEY_RATE_LIMIT (accounts.apikeys).
 Each write carries a unique marker (the lot code, the eventID) so `verify_writes` can count it.
 """
 
@@ -77,10 +78,15 @@ lots = list(Lot.objects.filter(is_public=True, product__is_public=True).exclude(
             .exclude(code__startswith="D-").values_list("product__gtin", "code")[:40])
 product = (Lot.objects.filter(product__producer_id__in=orgs).exclude(product__gtin="")
            .values_list("product_id", flat=True).first())
-key = issue_key(manager, "fault drill", by=SYSTEM)[1]
+import math
+from django.conf import settings
+limit, window = settings.API_KEY_RATE_LIMIT, settings.API_KEY_RATE_WINDOW
+wanted = 1 if limit <= 0 else math.ceil(100 * window / (limit * 0.8))  # 100 captures/s, 20 % margin
+keys = [issue_key(manager, "fault drill", by=SYSTEM)[1] for _ in range(wanted)]
 from htxconnect.accounts.demo import DEMO_PASSWORD
-print(json.dumps({"lots": lots, "product": product, "key": key, "username": manager.username,
-                  "password": DEMO_PASSWORD}))
+print(json.dumps({"lots": lots, "product": product, "keys": keys, "username": manager.username,
+                  "password": DEMO_PASSWORD, "session_cookie": settings.SESSION_COOKIE_NAME,
+                  "csrf_cookie": settings.CSRF_COOKIE_NAME}))
 '''
 
 
@@ -108,7 +114,10 @@ class Answer:
 
 
 class Session:
-    """One keep-alive connection with a cookie jar (the standard library only: no client package)."""
+    """One keep-alive connection with a cookie jar (the standard library only: no client package).
+    The jar sends every cookie it holds, Secure ones too, over the stack's plain-HTTP loopback port,
+    as browsers and curl do for 127.0.0.1 (http.cookiejar would keep the stack's __Host- cookies
+    to itself there)."""
 
     def __init__(self, base: str):
         parts = urlsplit(base)
@@ -277,7 +286,7 @@ class Load:
         page = self._timed("login", session, "GET", "/accounts/login/")
         if page is None or page.status_code != 200:
             return False
-        token = session.cookies.get("csrftoken", "")
+        token = session.cookies.get(self.fixture["csrf_cookie"], "")
         answer = self._timed("login", session, "POST", "/accounts/login/", ok=(302,),
                              data={"username": self.fixture["username"], "password": self.fixture["password"],
                                    "csrfmiddlewaretoken": token},
@@ -286,7 +295,7 @@ class Load:
 
     def _writer(self, i: int) -> None:
         session = self.writer_sessions[i]
-        signed_in = "sessionid" in session.cookies
+        signed_in = self.fixture["session_cookie"] in session.cookies
         n = i
         while not self.stop_event.is_set():
             if n % 2 == 0:
@@ -300,7 +309,7 @@ class Load:
                 response = self._timed("form", session, "POST", "/trace/lots/new/", marker=code, ok=(302,),
                                        data={"product": self.fixture["product"], "code": code,
                                              "production_date": "2026-11-20", "is_public": "",
-                                             "csrfmiddlewaretoken": session.cookies.get("csrftoken", "")},
+                                             "csrfmiddlewaretoken": session.cookies.get(self.fixture["csrf_cookie"], "")},
                                        headers={"Referer": self.base + "/trace/lots/new/"})
                 if response is not None and response.status_code == 302 and "/accounts/login" in \
                         response.headers.get("Location", ""):
@@ -310,7 +319,7 @@ class Load:
                 self._timed("epcis", session, "POST", "/epcis/capture", marker=event_id, ok=(201, 202),
                             data=json.dumps(epcis_document(event_id)),
                             headers={"Content-Type": "application/json",
-                                     "Authorization": f"Bearer {self.fixture['key']}"})
+                                     "Authorization": f"Bearer {self.fixture['keys'][n // 2 % len(self.fixture['keys'])]}"})
             n += 1
             if self.pause:
                 time.sleep(self.pause)

@@ -19,8 +19,15 @@ Granian process is sampled every --rss-every seconds; after --warmup seconds its
 under --rss-bound-mb per process, and there must be no error. Exit 1 when the soak fails.
 
 Needs var/prod/stack.json (`make prod-up`; exit 2 without it) and wrk (scripts/install_bench_deps.sh).
-It adds to the stack's database: an API key and a session for the demo cooperative manager, an
+It adds to the stack's database: API keys and a session for the demo cooperative manager, an
 agency "Đo tải" with an officer, an event with 300 registrations, captured EPCIS events and scans.
+
+API keys: each key may make the stack's API_KEY_RATE_LIMIT requests per API_KEY_RATE_WINDOW seconds
+(accounts.apikeys; 1,200 a minute by default), far below what one wrk drives. The EPCIS routes rotate
+over enough keys of the same manager for --api-rate requests a second (default 2,000) to stay under
+each key's limit, as a province's many scanners would; a refusal (429) counts as an error. The keys
+are issued once and kept, with the stack's other secrets, in load-api-keys.json beside stack.json.
+Sessions are sent under the stack's cookie names (__Host-sessionid, __Host-csrftoken in production).
 """
 
 from __future__ import annotations
@@ -59,7 +66,11 @@ from htxconnect.events import services, tickets
 from htxconnect.events.models import Event
 from htxconnect.resolver.models import Lot
 
-out = {}
+import sys
+given = json.loads(sys.stdin.read() or "{}")  # from bench/load/run.py: not on the command line
+API_RATE, KNOWN_KEYS = float(given.get("api_rate", 2000)), given.get("known_keys", [])
+out = {"session_cookie": settings.SESSION_COOKIE_NAME, "csrf_cookie": settings.CSRF_COOKIE_NAME,
+       "rate_limit": settings.API_KEY_RATE_LIMIT, "rate_window": settings.API_KEY_RATE_WINDOW}
 lot = Lot.objects.filter(product__gtin__gt="").select_related("product").order_by("pk").first()
 if lot is None:
     raise SystemExit("no lot with a GTIN: the stack has no demo data (make prod-up without --no-demo)")
@@ -76,7 +87,15 @@ def session_of(user, device=None):
 
 coop = User.objects.get(username="htx.oithanhkien")  # the demo cooperative manager (not staff: no 2FA)
 out["coop_session"] = session_of(coop)
-out["api_key"] = issue_key(coop, "bench/load", by=SYSTEM)[1]
+# Enough keys for API_RATE requests a second within each key's limit (bench/load/run.py's docstring);
+# the keys of earlier runs (KNOWN_KEYS) are used again while they are valid.
+import math
+from htxconnect.accounts.apikeys import check_key
+limit, window = settings.API_KEY_RATE_LIMIT, settings.API_KEY_RATE_WINDOW
+wanted = 1 if limit <= 0 else math.ceil(API_RATE * window / (limit * 0.8))  # 20 % margin: windows start unaligned
+keys = [raw for raw in KNOWN_KEYS if check_key(raw)[0] is not None and check_key(raw)[0].user_id == coop.pk][:wanted]
+keys += [issue_key(coop, "bench/load", by=SYSTEM)[1] for _ in range(wanted - len(keys))]
+out["api_keys"] = keys
 
 agency, _ = Agency.objects.get_or_create(short_name="Đo tải", defaults=dict(
     name="Sở KH&CN (đo tải / load test)", kind=Agency.Kind.DOST, province_code="79",
@@ -111,6 +130,7 @@ bad = 0  -- global: done() reads each thread's count with thread:get("bad")
 local thread_id = 0
 local run = "{run}"
 local tickets = {{ {tickets} }}
+local keys = {{ {keys} }}
 local terms = {{ {terms} }}
 
 setup = function(thread)
@@ -126,6 +146,7 @@ request = function()
   counter = counter + 1
   local path = "{path}"
   local body = nil
+  if #keys > 0 then wrk.headers["Authorization"] = "Bearer " .. keys[(counter + thread_id) % #keys + 1] end
   {build}
   return wrk.format("{method}", path, nil, body)
 end
@@ -158,6 +179,7 @@ class Route:
     build: str = ""  # Lua that changes `path` / sets `body` per request
     tickets: list = field(default_factory=list)
     terms: list = field(default_factory=list)
+    keys: list = field(default_factory=list)  # API keys, one per request in turn (Authorization)
     sample_path: str = ""  # what check_routes asks once before the load (default: path)
     sample_body: bytes | None = None
 
@@ -165,7 +187,8 @@ class Route:
         return LUA.format(
             name=self.name, run=run, path=self.path, method=self.method, build=self.build or "",
             expected=", ".join(f"[{code}] = true" for code in self.expected),
-            tickets=", ".join(json.dumps(t) for t in self.tickets), terms=", ".join(json.dumps(t) for t in self.terms))
+            tickets=", ".join(json.dumps(t) for t in self.tickets), terms=", ".join(json.dumps(t) for t in self.terms),
+            keys=", ".join(json.dumps(k) for k in self.keys))
 
 
 @dataclass
@@ -205,16 +228,22 @@ def http(url: str, headers: dict | None = None, data: bytes | None = None, metho
         return exc.code, exc.read(), dict(exc.headers)
 
 
-def prepare(stack: dict) -> dict:
+def prepare(stack: dict, api_rate: float, keys_file: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_", "SECRET_KEY"))}
     env.update(stack["env"])
     python = stack.get("python") or sys.executable
+    known = json.loads(keys_file.read_text()) if keys_file.exists() else []
     out = subprocess.run([python, "manage.py", "shell", "-c", PREPARE], cwd=stack.get("root") or ROOT, env=env,
+                         input=json.dumps({"api_rate": api_rate, "known_keys": known}),
                          capture_output=True, text=True, timeout=900)
     line = next((x for x in out.stdout.splitlines() if x.startswith("PREPARED ")), None)
     if out.returncode != 0 or line is None:
         fail("preparing the load-test data failed:\n" + out.stdout[-2000:] + out.stderr[-4000:], 1)
-    return json.loads(line[len("PREPARED "):])
+    data = json.loads(line[len("PREPARED "):])
+    if data["api_keys"] != known:
+        keys_file.touch(mode=0o600)
+        keys_file.write_text(json.dumps(data["api_keys"]))
+    return data
 
 
 def static_reference(stack: dict, base: str, size_like: int) -> str:
@@ -233,12 +262,13 @@ def static_reference(stack: dict, base: str, size_like: int) -> str:
 
 
 def routes_for(data: dict) -> list[Route]:
-    gtin, lot, key = data["gtin"], data["lot"], data["api_key"]
-    coop = {"Cookie": f"sessionid={data['coop_session']}"}
+    gtin, lot, keys = data["gtin"], data["lot"], data["api_keys"]
+    session, csrf_cookie = data["session_cookie"], data["csrf_cookie"]
+    coop = {"Cookie": f"{session}={data['coop_session']}"}
     csrf = secrets.token_hex(16)
-    officer = {"Cookie": f"sessionid={data['officer_session']}; csrftoken={csrf}", "X-CSRFToken": csrf,
+    officer = {"Cookie": f"{session}={data['officer_session']}; {csrf_cookie}={csrf}", "X-CSRFToken": csrf,
                "Content-Type": "application/json"}
-    api = {"Authorization": f"Bearer {key}"}
+    api = {"Authorization": f"Bearer {keys[0]}"}  # check_routes' request; wrk takes each key in turn
     capture_body = (
         '{"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],"type":"EPCISDocument",'
         '"schemaVersion":"2.0","creationDate":"2026-11-27T08:00:00+07:00","epcisBody":{"eventList":[{'
@@ -258,8 +288,9 @@ def routes_for(data: dict) -> list[Route]:
         Route("EPCIS capture (API key)", "/epcis/capture", 1, expected=(202,), method="POST",
               headers={**api, "Content-Type": "application/ld+json"},
               build=f"body = string.format({json.dumps(capture_body)}, run, thread_id, counter, thread_id, counter)",
+              keys=keys,
               sample_body=(capture_body % (secrets.token_hex(4), 0, 0, 0, 0)).encode()),
-        Route("EPCIS query (API key)", "/epcis/events?perPage=20", 1, headers=api),
+        Route("EPCIS query (API key)", "/epcis/events?perPage=20", 1, headers=api, keys=keys),
         Route("event check-in", f"/events/{data['event']}/checkin/sync/", 1, method="POST", headers=officer,
               tickets=data["tickets"],
               build=('local t = tickets[(counter % #tickets) + 1]\n'
@@ -391,6 +422,8 @@ def main(argv=None) -> int:
     parser.add_argument("--warmup", type=float, default=60, help="soak: seconds before the memory baseline")
     parser.add_argument("--rss-every", type=float, default=10)
     parser.add_argument("--rss-bound-mb", type=float, default=50, help="soak: allowed growth per Granian process")
+    parser.add_argument("--api-rate", type=float, default=2000,
+                        help="EPCIS requests a second the API keys must allow together (their number follows)")
     args = parser.parse_args(argv)
     soak = args.minutes > 0
     connections = args.connections or (8 if soak else 24)
@@ -405,7 +438,7 @@ def main(argv=None) -> int:
     if status != 200:
         print(f"WARNING: /readyz answers {status} before the load")
 
-    data = prepare(stack)
+    data = prepare(stack, args.api_rate, args.stack.parent / "load-api-keys.json")
     routes = routes_for(data)
     check_routes(base, routes)
     run = secrets.token_hex(4)
@@ -417,6 +450,8 @@ def main(argv=None) -> int:
           f"{len(apps)} app server(s), {len(granian_processes(stack)) - len(apps)} Granian worker processes in all, "
           f"{os.cpu_count()} CPUs, wrk, {connections} connections; static reference {static_route.path} "
           f"({len(http(base + static_route.path)[1])} bytes; scan page {len(scan_page)} bytes)")
+    limit = f"{data['rate_limit']} per {data['rate_window']} s each" if data["rate_limit"] > 0 else "no limit"
+    print(f"EPCIS routes: {len(data['api_keys'])} API key(s) in turn ({limit}: room for {args.api_rate:g} requests/s)")
     print(f"load average before: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
     measure_mix(base, routes, secrets.token_hex(4), 3, connections, tmp)  # warm-up: caches, connections, imports
 

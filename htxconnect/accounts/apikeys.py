@@ -3,6 +3,12 @@
 A key reads `htx_<prefix>_<secret>`. The prefix (10 hex digits) is stored in clear so a key can
 be found and named; only the SHA-256 digest of the whole key is stored. Keys carry 256 bits of
 randomness, so a fast hash is enough: there is nothing to brute-force.
+
+Each key may make settings.API_KEY_RATE_LIMIT requests per settings.API_KEY_RATE_WINDOW seconds (a
+fixed window from its first request, counted in the cache with core.ratelimit.count_in_window, as
+sign-in failures are). Only a valid key is counted, so nobody can use up another's allowance by
+sending its prefix with a wrong secret. Past the limit `authenticate_bearer` raises KeyRateLimited;
+the API and the EPCIS binding answer 429 with Retry-After, each in its own JSON error format.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import re
 import secrets
 from datetime import datetime, time, timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -21,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from htxconnect.core import audit, request_context
+from htxconnect.core.ratelimit import count_in_window, seconds_until, window_end
 from htxconnect.core.roles import Role
 
 from . import audit_actions as actions
@@ -125,14 +133,41 @@ def check_key(raw: str) -> tuple[ApiKey | None, str]:
     return key, ""
 
 
+class KeyRateLimited(Exception):
+    """A valid key that made more than settings.API_KEY_RATE_LIMIT requests in its window."""
+
+    def __init__(self, key: ApiKey, retry_after: int):
+        super().__init__(f"API key {key.prefix} over its rate limit")
+        self.key = key
+        self.retry_after = retry_after  # whole seconds until the window ends (Retry-After)
+
+
+def count_request(key: ApiKey) -> None:
+    """Count one request of `key`; raises KeyRateLimited once it is over its limit in the window.
+    The first refusal of each window is logged (a client that ignores Retry-After floods no log)."""
+    limit, window = settings.API_KEY_RATE_LIMIT, settings.API_KEY_RATE_WINDOW
+    if limit <= 0:
+        return
+    base = f"htx:api-key-rate:{key.prefix}"
+    count = count_in_window(base + ":n", base + ":t0", window)
+    if count <= limit:
+        return
+    if count == limit + 1:
+        security_log.warning("api key rate limit: prefix=%s user=%s limit=%s window=%ss", key.prefix, key.user_id,
+                             limit, window)
+    raise KeyRateLimited(key, seconds_until(window_end(base + ":t0", window)))
+
+
 def authenticate_key(raw: str, *, address: str = "") -> ApiKey | None:
-    """The active key matching `raw`, or None. Marks the key used (at most once a minute) and
-    audits its first use of each day, with the caller's address."""
+    """The active key matching `raw`, or None. Counts the request against the key's rate limit
+    (KeyRateLimited past it), marks the key used (at most once a minute) and audits its first use
+    of each day, with the caller's address."""
     key, reason = check_key(raw)
     if key is None:
         match = KEY_PATTERN.match(raw or "")
         security_log.warning("api key rejected: reason=%s prefix=%s", reason, match["prefix"] if match else "-")
         return None
+    count_request(key)
     mark_used(key, address=address)
     return key
 
@@ -141,7 +176,8 @@ def authenticate_bearer(request) -> User | None:
     """THE authentication of machine clients (the REST API and the EPCIS binding both call it).
 
     Returns the owner of the request's valid Bearer key, bound to the request (`request.user`,
-    `request.api_key`), or None (no key, or a bad one: logged). A key is a 256-bit secret issued
+    `request.api_key`), or None (no key, or a bad one: logged). Raises KeyRateLimited for a valid
+    key past its rate limit (see the module's docstring). A key is a 256-bit secret issued
     out of band by an administrator: it stands in for both factors, so the request counts as
     two-factor verified."""
     token = request_context.bearer_token(request)

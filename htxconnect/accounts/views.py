@@ -50,11 +50,16 @@ PENDING_MAX_AGE = 10 * 60  # seconds between the password and the second factor
 NEW_CODES_KEY = "accounts_new_backup_codes"
 # Set at sign-in, removed at sign-out: an anonymous visitor who still carries it lost their
 # session to the idle timeout, and is told so on the login page.
-MARKER_COOKIE = "htx_signed_in"
+MARKER_COOKIE = "htx_signed_in"  # sent as cookie_name(MARKER_COOKIE)
 MARKER_MAX_AGE = 30 * 24 * 3600
 
 
 # --- helpers ------------------------------------------------------------------------------
+
+
+def cookie_name(name: str) -> str:
+    """A cookie of ours as the browser gets it: __Host-<name> with Secure cookies (settings.SECURE_COOKIES)."""
+    return settings.COOKIE_NAME_PREFIX + name
 
 
 def _safe_next(request, default: str = "") -> str:
@@ -119,8 +124,8 @@ def _device_kind(device) -> str:
 
 
 def _set_marker(response, request):
-    response.set_cookie(MARKER_COOKIE, "1", max_age=MARKER_MAX_AGE, httponly=True, samesite="Lax",
-                        secure=settings.SESSION_COOKIE_SECURE)
+    response.set_cookie(cookie_name(MARKER_COOKIE), "1", max_age=MARKER_MAX_AGE, httponly=True, samesite="Lax",
+                        secure=settings.SECURE_COOKIES)
     return response
 
 
@@ -216,12 +221,12 @@ def login_view(request):
             status = 400
     else:
         form = forms.LoginForm()
-        if request.COOKIES.get(MARKER_COOKIE):
+        if request.COOKIES.get(cookie_name(MARKER_COOKIE)):
             context["expired"] = True
     context["form"] = form
     response = render(request, "accounts/login.html", context, status=status)
     if context.get("expired"):
-        response.delete_cookie(MARKER_COOKIE, samesite="Lax")
+        response.delete_cookie(cookie_name(MARKER_COOKIE), samesite="Lax")
     return response
 
 
@@ -232,7 +237,7 @@ def _second_factor_with_password(user, code: str):
     return services.verify_second_factor(user=user, code=code).device
 
 
-UNLOCK_COOKIE = "htx_unlock"
+UNLOCK_COOKIE = "htx_unlock"  # sent as cookie_name(UNLOCK_COOKIE)
 UNLOCK_LINK_MAX_AGE = 30 * 60
 
 
@@ -241,7 +246,7 @@ def _unlocked_here(request, user) -> bool:
     from django.core import signing
 
     try:
-        value = request.get_signed_cookie(UNLOCK_COOKIE, salt="htx.login-unlock.cookie",
+        value = request.get_signed_cookie(cookie_name(UNLOCK_COOKIE), salt="htx.login-unlock.cookie",
                                           max_age=settings.LOGIN_LOCKOUT_SECONDS)
     except (KeyError, signing.BadSignature):
         return False
@@ -310,9 +315,9 @@ def unlock_confirm(request, token: str):
         services.audit_sign_in(actions.LOGIN_UNLOCKED, user=user, address=client_ip_from(request))
         messages.success(request, _("Đã mở khóa đăng nhập trên trình duyệt này. Hãy đăng nhập."))
         response = redirect("accounts:login")
-        response.set_signed_cookie(UNLOCK_COOKIE, str(user.pk), salt="htx.login-unlock.cookie",
+        response.set_signed_cookie(cookie_name(UNLOCK_COOKIE), str(user.pk), salt="htx.login-unlock.cookie",
                                    max_age=settings.LOGIN_LOCKOUT_SECONDS, httponly=True, samesite="Lax",
-                                   secure=settings.SESSION_COOKIE_SECURE)
+                                   secure=settings.SECURE_COOKIES)
         return response
     return render(request, "accounts/unlock_confirm.html", {"subject": user})
 
@@ -325,7 +330,7 @@ def logout_view(request):
         services.audit_sign_in(actions.LOGOUT, user=request.user, proven=True, address=client_ip_from(request))
     logout(request)
     response = redirect("accounts:login")
-    response.delete_cookie(MARKER_COOKIE, samesite="Lax")
+    response.delete_cookie(cookie_name(MARKER_COOKIE), samesite="Lax")
     return response
 
 

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
-from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.security import HttpBearer
 from ninja.security.apikey import APIKeyCookie
 from ninja.utils import check_csrf
 
-from htxconnect.accounts.apikeys import authenticate_bearer
+from htxconnect.accounts.apikeys import KeyRateLimited, authenticate_bearer
 from htxconnect.core.permissions import needs_otp
 
 MSG_NO_CREDENTIALS = _("Bạn cần đăng nhập hoặc gửi khóa API hợp lệ (tiêu đề Authorization: Bearer <khóa>).")
@@ -46,11 +46,19 @@ class ApiPermissionDenied(HttpError):
         self.reason = reason
 
 
+class KeyThrottled(Throttled):
+    """429 for an API key past its rate limit (logged once per window by accounts.apikeys)."""
+
+
 class ApiKeyAuth(HttpBearer):
-    """`Authorization: Bearer htx_<prefix>_<secret>`. A bad key is refused outright (no fallback)."""
+    """`Authorization: Bearer htx_<prefix>_<secret>`. A bad key is refused outright (no fallback); a
+    key past its rate limit gets 429 with Retry-After (errors.install)."""
 
     def authenticate(self, request, token):
-        user = authenticate_bearer(request)
+        try:
+            user = authenticate_bearer(request)
+        except KeyRateLimited as exc:
+            raise KeyThrottled(wait=exc.retry_after) from None
         if user is None:
             raise ApiAuthenticationError(MSG_INVALID_KEY, reason="invalid_api_key")
         return user

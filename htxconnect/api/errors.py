@@ -7,6 +7,7 @@ per field: {"field", "location", "message"}.
 from __future__ import annotations
 
 import logging
+import math
 
 from django.core import signals
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
@@ -18,7 +19,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from htxconnect.core import request_context, unavailable
 
-from .auth import MSG_CSRF, MSG_FORBIDDEN, MSG_NO_CREDENTIALS
+from .auth import MSG_CSRF, MSG_FORBIDDEN, MSG_NO_CREDENTIALS, KeyThrottled
 
 security_log = logging.getLogger("htxconnect.security")
 request_log = logging.getLogger("django.request")
@@ -151,8 +152,15 @@ def install(api) -> None:
 
     @api.exception_handler(Throttled)
     def throttled(request, exc):
-        security_log.warning("api 429: path=%s", request.path)
-        return respond(request, {"detail": _("Quá nhiều yêu cầu. Vui lòng thử lại sau ít phút.")}, 429)
+        # An API key past settings.API_KEY_RATE_LIMIT (api.auth.KeyThrottled: accounts.apikeys logs the first
+        # refusal of each window, not every one), or a throttle of ninja's.
+        if not isinstance(exc, KeyThrottled):
+            security_log.warning("api 429: path=%s", request.path)
+        if exc.wait is None:
+            return respond(request, {"detail": _("Quá nhiều yêu cầu. Vui lòng thử lại sau ít phút.")}, 429)
+        seconds = max(1, math.ceil(exc.wait))
+        return respond(request, {"detail": _("Quá nhiều yêu cầu. Vui lòng thử lại sau %(seconds)s giây.")
+                                 % {"seconds": seconds}}, 429, Retry_After=str(seconds))
 
     @api.exception_handler(HttpError)
     def http_error(request, exc):

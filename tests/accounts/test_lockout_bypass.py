@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from django.test import Client, override_settings
 
+from htxconnect.accounts.views import UNLOCK_COOKIE
 from htxconnect.core.models import AuditEntry
 from tests.accounts.conftest import totp_code
 from tests.conftest import PASSWORD
@@ -103,4 +104,4 @@ def test_unlock_request_answers_alike_for_unknown_names_and_sends_nothing(users)
 def test_a_forged_or_expired_unlock_link_is_refused(users):
     client = Client()
     response = client.post("/accounts/unlock/not-a-token/", REMOTE_ADDR=OWNER)
-    assert response.status_code == 302 and "htx_unlock" not in response.cookies
+    assert response.status_code == 302 and UNLOCK_COOKIE not in response.cookies

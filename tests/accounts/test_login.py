@@ -3,6 +3,7 @@
 import logging
 
 import pytest
+from django.conf import settings
 from django.test import Client, override_settings
 
 from htxconnect.accounts import throttle
@@ -165,7 +166,7 @@ def test_expired_session_shows_vietnamese_message_once(users):
     post_login(client, "u_buyer", PASSWORD)
     # The idle timeout removes the session; the browser still has the marker cookie.
     client.session.flush()
-    client.cookies.pop("sessionid", None)
+    client.cookies.pop(settings.SESSION_COOKIE_NAME, None)
     response = client.get("/accounts/profile/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/?next=")
     page = client.get(response["Location"])

@@ -4,6 +4,7 @@ import json
 import logging
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from htxconnect.accounts import apikeys
@@ -187,7 +188,7 @@ def test_session_post_needs_the_csrf_token(users):
 
     token_request = RequestFactory().get("/")
     token = get_token(token_request)
-    client.cookies["csrftoken"] = token_request.META["CSRF_COOKIE"]
+    client.cookies[settings.CSRF_COOKIE_NAME] = token_request.META["CSRF_COOKIE"]
     response = client.post("/probe/items", GOOD_ITEM, content_type="application/json", HTTP_X_CSRFTOKEN=token)
     assert response.status_code == 200, response.content
     assert response.json()["by"] == "u_officer"

@@ -4,6 +4,7 @@ the home dashboard with real counts only; the public layout and its language swi
 import re
 
 import pytest
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import render
 from django.test import Client, override_settings
@@ -81,7 +82,7 @@ def test_static_js_sets_the_csrf_header_for_htmx():
 
 def test_language_follows_the_active_language(clients):
     client = clients["anonymous"]
-    client.cookies["django_language"] = "en"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     assert '<html lang="en">' in _page(client, "/accounts/login/")
 
 
@@ -230,7 +231,7 @@ def test_public_layout_is_light_and_has_a_language_switch(db):
     body = _page(client, "/test-layout/public/?q=d%E1%BB%A9a")  # "dứa", as a browser sends it
     assert "<script" not in body  # no JavaScript at all on public pages
     assert 'name="csrfmiddlewaretoken"' not in body  # cacheable: nothing per visitor
-    assert "csrftoken" not in client.cookies
+    assert settings.CSRF_COOKIE_NAME not in client.cookies
     form = re.search(r'<form method="post" action="/i18n/setlang/".*?</form>', body, re.S).group(0)
     assert 'value="vi"' in form and "Tiếng Việt" in form and 'value="en"' in form and "English" in form
     assert 'aria-pressed="true"' in form.split("English")[0]  # Vietnamese is the current one
@@ -241,8 +242,8 @@ def test_language_switch_works_without_a_csrf_token_and_stays_on_site(db):
     client = Client(enforce_csrf_checks=True)
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/registry/public/"})
     assert response.status_code == 302 and response["Location"] == "/registry/public/"
-    assert client.cookies["django_language"].value == "en"
+    assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
     response = client.post("/i18n/setlang/", {"language": "vi", "next": "https://evil.example/"})
     assert response["Location"] == "/"
-    assert client.cookies["django_language"].value == "vi"
+    assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "vi"
     assert client.get("/i18n/setlang/").status_code == 302  # GET changes nothing

@@ -56,8 +56,10 @@ def signed_in_page(new_page, live_server, user, viewport):
     from tests.conftest import signed_in_client
 
     page = new_page(viewport=viewport)
-    cookie = signed_in_client(user).cookies["sessionid"].value
-    page.context.add_cookies([{"name": "sessionid", "value": cookie, "url": live_server.url}])
+    from django.conf import settings
+
+    cookie = signed_in_client(user).cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
     violations = []
     page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
     page.csp_violations = violations

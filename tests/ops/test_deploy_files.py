@@ -29,11 +29,33 @@ def test_nginx_site_has_tls_static_media_proxy_and_scan_cache():
                    "gzip on", "location /static/", "alias /srv/htxconnect/static/", "location /media/",
                    "alias /srv/htxconnect/media/", "server 127.0.0.1:8000", "proxy_cache_path",
                    "keys_zone=htx_scan", "location ^~ /01/", "proxy_cache htx_scan",
-                   "proxy_cache_bypass $cookie_sessionid", "location ^~ /scan/01/",
+                   "proxy_cache_bypass $htx_session", "location ^~ /scan/01/",
                    "root /srv/htxconnect/scan-pages/current;", "location @htx_scan_app"):
         assert needle in site, needle
     for needle in ("X-Real-IP $remote_addr", "X-Forwarded-Proto $scheme", "Host $host"):
         assert needle in proxy, needle
+
+
+def test_nginx_reads_the_cookies_by_the_names_production_gives_them(tmp_path):
+    """The session and language cookies nginx looks at are the production settings' names (read from a
+    DJANGO_ENV=production process): __Host- names (ASVS 5.0 3.3.1), which nginx cannot read as
+    $cookie_<name> variables, so no such variable is left in the site."""
+    import json
+
+    from tests.ops.test_production_settings import run_production
+
+    code = ("import json; from django.conf import settings as s; "
+            "print('NAMES ' + json.dumps([s.SESSION_COOKIE_NAME, s.LANGUAGE_COOKIE_NAME, s.CSRF_COOKIE_NAME]))")
+    result = run_production(["shell", "-c", code], tmp_path, TASK_BACKEND="immediate")
+    assert result.returncode == 0, result.stderr[-2000:]
+    session, language, csrf = json.loads(next(x for x in result.stdout.splitlines() if x.startswith("NAMES "))[6:])
+    assert (session, language, csrf) == ("__Host-sessionid", "__Host-django_language", "__Host-csrftoken")
+    site = SITE.read_text()
+    directives = "\n".join(line.split("#", 1)[0] for line in site.splitlines())
+    assert "$cookie_" not in directives
+    assert rf"__Host-sessionid\s*=" in directives and rf"__Host-django_language\s*=" in directives
+    for name in ("$htx_session", "$htx_lang_cookie"):
+        assert f"map $http_cookie {name} {{" in directives, name
 
 
 def test_nginx_serves_only_the_public_upload_prefixes_and_private_files_through_django():

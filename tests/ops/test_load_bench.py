@@ -38,3 +38,51 @@ def test_the_app_processes_are_found_with_their_memory():
     finally:
         child.stdin.close()
         child.wait(timeout=30)
+
+
+def test_the_epcis_routes_take_the_api_keys_in_turn_and_sessions_the_stack_s_cookie_names(tmp_path):
+    """Each API key may make API_KEY_RATE_LIMIT requests a window: wrk sends every key in turn, so
+    no key of the load test is refused (a 429 would count as an error). wrk against a small server
+    that records what it is sent."""
+    import http.server
+    import threading
+
+    from tests.tools import require_commands
+
+    require_commands("wrk")
+    sys.path.insert(0, str(ROOT / "bench" / "load"))
+    try:
+        import run
+    finally:
+        sys.path.pop(0)
+    data = {"gtin": "08930000000019", "lot": "L1", "api_keys": [f"htx_{i:010x}_" + "k" * 43 for i in range(7)],
+            "session_cookie": "__Host-sessionid", "csrf_cookie": "__Host-csrftoken", "coop_session": "s1",
+            "officer_session": "s2", "event": 1, "event_session": 1, "tickets": ["t"]}
+    routes = {r.name: r for r in run.routes_for(data)}
+    assert routes["lots list (signed in)"].headers["Cookie"] == "__Host-sessionid=s1"
+    assert routes["event check-in"].headers["Cookie"].startswith("__Host-sessionid=s2; __Host-csrftoken=")
+    seen = []
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):
+            seen.append(self.headers.get("Authorization"))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        route = routes["EPCIS query (API key)"]
+        result = run.measure(f"http://127.0.0.1:{server.server_address[1]}", route, "r1", 1, 2, tmp_path)
+    finally:
+        server.shutdown()
+    assert result.requests >= 14 and result.errors == 0
+    counts = {key: seen.count(f"Bearer {key}") for key in data["api_keys"]}
+    assert set(seen) == {f"Bearer {key}" for key in data["api_keys"]}
+    assert max(counts.values()) - min(counts.values()) <= 2 + len(seen) // 7 // 2, counts  # about evenly

@@ -9,6 +9,7 @@ proxy, and the scan-page cache zone.
 import http.client
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -16,8 +17,9 @@ import socket
 import ssl
 import subprocess
 import sys
+from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pytest
 
@@ -29,7 +31,10 @@ import prodstack  # noqa: E402
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 HOST = "htx.example.vn"
+# Production's cookie names (ASVS 5.0 3.3.1: Secure and __Host-), which deploy/nginx reads.
+SESSION, CSRF = "__Host-sessionid", "__Host-csrftoken"
 METRICS_TOKEN = secrets.token_urlsafe(40)
+PASSWORD = "Mat-khau-rat-dai-2026"
 
 
 PRIVATE_FILE_SETUP = """
@@ -90,7 +95,8 @@ def stack(tmp_path_factory):
     key_out = subprocess.run(
         [python, "manage.py", "shell", "-c",
          "from htxconnect.accounts.models import User; from htxconnect.accounts.apikeys import issue_key;"
-         "u = User.objects.create_user('may.epcis', role='buyer'); from htxconnect.core.actors import SYSTEM; print(issue_key(u, 'stack', by=SYSTEM)[1])"],
+         "u = User.objects.create_user('may.epcis', role='buyer'); from htxconnect.core.actors import SYSTEM; print(issue_key(u, 'stack', by=SYSTEM)[1]);"
+         f"User.objects.create_user('nguoi.mua', password={PASSWORD!r}, role='buyer')"],
         cwd=ROOT, env=env, check=True, capture_output=True, text=True, timeout=120)
     api_key = key_out.stdout.strip().splitlines()[-1]
 
@@ -124,7 +130,7 @@ def stack(tmp_path_factory):
                 process.kill()
 
 
-def get(port, path, tls=True, headers=None):
+def get(port, path, tls=True, headers=None, method="GET", body=None):
     if tls:
         context = ssl.create_default_context()
         context.check_hostname = False
@@ -132,7 +138,7 @@ def get(port, path, tls=True, headers=None):
         conn = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=60)
     else:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    conn.request("GET", path, headers={"Host": HOST, **(headers or {})})
+    conn.request(method, path, body=body, headers={"Host": HOST, **(headers or {})})
     response = conn.getresponse()
     body = response.read()
     conn.close()
@@ -238,7 +244,7 @@ def test_a_private_file_is_sent_by_nginx_after_the_apps_permission_check(stack):
     from MEDIA_ROOT with the sandboxing headers. Another cooperative and a visitor get 404."""
     url = stack["private"]["url"]
     assert url.startswith("/files/registry/certifications/")
-    response, body = get(stack["https"], url, headers={"Cookie": f"sessionid={stack['private']['owner']}"})
+    response, body = get(stack["https"], url, headers={"Cookie": f"{SESSION}={stack['private']['owner']}"})
     assert response.status == 200, body[:500]
     assert body == b"%PDF-1.4 ban quet\n"
     assert response.getheader("X-Accel-Redirect") is None  # nginx consumed it
@@ -247,7 +253,8 @@ def test_a_private_file_is_sent_by_nginx_after_the_apps_permission_check(stack):
     assert response.getheader("Cache-Control") == "private, no-store"
     assert "sandbox" in response.getheader("Content-Security-Policy", "")
     assert response.getheader("X-Content-Type-Options") == "nosniff"
-    for headers in ({"Cookie": f"sessionid={stack['private']['outsider']}"}, {}):
+    for headers in ({"Cookie": f"{SESSION}={stack['private']['outsider']}"}, {"Cookie": f"sessionid={stack['private']['owner']}"},
+                    {}):  # the old name is no session
         response, body = get(stack["https"], url, headers=headers)
         assert response.status == 404 and b"ban quet" not in body, headers
 
@@ -270,8 +277,50 @@ def test_scan_pages_go_through_the_cache_zone(stack):
         assert first.status == 404, path
         assert first.getheader("X-Cache-Status") == "MISS"
         assert second.getheader("X-Cache-Status") == "HIT", path
-        signed_in, _ = get(stack["https"], path, headers={"Cookie": "sessionid=abc"})
-        assert signed_in.getheader("X-Cache-Status") == "BYPASS"
+        for cookie in (f"{SESSION}=abc", f"{CSRF}=x; {SESSION}=abc"):
+            signed_in, _ = get(stack["https"], path, headers={"Cookie": cookie})
+            assert signed_in.getheader("X-Cache-Status") == "BYPASS", cookie
+        for cookie in ("sessionid=abc", f"{CSRF}=x"):  # not a session: served from the zone
+            anonymous, _ = get(stack["https"], path, headers={"Cookie": cookie})
+            assert anonymous.getheader("X-Cache-Status") == "HIT", cookie
+
+
+def set_cookies(response) -> dict:
+    """name → morsel of every Set-Cookie header of `response`."""
+    found = {}
+    for line in response.headers.get_all("Set-Cookie") or []:
+        jar = SimpleCookie()
+        jar.load(line)
+        found.update(jar)
+    return found
+
+
+def test_signing_in_sets_host_cookies_and_nginx_then_keeps_its_cache_from_the_session(stack):
+    """ASVS 5.0 3.3.1 through the real proxy: the production Set-Cookie headers carry __Host- names,
+    Secure, HttpOnly (session), SameSite, Path=/ and no Domain; nginx treats a request carrying the
+    __Host-sessionid cookie as signed in and serves it nothing from the cache zone."""
+    page, body = get(stack["https"], "/accounts/login/")
+    cookies = set_cookies(page)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body.decode()).group(1)
+    form = urlencode({"username": "nguoi.mua", "password": PASSWORD, "csrfmiddlewaretoken": token})
+    answer, body = get(stack["https"], "/accounts/login/", method="POST", body=form,
+                       headers={"Cookie": f"{CSRF}={cookies[CSRF].value}", "Referer": f"https://{HOST}/accounts/login/",
+                                "Content-Type": "application/x-www-form-urlencoded"})
+    assert answer.status == 302, body[:500]
+    cookies.update(set_cookies(answer))
+    assert {SESSION, CSRF} <= set(cookies), cookies
+    for name, morsel in cookies.items():
+        assert name.startswith("__Host-"), name
+        assert morsel["secure"] and morsel["path"] == "/" and not morsel["domain"], morsel.OutputString()
+        assert morsel["samesite"] == "Lax", morsel.OutputString()
+    assert cookies[SESSION]["httponly"]
+    profile, _ = get(stack["https"], "/accounts/profile/", headers={"Cookie": f"{SESSION}={cookies[SESSION].value}"})
+    assert profile.status == 200  # the session works through nginx
+    path = "/01/08930000000019/10/LOT-" + secrets.token_hex(3)
+    get(stack["https"], path)
+    assert get(stack["https"], path)[0].getheader("X-Cache-Status") == "HIT"
+    signed_in, _ = get(stack["https"], path, headers={"Cookie": f"{CSRF}=x; {SESSION}={cookies[SESSION].value}"})
+    assert signed_in.getheader("X-Cache-Status") == "BYPASS"
 
 
 def test_nothing_else_is_cached(stack):

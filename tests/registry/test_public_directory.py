@@ -1,6 +1,7 @@
 """The public directory as a new visitor meets it: reachable from /, in English, a contact button."""
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from htxconnect.registry import services
@@ -17,7 +18,7 @@ def listed(users):
 
 def english():
     client = Client()
-    client.cookies["django_language"] = "en"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
 
 

@@ -6,6 +6,7 @@ stops 1,000 rows past the page's start (core.pagination): more matches read "Hơ
 import datetime
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -88,7 +89,7 @@ def test_the_public_directory_says_more_than_a_thousand_in_both_languages(users)
     vietnamese = Client().get(reverse("registry:public_list")).content.decode()
     assert "Hơn 1000 tổ chức" in vietnamese and "Trang 1<" in vietnamese
     english = Client()
-    english.cookies["django_language"] = "en"
+    english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     body = english.get(reverse("registry:public_list")).content.decode()
     assert "More than 1000 organisations" in body and "Page 1<" in body
 

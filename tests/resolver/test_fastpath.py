@@ -25,6 +25,8 @@ def app(settings, tmp_path):
     settings.SCAN_SPOOL_ROTATE_SECONDS = 3600
     settings.SCAN_FAST_PATH = True
     settings.SCAN_FAST_PATH_LOCAL_SECONDS = 0  # every replay checks the shared cache (see the last tests)
+    # production's cookie names (settings.SECURE_COOKIES), read as the settings say
+    settings.SESSION_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME = "__Host-sessionid", "__Host-django_language"
     fastpath._local.clear()
     # As django.test.Client does: the test's transaction must survive the request's end.
     signals.request_started.disconnect(close_old_connections)
@@ -94,7 +96,7 @@ def test_a_recall_ends_the_replay(app, lot, django_capture_on_commit_callbacks):
 
 @pytest.mark.parametrize("query,headers", [
     ("linkType=gs1:pip", {}),                                     # a query string
-    ("", {"COOKIE": "sessionid=abc"}),                            # signed in
+    ("", {"COOKIE": "__Host-sessionid=abc"}),                     # signed in
     ("", {"ACCEPT": "application/linkset+json"}),                 # a machine wants the linkset
     ("", {"ACCEPT": "text/html;q=0.1, application/json"}),
 ])
@@ -123,7 +125,7 @@ def test_without_the_spool_there_is_no_fast_path(app, settings, lot, django_asse
 
 def test_the_language_cookie_is_part_of_the_key(app, lot):
     _s, vi, _b, _r = call(app, dl(lot, "1"))
-    _s, en, _b, _r = call(app, dl(lot, "2"), COOKIE="django_language=en")
+    _s, en, _b, _r = call(app, dl(lot, "2"), COOKIE="__Host-django_language=en")
     assert vi["content-language"] == "vi" and en["content-language"] == "en"
 
 

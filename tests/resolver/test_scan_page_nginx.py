@@ -18,6 +18,8 @@ import pytest
 from tests.tools import free_port, require_commands, wait_listening
 
 ROOT = Path(__file__).resolve().parents[2]
+# The cookie names of production (settings.SECURE_COOKIES), which deploy/nginx/htxconnect.conf reads.
+SESSION, LANG = "__Host-sessionid", "__Host-django_language"
 sys.path.insert(0, str(ROOT / "scripts"))
 import prodstack  # noqa: E402 - the scan-page parts of deploy/nginx/htxconnect.conf, as make prod-up maps them
 
@@ -50,6 +52,7 @@ def site(tmp_path_factory):
     port, app_port, redis_port = free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_", "SCAN_"))}
     env.update(DJANGO_ENV="demo", DEBUG="false", SECRET_KEY="scan-nginx-" + "x" * 40, ALLOWED_HOSTS="*",
+               SECURE_COOKIES="true",  # production's cookie names (__Host-…), which deploy/nginx reads
                DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}", STATIC_ROOT=str(tmp / "static"),
                REDIS_URL=f"redis://127.0.0.1:{redis_port}/0", TASK_BACKEND="immediate",
                SCAN_PAGE_ROOT=str(tmp / "scan-pages"), SCAN_SPOOL_DIR=str(tmp / "spool"),
@@ -127,9 +130,9 @@ def test_languages_each_their_file_and_unclear_ones_go_to_django(site):
     english, body = get(site, site["page"], Accept_Language="en-GB")
     assert english.getheader("X-Cache-Status") == "FILE" and english.getheader("Content-Language") == "en"
     assert b"Journey of this lot" in body
-    by_cookie, _ = get(site, site["page"], Accept_Language="vi", Cookie="django_language=en")
+    by_cookie, _ = get(site, site["page"], Accept_Language="vi", Cookie=LANG + "=en")
     assert by_cookie.getheader("X-Cache-Status") == "FILE" and by_cookie.getheader("Content-Language") == "en"
-    by_query, _ = get(site, site["page"] + "?lang=vi", Cookie="django_language=en")
+    by_query, _ = get(site, site["page"] + "?lang=vi", Cookie=LANG + "=en")
     assert by_query.getheader("X-Cache-Status") == "FILE" and by_query.getheader("Content-Language") == "vi"
     unclear, _ = get(site, site["page"], Accept_Language="fr-FR, en;q=0.8")
     assert unclear.getheader("X-Cache-Status") is None and unclear.getheader("Content-Language") == "en"
@@ -139,7 +142,7 @@ def test_languages_each_their_file_and_unclear_ones_go_to_django(site):
 
 def test_signed_in_visitors_go_to_django(site):
     get(site, site["page"])
-    signed_in, _ = get(site, site["page"], Cookie="sessionid=abc; django_language=vi")
+    signed_in, _ = get(site, site["page"], Cookie=SESSION + "=abc; " + LANG + "=vi")
     assert signed_in.status == 200 and signed_in.getheader("X-Cache-Status") is None
 
 
@@ -178,20 +181,38 @@ def test_the_language_asked_for_in_any_case_gets_its_file(site):
                          ("vi-VN,vi;q=0.9,fr-FR;q=0.8,en-US;q=0.7", "vi")):
         response, _ = get(site, site["page"], Accept_Language=header)
         assert (response.getheader("X-Cache-Status"), response.getheader("Content-Language")) == ("FILE", lang), header
-    other_cookie, _ = get(site, site["page"], Accept_Language="en-US", Cookie="csrftoken=abc")  # not a session
+    # neither is a session: production's session cookie is __Host-sessionid
+    other_cookie, _ = get(site, site["page"], Accept_Language="en-US", Cookie="__Host-csrftoken=abc; sessionid=abc")
     assert (other_cookie.getheader("X-Cache-Status"), other_cookie.getheader("Content-Language")) == ("FILE", "en")
+
+
+def test_the_cookies_are_found_by_their_production_names_anywhere_in_the_header(site):
+    """nginx reads __Host-sessionid and __Host-django_language from the Cookie header (no variable can
+    name them) as Django's parse_cookie does: among other cookies, spaces trimmed, the last one wins."""
+    get(site, site["page"], Accept_Language="en")  # written in both languages
+    get(site, site["page"], Accept_Language="vi")
+    for cookie, lang in (("__Host-csrftoken=abc;  " + LANG + " = en ", "en"), (LANG + "=vi; a=b; " + LANG + "=en", "en"),
+                         (LANG + "=en;" + LANG + "=vi", "vi"), ("x" + LANG + "=en", "vi"), ("django_language=en", "vi")):
+        response, _ = get(site, site["page"], Accept_Language="vi", Cookie=cookie)
+        assert (response.getheader("X-Cache-Status"), response.getheader("Content-Language")) == ("FILE", lang), cookie
+    for cookie in ("a=b; " + SESSION + "=abc", SESSION + "=abc; a=b", "a=b;" + SESSION + "=abc; " + LANG + "=vi"):
+        response, _ = get(site, site["page"], Accept_Language="vi", Cookie=cookie)
+        assert response.status == 200 and response.getheader("X-Cache-Status") is None, cookie  # Django
+    for cookie in ("x" + SESSION + "=abc", "sessionid=abc", "a=" + SESSION):  # not a session
+        response, _ = get(site, site["page"], Accept_Language="vi", Cookie=cookie)
+        assert response.getheader("X-Cache-Status") == "FILE", cookie
 
 
 def test_whatever_nginx_cannot_decide_goes_to_django(site):
     get(site, site["page"])
     for path, headers in (
-            (site["page"], {"Cookie": "django_language=fr", "Accept_Language": "vi"}),  # a cookie Django rejects
+            (site["page"], {"Cookie": LANG + "=fr", "Accept_Language": "vi"}),  # a cookie Django rejects
             (site["page"] + "?lang=fr", {}),
-            (site["page"] + "?lang=vi", {"Cookie": "sessionid=abc"}),  # signed in, whatever the query says
-            (site["page"], {"Cookie": "sessionid=abc; django_language=vi", "Accept_Language": "vi"}),
+            (site["page"] + "?lang=vi", {"Cookie": SESSION + "=abc"}),  # signed in, whatever the query says
+            (site["page"], {"Cookie": SESSION + "=abc; " + LANG + "=vi", "Accept_Language": "vi"}),
             (site["page"], {"Accept_Language": "vi;q=0.5, en"}),  # a q-value: Django weighs it
             (site["page"] + "?lang=VI", {}),  # Django takes ?lang= and the cookie as written, not folded
-            (site["page"], {"Cookie": "django_language=EN"})):
+            (site["page"], {"Cookie": LANG + "=EN"})):
         response, _ = get(site, path, **headers)
         assert response.status == 200 and response.getheader("X-Cache-Status") is None, (path, headers)
 

@@ -19,8 +19,10 @@ from tests.tools import require
 ST = Path(sys.executable).parent / "st"
 
 
-def test_no_api_operation_answers_a_server_error(live_server, transactional_db, tmp_path, users, agencies):
+def test_no_api_operation_answers_a_server_error(live_server, transactional_db, tmp_path, users, agencies, settings):
     require(ST.exists(), f"schemathesis ({ST})", how="make install (the test extra)")
+    # One client sending as fast as it can: its key is not rate limited here (tests/api/test_api_key_rate_limit.py).
+    settings.API_KEY_RATE_LIMIT = 0
     from htxconnect.accounts.apikeys import issue_key
     from tests.world import build_world
 

@@ -3,7 +3,7 @@ process started with DJANGO_ENV=production (tests/ops/test_production_settings.p
 production process has no test database to sign in to); what a browser receives over HTTPS.
 
 Expected values come from the standards, not from settings.py: OWASP ASVS 5.0 V3.3 (cookies: `Secure`,
-`HttpOnly` for the session, `SameSite`), V3.4 (CSP with `frame-ancestors`, X-Content-Type-Options, HSTS),
+the `__Host-` name prefix with `Path=/` and no `Domain` (3.3.1), `HttpOnly` for the session, `SameSite`), V3.4 (CSP with `frame-ancestors`, X-Content-Type-Options, HSTS),
 V3.5 (CSRF on state-changing requests).
 """
 
@@ -23,7 +23,11 @@ KEYS = ["MIDDLEWARE", "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "SESSION_C
         "LANGUAGE_COOKIE_SECURE", "LANGUAGE_COOKIE_HTTPONLY", "LANGUAGE_COOKIE_SAMESITE", "SECURE_HSTS_SECONDS",
         "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD", "SECURE_CONTENT_TYPE_NOSNIFF", "SECURE_REFERRER_POLICY",
         "X_FRAME_OPTIONS", "SECURE_CROSS_ORIGIN_OPENER_POLICY", "CONTENT_SECURITY_POLICY", "CSRF_TRUSTED_ORIGINS",
-        "SESSION_COOKIE_AGE", "DEBUG"]
+        "SESSION_COOKIE_AGE", "DEBUG", "SECURE_COOKIES", "COOKIE_NAME_PREFIX", "SESSION_COOKIE_NAME", "CSRF_COOKIE_NAME",
+        "LANGUAGE_COOKIE_NAME", "SESSION_COOKIE_DOMAIN", "CSRF_COOKIE_DOMAIN", "LANGUAGE_COOKIE_DOMAIN",
+        "SESSION_COOKIE_PATH", "CSRF_COOKIE_PATH", "LANGUAGE_COOKIE_PATH"]
+# ASVS 5.0 3.3.1: over HTTPS every cookie is Secure and named __Host- (then Path=/ and no Domain).
+SESSION, CSRF, LANGUAGE = "__Host-sessionid", "__Host-csrftoken", "__Host-django_language"
 READ = "import json; from django.conf import settings as s; print('SETTINGS ' + json.dumps({k: getattr(s, k) for k in %r}))"
 
 
@@ -56,20 +60,23 @@ def seen(production_settings, settings, db):
     forged = Client(HTTP_HOST="htx.example.vn", enforce_csrf_checks=True)
     forged.get("/accounts/login/", secure=True)
     no_token = forged.post("/accounts/login/", {"username": "canbo", "password": "Mat-khau-rat-dai-2026"}, secure=True)
-    out["no_token"] = [no_token.status_code, "sessionid" in no_token.cookies]
+    out["no_token"] = [no_token.status_code, SESSION in no_token.cookies]
     cross = strict.post("/accounts/login/", {"username": "canbo", "password": "Mat-khau-rat-dai-2026",
                                              "csrfmiddlewaretoken": token}, secure=True,
                         headers={"Origin": "https://evil.example.com", "Referer": "https://evil.example.com/x"})
-    out["cross_origin"] = [cross.status_code, "sessionid" in cross.cookies]
+    out["cross_origin"] = [cross.status_code, SESSION in cross.cookies]
     ok = strict.post("/accounts/login/", {"username": "canbo", "password": "Mat-khau-rat-dai-2026",
                                           "csrfmiddlewaretoken": token}, secure=True,
                      headers={"Referer": "https://htx.example.vn/accounts/login/"})
     out["login"] = ok.status_code
     out["login_cookies_after"] = [c.output(header="") for c in ok.cookies.values()]
     lang = strict.post("/i18n/setlang/", {"language": "en", "next": "/",
-                                          "csrfmiddlewaretoken": strict.cookies["csrftoken"].value},
+                                          "csrfmiddlewaretoken": strict.cookies[CSRF].value},
                        secure=True, headers={"Referer": "https://htx.example.vn/"})
     out["language_cookies"] = [c.output(header="") for c in lang.cookies.values()]
+    out["logout_cookies"] = [c.output(header="") for c in strict.post(
+        "/accounts/logout/", {"csrfmiddlewaretoken": strict.cookies[CSRF].value}, secure=True,
+        headers={"Referer": "https://htx.example.vn/"}).cookies.values()]
     out["api_headers"] = dict(Client(HTTP_HOST="htx.example.vn").get("/api/v1/openapi.json", secure=True).headers.items())
     plain = Client(HTTP_HOST="htx.example.vn").get("/accounts/login/")
     out["plain_http"] = [plain.status_code, plain.get("Location", "")]
@@ -111,20 +118,38 @@ def test_other_protective_headers(seen):
 
 def test_session_cookie_is_secure_httponly_samesite(seen):
     assert seen["login"] == 302
-    morsel, line = _cookie(seen["login_cookies_after"], "sessionid")
+    morsel, line = _cookie(seen["login_cookies_after"], SESSION)
     assert morsel["secure"] and morsel["httponly"], line
     assert morsel["samesite"] == "Lax", line
 
 
 def test_csrf_cookie_is_secure_and_samesite(seen):
     # Not HttpOnly on purpose: Django's own guidance (the token is also in the page); Secure and SameSite are.
-    morsel, line = _cookie(seen["login_cookies"], "csrftoken")
+    morsel, line = _cookie(seen["login_cookies"], CSRF)
     assert morsel["secure"] and morsel["samesite"] == "Lax", line
 
 
 def test_language_cookie_is_secure_httponly_samesite(seen):
-    morsel, line = _cookie(seen["language_cookies"], "django_language")
+    morsel, line = _cookie(seen["language_cookies"], LANGUAGE)
     assert morsel["secure"] and morsel["httponly"] and morsel["samesite"] == "Lax", line
+
+
+def test_every_cookie_is_a_host_cookie(seen):
+    """ASVS 5.0 3.3.1: each cookie set over HTTPS (session, CSRF, language, the signed-in marker, and
+    those that end them at logout) is named __Host-, Secure, Path=/ and carries no Domain, so plain
+    HTTP and sibling subdomains can neither set nor shadow it."""
+    lines = [line for key in ("login_cookies", "login_cookies_after", "language_cookies", "logout_cookies")
+             for line in seen[key]]
+    names = set()
+    for line in lines:
+        jar = SimpleCookie()
+        jar.load(line.strip())
+        for name, morsel in jar.items():
+            names.add(name)
+            assert name.startswith("__Host-"), line
+            assert morsel["secure"] and morsel["path"] == "/" and not morsel["domain"], line
+            assert morsel["samesite"] == "Lax", line
+    assert {SESSION, CSRF, LANGUAGE, "__Host-htx_signed_in"} <= names, names
 
 
 def test_post_without_csrf_token_or_from_another_origin_is_refused(seen):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
@@ -47,7 +48,7 @@ def test_sign_in_failure_and_success_log_no_password_or_session_id(captured):
     signed = Client(REMOTE_ADDR="203.0.113.9")
     answer = signed.post("/accounts/login/", {"username": "nguoi-dung", "password": PASSWORD})
     assert answer.status_code == 302
-    session_id = signed.cookies["sessionid"].value
+    session_id = signed.cookies[settings.SESSION_COOKIE_NAME].value
     text = _all_text(captured)
     assert "login failed" in text and "lockout started" in text and "login succeeded" in text  # paths ran
     for secret in (PASSWORD, WRONG_PASSWORD, session_id):
@@ -59,7 +60,9 @@ def test_api_key_failures_and_uses_log_no_key(captured, users):
     from htxconnect.accounts.apikeys import issue_key
 
     _key, raw = issue_key(users["coop_manager"], "nhật ký", by=SYSTEM)
-    prefix, secret = raw.rsplit("_", 1)
+    # htx_<prefix>_<secret>: the secret itself may hold "_" (urlsafe base64), so split from the left
+    _htx, prefix, secret = raw.split("_", 2)
+    prefix = f"htx_{prefix}"
     bad = f"{prefix}_{'x' * len(secret)}"
     for key in (raw, bad, "htx_khongco_" + "y" * 43, "not-a-key-" + secret[::-1]):
         for path in ("/api/v1/me", "/epcis/events"):
@@ -82,7 +85,7 @@ def test_a_server_error_with_secrets_in_the_request_logs_and_reports_none(captur
     monkeypatch.setattr(forms.LoginForm, "clean", crash)
     client = Client(raise_request_exception=False)
     answer = client.post("/accounts/login/", {"username": "ai-do", "password": PASSWORD},
-                         headers={"Authorization": "Bearer htx_abcdefgh_" + "K" * 43, "Cookie": "sessionid=phien-bi-mat-123"})
+                         headers={"Authorization": "Bearer htx_abcdefgh_" + "K" * 43, "Cookie": f"{settings.SESSION_COOKIE_NAME}=phien-bi-mat-123"})
     assert answer.status_code == 500
     records = [r for r in captured.records if r.name == "django.request" and r.exc_info]
     assert records, "the crash was logged"

@@ -5,6 +5,7 @@ import json
 from urllib.parse import quote
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from htxconnect.trace.epcis.schema import iter_schema_errors
@@ -393,7 +394,7 @@ def test_session_capture_must_pass_csrf(users):
     from django.middleware.csrf import _get_new_csrf_string
 
     token = _get_new_csrf_string()
-    client.cookies["csrftoken"] = token
+    client.cookies[settings.CSRF_COOKIE_NAME] = token
     accepted = client.post("/epcis/capture", data=body, content_type="application/json",
                            headers={"X-CSRFToken": token})
     assert accepted.status_code == 202, accepted.content

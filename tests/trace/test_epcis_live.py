@@ -21,7 +21,10 @@ ST = Path(sys.executable).parent / "st"
 
 
 @pytest.fixture
-def live_key(transactional_db):
+def live_key(transactional_db, settings):
+    # The fuzzer is one client sending as fast as it can: its key is not rate limited here (the limit
+    # has its own tests, tests/api/test_api_key_rate_limit.py).
+    settings.API_KEY_RATE_LIMIT = 0
     from htxconnect.accounts.apikeys import issue_key
     from htxconnect.accounts.models import User
     from htxconnect.trace.epcis.capture import receive_document

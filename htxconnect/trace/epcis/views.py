@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from htxconnect.accounts.apikeys import authenticate_bearer
+from htxconnect.accounts.apikeys import KeyRateLimited, authenticate_bearer
 from htxconnect.core import request_context
 from htxconnect.core.permissions import SIGNED_IN, needs_otp, public
 from htxconnect.core.identifiers import canonical_epc
@@ -113,6 +113,15 @@ def _unauthorised(reason: str):
     )
 
 
+def _rate_limited(exc: KeyRateLimited):
+    """429 for an API key past settings.API_KEY_RATE_LIMIT (accounts.apikeys), with Retry-After."""
+    return problem_response(
+        429, "epcisException:SecurityException", _("Quá nhiều yêu cầu (too many requests)"),
+        _("Khóa API này đã gửi quá nhiều yêu cầu; hãy thử lại sau %(seconds)s giây. "
+          "This API key sent too many requests; retry after %(seconds)s seconds.") % {"seconds": exc.retry_after},
+        headers={"Retry-After": str(exc.retry_after)})
+
+
 def _csrf_failure(request):
     """The CSRF middleware's answer for a session request, or None when the check passes."""
     middleware = CsrfViewMiddleware(lambda req: None)
@@ -191,7 +200,10 @@ def epcis_endpoint(*methods: str):
                                             _("Đường dẫn này nhận: %(methods)s.") % {"methods": ", ".join(allowed)})
                 response["Allow"] = ", ".join(allowed)
                 return response
-            user, via = authenticate_request(request)
+            try:
+                user, via = authenticate_request(request)
+            except KeyRateLimited as exc:
+                return _rate_limited(exc)
             if user is None:
                 return _unauthorised(via)
             if via == "session" and request.method not in ("GET", "HEAD"):

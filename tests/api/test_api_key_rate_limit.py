@@ -1,0 +1,113 @@
+"""A rate limit per API key on the machine API (/api/v1/) and the EPCIS binding (/epcis/): OWASP ASVS
+5.0 2.4.1 (anti-automation). Past settings.API_KEY_RATE_LIMIT requests in settings.API_KEY_RATE_WINDOW
+seconds a key gets 429 with Retry-After (RFC 9110 §10.2.3: whole seconds) and each endpoint's own JSON
+error body; the refusal is logged once per window and counted by route as every answer is."""
+
+import logging
+import re
+import time
+
+import pytest
+from django.test import Client
+
+from htxconnect.accounts import apikeys
+from htxconnect.core.actors import SYSTEM
+from tests.ops.test_metrics import TOKEN, scrape
+
+pytestmark = pytest.mark.django_db
+
+ME = "/api/v1/me"
+EVENTS = "/epcis/events"
+
+
+@pytest.fixture
+def limit(settings):
+    settings.API_KEY_RATE_LIMIT, settings.API_KEY_RATE_WINDOW = 3, 60
+    return 3
+
+
+def call(path, raw):
+    return Client().get(path, headers={"Authorization": f"Bearer {raw}"})
+
+
+def test_the_default_is_on_and_generous_for_a_cooperative_s_scanners(settings):
+    """Ten scanners sharing one key, each pushing a capture every second: 600 a minute."""
+    assert settings.API_KEY_RATE_LIMIT > 0
+    assert settings.API_KEY_RATE_LIMIT * 60 / settings.API_KEY_RATE_WINDOW >= 10 * 60
+
+
+def test_the_api_answers_429_with_retry_after_and_its_json_error(users, limit):
+    _key, raw = apikeys.issue_key(users["coop_manager"], by=SYSTEM)
+    for _ in range(limit):
+        assert call(ME, raw).status_code == 200
+    refused = call(ME, raw)
+    assert refused.status_code == 429
+    assert refused["Content-Type"].startswith("application/json")
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    detail = refused.json()["detail"]
+    assert "Quá nhiều yêu cầu" in detail and f"{refused['Retry-After']} giây" in detail
+
+
+def test_epcis_answers_429_with_retry_after_and_a_problem_body(users, limit):
+    _key, raw = apikeys.issue_key(users["coop_manager"], by=SYSTEM)
+    for _ in range(limit):
+        assert call(EVENTS, raw).status_code == 200
+    refused = call(EVENTS, raw)
+    assert refused.status_code == 429
+    assert refused["Content-Type"] == "application/problem+json"
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    body = refused.json()
+    assert body["status"] == 429 and body["type"].startswith("epcisException:")
+    assert f"{refused['Retry-After']} giây" in body["detail"]
+
+
+def test_one_allowance_per_key_across_the_api_and_epcis(users, limit):
+    """The API and EPCIS share the key's count; another key of the same user has its own."""
+    _key, raw = apikeys.issue_key(users["coop_manager"], by=SYSTEM)
+    _other, other = apikeys.issue_key(users["coop_manager"], by=SYSTEM)
+    assert [call(path, raw).status_code for path in (ME, EVENTS, ME, EVENTS)] == [200, 200, 200, 429]
+    assert call(ME, other).status_code == 200
+
+
+def test_a_wrong_secret_does_not_use_up_the_key_s_allowance(users, limit):
+    """The prefix is no secret (logs, audit): requests with it and a wrong secret are refused as 401 and
+    not counted, so nobody can lock a scanner out by its prefix."""
+    key, raw = apikeys.issue_key(users["coop_manager"], by=SYSTEM)
+    forged = f"htx_{key.prefix}_" + "A" * 43
+    for _ in range(limit * 3):
+        assert call(ME, forged).status_code == 401
+    assert call(ME, raw).status_code == 200
+
+
+def test_the_key_is_served_again_when_its_window_ends(users, settings):
+    settings.API_KEY_RATE_LIMIT, settings.API_KEY_RATE_WINDOW = 2, 1
+    _key, raw = apikeys.issue_key(users["coop_manager"], by=SYSTEM)
+    assert [call(ME, raw).status_code for _ in range(3)] == [200, 200, 429]
+    time.sleep(1.3)
+    assert call(ME, raw).status_code == 200
+
+
+def test_zero_turns_the_limit_off(users, settings):
+    settings.API_KEY_RATE_LIMIT, settings.API_KEY_RATE_WINDOW = 0, 60
+    _key, raw = apikeys.issue_key(users["coop_manager"], by=SYSTEM)
+    assert {call(ME, raw).status_code for _ in range(5)} == {200}
+
+
+def test_the_refusal_is_logged_once_per_window_and_counted(users, limit, settings, caplog):
+    settings.METRICS_TOKEN = TOKEN
+    key, raw = apikeys.issue_key(users["coop_manager"], by=SYSTEM)
+    before = scrape()
+    with caplog.at_level(logging.WARNING, logger="htxconnect.security"):
+        statuses = [call(EVENTS if i % 2 else ME, raw).status_code for i in range(limit + 4)]
+    assert statuses.count(429) == 4
+    lines = [r.getMessage() for r in caplog.records if "api key rate limit" in r.getMessage()]
+    assert lines == [f"api key rate limit: prefix={key.prefix} user={users['coop_manager'].pk} limit=3 window=60s"]
+    assert "api 429" not in caplog.text  # not one line per refusal
+    assert raw.split("_", 2)[2] not in caplog.text  # the secret never
+    after = scrape()
+
+    def refused(samples):
+        return sum(v for (name, labels), v in samples.items()
+                   if name == "htx_http_requests_total" and dict(labels)["status"] == "429")
+    assert refused(after) - refused(before) == 4
+    assert re.search(r"prefix=[0-9a-f]{10} ", lines[0])
