@@ -118,6 +118,16 @@ def _capture_job_saved(sender, instance, created, update_fields=None, using=None
     transaction.on_commit(count, using=using)  # a rolled-back capture counts nothing
 
 
+def count_enqueued(task: str) -> None:
+    """One task put on its queue, counted once the enqueue is part of committed work: with the
+    database queue the task row is written in the caller's transaction (core.outbox), and a
+    rolled-back write leaves no task, so it must leave no count either. Outside a transaction (RQ's
+    hand-over after the commit, the immediate backend) it counts at once."""
+    from django.db import transaction
+
+    transaction.on_commit(lambda: TASKS_ENQUEUED.labels(task=task).inc())
+
+
 def connect_model_signals() -> None:
     from django.db.models.signals import post_save
 

@@ -130,7 +130,7 @@ def task_finished(sender, task_result, **kwargs):
 
 @metrics.never_fails
 def task_enqueued(sender, task_result, **kwargs):
-    metrics.TASKS_ENQUEUED.labels(task=_task_name(task_result)).inc()
+    metrics.count_enqueued(_task_name(task_result))
 
 
 def connect_task_signals() -> None:

@@ -95,15 +95,17 @@ def test_unknown_methods_share_one_label(settings):
         value(scrape(), "htx_http_requests_total", method="other", route="healthz", status="200") >= 1
 
 
-def test_task_runs_are_counted(settings):
-    """The test settings run tasks at once (ImmediateBackend), through the same signals as a worker."""
+def test_task_runs_are_counted(settings, django_capture_on_commit_callbacks):
+    """The test settings run tasks at once (ImmediateBackend), through the same signals as a worker.
+    An enqueue is counted when the work around it commits (the test's own transaction never does)."""
     from tests.ops.tasks_for_tests import fails, says_hello
 
     settings.METRICS_TOKEN = TOKEN
     before = scrape()
-    says_hello.enqueue("Lan")
-    says_hello.enqueue("Minh")
-    fails.enqueue()
+    with django_capture_on_commit_callbacks(execute=True):
+        says_hello.enqueue("Lan")
+        says_hello.enqueue("Minh")
+        fails.enqueue()
     after = scrape()
     name = "tests.ops.tasks_for_tests.says_hello"
     assert value(after, "htx_tasks_total", task=name, status="successful") \
@@ -114,6 +116,32 @@ def test_task_runs_are_counted(settings):
     failed = "tests.ops.tasks_for_tests.fails"
     assert value(after, "htx_tasks_total", task=failed, status="failed") \
         - value(before, "htx_tasks_total", task=failed, status="failed") == 1
+
+
+def test_an_enqueue_rolled_back_with_its_write_is_not_counted(settings, django_capture_on_commit_callbacks):
+    """With the database queue the task row is part of the caller's transaction (core.outbox): a
+    write rolled back leaves no task, and no count of one."""
+    from django.db import transaction
+    from django.test import override_settings
+
+    from tests.ops.tasks_for_tests import says_hello
+
+    class Boom(Exception):
+        pass
+
+    settings.METRICS_TOKEN = TOKEN
+    name = "tests.ops.tasks_for_tests.says_hello"
+    before = scrape()
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend",
+                                              "QUEUES": settings.TASK_QUEUES}}):
+        with django_capture_on_commit_callbacks(execute=True):
+            with pytest.raises(Boom), transaction.atomic():
+                says_hello.enqueue("rolled back")
+                raise Boom
+            with transaction.atomic():
+                says_hello.enqueue("kept")
+    assert value(scrape(), "htx_tasks_enqueued_total", task=name) - value(before, "htx_tasks_enqueued_total",
+                                                                           task=name) == 1
 
 
 def test_several_granian_workers_are_added_up(tmp_path):
