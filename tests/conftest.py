@@ -12,6 +12,7 @@ from django.test import Client
 from hypothesis import settings as hypothesis_settings
 
 from htxconnect.core.roles import Role
+from tests.migration_states import migrate_to  # noqa: F401 - data migrations tested on old rows
 from tests.world import world  # noqa: F401 - the owner/teammate/outsider fixture
 
 ROLES = [r.value for r in Role]

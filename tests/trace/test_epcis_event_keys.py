@@ -11,7 +11,6 @@ import re
 import pytest
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 
 from htxconnect.core import partitions
@@ -117,10 +116,8 @@ AFTER = [("trace", "0010_epcis_event_keys")]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_migration_gives_every_stored_event_its_key():
-    executor = MigrationExecutor(connection)
-    executor.migrate(BEFORE)
-    apps = executor.loader.project_state(BEFORE).apps
+def test_the_migration_gives_every_stored_event_its_key(migrate_to):
+    apps = migrate_to(BEFORE)
     Event = apps.get_model("trace", "EPCISEvent")
     User = apps.get_model(*settings.AUTH_USER_MODEL.split("."))
     owner, other = User.objects.create(username="keys-owner"), User.objects.create(username="keys-other")
@@ -129,10 +126,7 @@ def test_the_migration_gives_every_stored_event_its_key():
     for user, event_id in ((owner, "urn:uuid:a"), (owner, "urn:uuid:shared"), (other, "urn:uuid:shared")):
         Event.objects.create(event_id=event_id, owner=user, **common)
 
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(AFTER)
-    Key = executor.loader.project_state(AFTER).apps.get_model("trace", "EPCISEventKey")
+    Key = migrate_to(AFTER).get_model("trace", "EPCISEventKey")
     assert set(Key.objects.values_list("owner_id", "event_id")) == {
         (owner.pk, "urn:uuid:a"), (owner.pk, "urn:uuid:shared"), (other.pk, "urn:uuid:shared")}
     with transaction.atomic():  # capture now finds them by their keys

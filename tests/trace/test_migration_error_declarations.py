@@ -5,18 +5,14 @@ import datetime
 
 import pytest
 from django.conf import settings
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = [("trace", "0003_query_fields_master_data")]
 AFTER = [("trace", "0004_epcis_event_id_scope_error_declarations")]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_backfill_of_declarations_stored_before_the_migration():
-    executor = MigrationExecutor(connection)
-    executor.migrate(BEFORE)
-    apps = executor.loader.project_state(BEFORE).apps
+def test_backfill_of_declarations_stored_before_the_migration(migrate_to):
+    apps = migrate_to(BEFORE)
     Event = apps.get_model("trace", "EPCISEvent")
     owner = apps.get_model(*settings.AUTH_USER_MODEL.split(".")).objects.create(username="migration-owner")
     when = datetime.datetime(2026, 3, 1, 1, 0, tzinfo=datetime.timezone.utc)
@@ -28,10 +24,7 @@ def test_backfill_of_declarations_stored_before_the_migration():
                                                     "correctiveEventIDs": ["urn:uuid:c1"]}}, **common)
     plain = Event.objects.create(event_id="urn:uuid:p", event={"type": "ObjectEvent"}, **common)
 
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(AFTER)
-    apps = executor.loader.project_state(AFTER).apps
+    apps = migrate_to(AFTER)
     Event = apps.get_model("trace", "EPCISEvent")
     EPC = apps.get_model("trace", "EPCISEventEPC")
     row = Event.objects.get(pk=declared.pk)

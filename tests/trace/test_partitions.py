@@ -10,7 +10,6 @@ import datetime
 import pytest
 from django.core.management import call_command
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from htxconnect.core import partitions
 from htxconnect.trace.models import EPCISEvent, EPCISEventEPC
@@ -117,47 +116,37 @@ AFTER = [("trace", "0008_partition_by_month")]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_migration_keeps_the_rows_and_their_ids():
-    executor = MigrationExecutor(connection)
-    try:
-        executor.migrate(BEFORE)
-        apps = executor.loader.project_state(BEFORE).apps
-        owner = apps.get_model("accounts", "User").objects.create(username="partition-owner")
-        Event, EPC = apps.get_model("trace", "EPCISEvent"), apps.get_model("trace", "EPCISEventEPC")
-        stored = {}
-        for k, moment in enumerate([datetime.datetime(2025, 12, 31, 23, 59, tzinfo=UTC), *MONTHS]):
-            event = Event.objects.create(
-                event_id=f"urn:uuid:m{k}", event_type="ObjectEvent", event_time=moment, event_time_zone_offset="+07:00",
-                record_time=moment, event={"type": "ObjectEvent", "n": k}, context=[], owner=owner, error_reason="")
-            EPC.objects.create(event=event, epc=f"https://id.gs1.org/01/08930000000019/21/{k}", role="epc")
-            stored[event.pk] = (f"urn:uuid:m{k}", moment)
+def test_migration_keeps_the_rows_and_their_ids(migrate_to):
+    apps = migrate_to(BEFORE)
+    owner = apps.get_model("accounts", "User").objects.create(username="partition-owner")
+    Event, EPC = apps.get_model("trace", "EPCISEvent"), apps.get_model("trace", "EPCISEventEPC")
+    stored = {}
+    for k, moment in enumerate([datetime.datetime(2025, 12, 31, 23, 59, tzinfo=UTC), *MONTHS]):
+        event = Event.objects.create(
+            event_id=f"urn:uuid:m{k}", event_type="ObjectEvent", event_time=moment, event_time_zone_offset="+07:00",
+            record_time=moment, event={"type": "ObjectEvent", "n": k}, context=[], owner=owner, error_reason="")
+        EPC.objects.create(event=event, epc=f"https://id.gs1.org/01/08930000000019/21/{k}", role="epc")
+        stored[event.pk] = (f"urn:uuid:m{k}", moment)
 
-        executor = MigrationExecutor(connection)
-        executor.migrate(AFTER)
-        if PG:
-            assert partitions.is_partitioned(connection.cursor(), "trace_epcisevent")
-            assert set(where_rows_are("trace_epcisevent")) == {
-                "trace_epcisevent_p202512", "trace_epcisevent_p202601", "trace_epcisevent_p202602",
-                "trace_epcisevent_p202604"}
-        apps = executor.loader.project_state(AFTER).apps
-        Event, EPC = apps.get_model("trace", "EPCISEvent"), apps.get_model("trace", "EPCISEventEPC")
-        assert {e.pk: (e.event_id, e.record_time) for e in Event.objects.all()} == stored
-        assert EPC.objects.filter(event__event_id="urn:uuid:m2").count() == 1
-        # The id sequence continues after the copied rows.
-        later = Event.objects.create(event_id="urn:uuid:later", event_type="ObjectEvent", event_time=MONTHS[0],
-                                     event_time_zone_offset="+07:00", record_time=MONTHS[0], event={}, context=[],
-                                     owner=Event.objects.first().owner, error_reason="")
-        assert later.pk > max(stored)
+    apps = migrate_to(AFTER)
+    if PG:
+        assert partitions.is_partitioned(connection.cursor(), "trace_epcisevent")
+        assert set(where_rows_are("trace_epcisevent")) == {
+            "trace_epcisevent_p202512", "trace_epcisevent_p202601", "trace_epcisevent_p202602",
+            "trace_epcisevent_p202604"}
+    Event, EPC = apps.get_model("trace", "EPCISEvent"), apps.get_model("trace", "EPCISEventEPC")
+    assert {e.pk: (e.event_id, e.record_time) for e in Event.objects.all()} == stored
+    assert EPC.objects.filter(event__event_id="urn:uuid:m2").count() == 1
+    # The id sequence continues after the copied rows.
+    later = Event.objects.create(event_id="urn:uuid:later", event_type="ObjectEvent", event_time=MONTHS[0],
+                                 event_time_zone_offset="+07:00", record_time=MONTHS[0], event={}, context=[],
+                                 owner=Event.objects.first().owner, error_reason="")
+    assert later.pk > max(stored)
 
-        executor = MigrationExecutor(connection)
-        executor.migrate(BEFORE)  # and back: one plain table with the same rows
-        if PG:
-            assert not partitions.is_partitioned(connection.cursor(), "trace_epcisevent")
-        Event = executor.loader.project_state(BEFORE).apps.get_model("trace", "EPCISEvent")
-        assert Event.objects.count() == 5
-    finally:
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())
+    Event = migrate_to(BEFORE).get_model("trace", "EPCISEvent")  # and back: one plain table with the same rows
+    if PG:
+        assert not partitions.is_partitioned(connection.cursor(), "trace_epcisevent")
+    assert Event.objects.count() == 5
 
 
 def test_stored_event_json_is_spliced_into_answers_as_is():
