@@ -38,3 +38,26 @@ def require(available: bool, what: str, how: str = INSTALL) -> None:
 def require_commands(*names: str, how: str = INSTALL) -> None:
     missing = [name for name in names if not shutil.which(name)]
     require(not missing, f"missing command(s): {', '.join(missing)}", how)
+
+
+def stop_process_group(process, timeout: float = 20) -> None:
+    """Stop a server a test started with `start_new_session=True`, and every process it started:
+    SIGTERM to the whole group, then SIGKILL after `timeout`. Killing only the first process (a
+    Granian master) left its workers running after the test, listening and holding files."""
+    import signal
+    import subprocess
+
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            continue
+        try:  # the first process is gone: give what is left of its group a moment, then make sure
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        break

@@ -15,7 +15,7 @@ import pytest
 from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.tools import free_port, wait_listening
+from tests.tools import free_port, stop_process_group, wait_listening
 
 pytestmark = pytest.mark.django_db
 
@@ -154,7 +154,8 @@ def test_several_granian_workers_are_added_up(tmp_path):
                METRICS_TOKEN=TOKEN, PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"))
     server = subprocess.Popen([str(granian), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
                                "--workers", "2", "--no-ws", "--log-level", "warning", "htxconnect.wsgi:application"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "granian.log", "w"))
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "granian.log", "w"),
+                              start_new_session=True)  # its own process group: the workers are stopped with it
     try:
         wait_listening(port, server)
         answered = []
@@ -183,12 +184,7 @@ def test_several_granian_workers_are_added_up(tmp_path):
         assert value(samples, "htx_http_request_duration_seconds_count", method="GET", route="healthz") == 80
         assert list((tmp_path / "metrics").glob("counter_*.db")), "samples are written to the shared directory"
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_process_group(server)
 
 
 def test_counting_never_breaks_a_request(settings, caplog):

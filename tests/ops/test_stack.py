@@ -23,7 +23,7 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
-from tests.tools import free_port, require, require_commands, wait_listening
+from tests.tools import free_port, require, require_commands, stop_process_group, wait_listening
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 import prodstack  # noqa: E402
@@ -103,7 +103,8 @@ def stack(tmp_path_factory):
     granian = shutil.which("granian", path=str(Path(python).parent)) or "granian"
     app = subprocess.Popen([granian, "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(app_port),
                             "--workers", "2", "--no-ws", "--log-level", "warning", "htxconnect.wsgi:application"],
-                           cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(tmp / "granian.log", "w"))
+                           cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(tmp / "granian.log", "w"),
+                           start_new_session=True)  # its own process group: the workers are stopped with it
     # The site as `make prod-up` renders it from deploy/nginx/ (scripts/prodstack.py): ports and paths only.
     site = prodstack.render_site({"nginx": plain_port, "nginx_tls": https_port, "nginx_redirect": http_port,
                                   "apps": [app_port]}, prod=tmp)
@@ -122,12 +123,11 @@ def stack(tmp_path_factory):
                "key": api_key, "logs": tmp / "logs", "private": private}
     finally:
         nginx.send_signal(signal.SIGQUIT)
-        app.send_signal(signal.SIGTERM)
-        for process in (nginx, app):
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_process_group(app)
+        try:
+            nginx.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            nginx.kill()
 
 
 def get(port, path, tls=True, headers=None, method="GET", body=None):

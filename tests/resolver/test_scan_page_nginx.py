@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tools import free_port, require_commands, wait_listening
+from tests.tools import free_port, require_commands, stop_process_group, wait_listening
 
 ROOT = Path(__file__).resolve().parents[2]
 # The cookie names of production (settings.SECURE_COOKIES), which deploy/nginx/htxconnect.conf reads.
@@ -73,7 +73,8 @@ def site(tmp_path_factory):
         processes.append(subprocess.Popen(
             [granian, "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(app_port), "--workers", "1",
              "--no-ws", "--log-level", "warning", "htxconnect.wsgi:application"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(tmp / "granian.log", "w")))
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(tmp / "granian.log", "w"),
+            start_new_session=True))  # its own process group: its worker is stopped with it
         (tmp / "logs").mkdir()
         (tmp / "nginx.conf").write_text(
             f"{prodstack.nginx_user()}daemon off;\npid {tmp}/nginx.pid;\nerror_log {tmp}/logs/error.log;\nevents {{}}\n"
@@ -89,6 +90,9 @@ def site(tmp_path_factory):
                "page": f"/scan/01/{gtin}/10/NGINX-01/"}
     finally:
         for process in reversed(processes):
+            if Path(process.args[0]).name == "granian":
+                stop_process_group(process)  # the master and its worker
+                continue
             process.send_signal(signal.SIGTERM)
             try:
                 process.wait(timeout=15)
