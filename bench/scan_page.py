@@ -42,7 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from htxconnect.core.machine import free_port, wait_listening  # noqa: E402 - no Django: settings stay unread
+from htxconnect.core.machine import children, cpu_seconds, free_port, wait_listening  # noqa: E402 - no Django: settings stay unread
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import prodstack  # noqa: E402 - the scan-page parts of deploy/nginx/htxconnect.conf, as make prod-up maps them
@@ -194,18 +194,8 @@ def _unit_blocking_threads() -> int:
 
 
 def nginx_cpu_seconds(master_pid: int) -> float:
-    """User + system CPU seconds of an nginx master and its workers (Linux /proc; 0 elsewhere)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    children = Path(f"/proc/{master_pid}/task/{master_pid}/children")
-    pids = [master_pid] + ([int(x) for x in children.read_text().split()] if children.exists() else [])
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime (fields 14 and 15)
-    return total
+    """User + system CPU seconds of an nginx master and its workers."""
+    return sum(cpu_seconds(pid) for pid in [master_pid, *children(master_pid)])
 
 
 def pg_server() -> str:

@@ -58,13 +58,6 @@ def say(text: str) -> None:
 # --- processes -----------------------------------------------------------------------------------------
 
 
-def children(pid: int) -> list[int]:
-    try:
-        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
 def is_work_horse(pid: int) -> bool:
     """RQ's work-horse puts itself in a process group of its own (os.setpgrp), unlike the scheduler."""
     try:
@@ -75,7 +68,7 @@ def is_work_horse(pid: int) -> bool:
 
 def running_process(stack: dict, queue: str, task_id: str) -> tuple[int, list[int]]:
     """(the worker's pid, its children) for the worker running task `task_id`."""
-    from htxconnect.core import taskqueue
+    from htxconnect.core import machine, taskqueue
 
     if taskqueue.backend_kind() == taskqueue.RQ:
         import django_rq
@@ -85,7 +78,7 @@ def running_process(stack: dict, queue: str, task_id: str) -> tuple[int, list[in
         connection = django_rq.get_connection(queue)
         job = Job.fetch(task_id, connection=connection)
         worker = Worker.find_by_key(Worker.redis_worker_namespace_prefix + job.worker_name, connection=connection)
-        return worker.pid, [worker.pid, *children(worker.pid)]
+        return worker.pid, [worker.pid, *machine.children(worker.pid)]
     from django_tasks_db.models import DBTaskResult
 
     worker_id = DBTaskResult.objects.get(pk=task_id).worker_ids[-1]

@@ -26,6 +26,23 @@ def start_time(pid: int) -> str | None:
     return fields[19] if fields and len(fields) > 19 else None
 
 
+def children(pid: int) -> list[int]:
+    """The pids of `pid`'s child processes (Linux; [] when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as handle:
+            return [int(child) for child in handle.read().split()]
+    except OSError:
+        return []
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds `pid` has used so far (Linux; 0 when it is gone)."""
+    fields = _stat_fields(pid)
+    if not fields or len(fields) < 13:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime (fields 14, 15)
+
+
 def process_alive(pid: int, start: str | None = None) -> bool:
     """`pid` runs (a zombie, dead but not yet reaped, does not), and when `start` (from
     start_time) is given, it is still the process that started then, not a reuse of its pid."""

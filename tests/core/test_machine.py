@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from htxconnect.core.machine import freeze_startup_objects, process_alive, start_time
+from htxconnect.core.machine import children, cpu_seconds, freeze_startup_objects, process_alive, start_time
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,3 +62,20 @@ def test_freezing_counts_what_it_froze_and_is_undone_by_unfreeze():
     finally:
         gc.unfreeze()
     assert gc.get_freeze_count() == 0
+
+
+def test_children_and_cpu_seconds_of_a_process():
+    """What the benches and drills read off /proc: a process's children, and its CPU time so far."""
+    child = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    try:
+        assert child.pid in children(os.getpid())
+        assert children(child.pid) == []
+    finally:
+        child.communicate(b"")
+    assert child.pid not in children(os.getpid())
+    spent = cpu_seconds(os.getpid())
+    before = os.times()
+    while os.times().user + os.times().system - before.user - before.system < 0.05:
+        pass
+    assert cpu_seconds(os.getpid()) > spent
+    assert children(child.pid) == [] and cpu_seconds(child.pid) == 0.0  # gone and reaped
