@@ -35,26 +35,27 @@ def test_the_default_is_on_and_generous_for_a_cooperative_s_scanners(settings):
     assert settings.API_KEY_RATE_LIMIT * 60 / settings.API_KEY_RATE_WINDOW >= 10 * 60
 
 
-def test_the_api_answers_429_with_retry_after_and_its_json_error(users, limit):
+def refused_past_the_limit(users, path, limit):
+    """A new key's answer from `path` once its `limit` requests are used: 429 with Retry-After."""
     _key, raw = apikeys.issue_key(users["coop_manager"], by=SYSTEM)
     for _ in range(limit):
-        assert call(ME, raw).status_code == 200
-    refused = call(ME, raw)
+        assert call(path, raw).status_code == 200
+    refused = call(path, raw)
     assert refused.status_code == 429
-    assert refused["Content-Type"].startswith("application/json")
     assert 1 <= int(refused["Retry-After"]) <= 60
+    return refused
+
+
+def test_the_api_answers_429_with_retry_after_and_its_json_error(users, limit):
+    refused = refused_past_the_limit(users, ME, limit)
+    assert refused["Content-Type"].startswith("application/json")
     detail = refused.json()["detail"]
     assert "Quá nhiều yêu cầu" in detail and f"{refused['Retry-After']} giây" in detail
 
 
 def test_epcis_answers_429_with_retry_after_and_a_problem_body(users, limit):
-    _key, raw = apikeys.issue_key(users["coop_manager"], by=SYSTEM)
-    for _ in range(limit):
-        assert call(EVENTS, raw).status_code == 200
-    refused = call(EVENTS, raw)
-    assert refused.status_code == 429
+    refused = refused_past_the_limit(users, EVENTS, limit)
     assert refused["Content-Type"] == "application/problem+json"
-    assert 1 <= int(refused["Retry-After"]) <= 60
     body = refused.json()
     assert body["status"] == 429 and body["type"].startswith("epcisException:")
     assert f"{refused['Retry-After']} giây" in body["detail"]
