@@ -76,7 +76,11 @@ class EPCISEvent(models.Model):
     biz_location = models.CharField(max_length=512, blank=True)
     event = models.JSONField(_("sự kiện gốc"))
     context = models.JSONField(_("@context của tài liệu"), default=list, blank=True)
-    capture = models.ForeignKey(CaptureJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
+    # No database-level foreign key to the capture job (docs/decisions/0032-epcis-capture-cost.md):
+    # PostgreSQL would check it for every captured row at commit. Jobs are never deleted by the
+    # application; an ORM delete still sets these columns to NULL (Django's on_delete).
+    capture = models.ForeignKey(CaptureJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="events",
+                                db_constraint=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="epcis_events",
                               verbose_name=_("người gửi"))
     # For the registry's Organization once events are linked to one (no FK yet: registry is separate).
@@ -89,7 +93,7 @@ class EPCISEvent(models.Model):
     error_declaration_time = models.DateTimeField(_("thời điểm khai báo sai"), null=True, blank=True, db_index=True)
     error_reason = models.CharField(_("lý do khai báo sai"), max_length=512, blank=True)
     error_capture = models.ForeignKey(CaptureJob, null=True, blank=True, on_delete=models.SET_NULL,
-                                      related_name="error_declarations")
+                                      related_name="error_declarations", db_constraint=False)
 
     class Meta:
         verbose_name = _("sự kiện EPCIS")

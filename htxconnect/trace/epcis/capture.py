@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timezone as dt_timezone
 
@@ -419,8 +420,21 @@ def _take_owner_turn(owner) -> None:
     if connection.vendor != "postgresql" or not connection.in_atomic_block:
         return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s::int, %s::int)",
-                       [CAPTURE_LOCK_CLASS, (owner.pk if owner is not None else 0) % 2**31])
+        cursor.execute(_OWNER_TURN_SQL, _owner_turn_params(owner))
+
+
+_OWNER_TURN_SQL = "SELECT pg_advisory_xact_lock(%s::int, %s::int)"
+
+
+def _owner_turn_params(owner) -> list:
+    return [CAPTURE_LOCK_CLASS, (owner.pk if owner is not None else 0) % 2**31]
+
+
+def _claim_sql_postgresql() -> str:
+    # One array parameter, not one placeholder per eventID (parsing and planning a 500-item list
+    # cost more than the insert itself).
+    return (f"INSERT INTO {EPCISEventKey._meta.db_table} (owner_id, event_id) SELECT %s, k "
+            f"FROM unnest(%s::varchar[]) AS k ORDER BY k ON CONFLICT DO NOTHING RETURNING event_id")
 
 
 def claim_event_ids(owner, event_ids: list[str]) -> set[str]:
@@ -438,10 +452,7 @@ def claim_event_ids(owner, event_ids: list[str]) -> set[str]:
     claimed: set[str] = set()
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # One array parameter, not one placeholder per eventID (parsing and planning a
-            # 500-item list cost more than the insert itself).
-            cursor.execute(f"INSERT INTO {table} (owner_id, event_id) SELECT %s, k FROM unnest(%s::varchar[]) AS k "
-                           f"ORDER BY k ON CONFLICT DO NOTHING RETURNING event_id", [owner_id, ordered])
+            cursor.execute(_claim_sql_postgresql(), [owner_id, ordered])
             claimed.update(r[0] for r in cursor.fetchall())
         else:
             step = max(1, (connection.features.max_query_params or 2000) // 2)
@@ -454,18 +465,60 @@ def claim_event_ids(owner, event_ids: list[str]) -> set[str]:
     return claimed
 
 
-def plan_rows(rows, index, *, owner) -> Plan:
+class KeyClaim:
+    """The owner's turn and the batch's key insert, sent before capture builds its rows.
+
+    On PostgreSQL both statements go out in pipeline mode and the server runs them while Python
+    builds the rows; the claimed eventIDs are read when the block ends
+    (docs/decisions/0032-epcis-capture-cost.md). Elsewhere they run at the start, one after the
+    other. Used as `with KeyClaim(owner, ids) as claim: …build…`; then `claim.ids`."""
+
+    def __init__(self, owner, event_ids):
+        self.owner = owner
+        self.event_ids = sorted(set(event_ids))
+        self.ids: set[str] | None = None
+        self._pipeline = self._cursor = None
+
+    def __enter__(self) -> KeyClaim:
+        if connection.vendor != "postgresql" or not self.event_ids or not connection.in_atomic_block:
+            _take_owner_turn(self.owner)
+            self.ids = claim_event_ids(self.owner, self.event_ids)
+            return self
+        connection.ensure_connection()
+        raw = connection.connection  # the psycopg connection under Django's wrapper
+        with connection.wrap_database_errors:
+            self._pipeline = ExitStack()
+            self._cursor = self._pipeline.enter_context(raw.cursor())
+            pipeline = self._pipeline.enter_context(raw.pipeline())
+            self._cursor.execute(_OWNER_TURN_SQL, _owner_turn_params(self.owner))
+            self._cursor.execute(_claim_sql_postgresql(),
+                                 [self.owner.pk if self.owner is not None else None, self.event_ids])
+            pipeline.sync()  # sent: the server works while the block runs
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self._pipeline is None:
+            return
+        stack, self._pipeline = self._pipeline, None
+        with connection.wrap_database_errors, stack:
+            if exc_type is None:
+                self.ids = {r[0] for r in self._cursor.fetchall()}
+
+
+def plan_rows(rows, index, *, owner, claimed: set[str] | None = None) -> Plan:
     """Sort rows into new events, error declarations of stored events, duplicates and conflicts.
 
     eventIDs are scoped to their owner (docs/decisions/0011-epcis-event-id-scope.md): only the
     owner's own events are looked at, so another account's eventID neither blocks nor shows.
-    The batch's keys are inserted first (claim_event_ids); only the eventIDs whose key was
-    already there are looked up in the event table (docs/decisions/0029-epcis-event-key-table.md).
-    Runs in the transaction that stores the rows: a rollback takes the keys back.
+    The batch's keys are inserted first (claim_event_ids, or a KeyClaim whose `ids` are passed as
+    `claimed`); only the eventIDs whose key was already there are looked up in the event table
+    (docs/decisions/0029-epcis-event-key-table.md). Runs in the transaction that stores the rows:
+    a rollback takes the keys back.
     """
-    _take_owner_turn(owner)
     ids = list(dict.fromkeys(r.event_id for r in rows))
-    claimed = claim_event_ids(owner, ids)
+    if claimed is None:
+        _take_owner_turn(owner)
+        claimed = claim_event_ids(owner, ids)
     taken = [event_id for event_id in ids if event_id not in claimed] if len(claimed) < len(ids) else []
     stored: dict[str, EPCISEvent] = {}
     for start in range(0, len(taken), 2000):
@@ -667,9 +720,10 @@ def run_capture(job: CaptureJob, document, *, user, public: bool = False, organi
         for attempt in range(2):
             try:
                 with transaction.atomic():
-                    rows, index = build_rows(events, record_time=timezone.now(), context=context, owner=user,
-                                             capture=job, public=public, organization_id=organization_id)
-                    plan = plan_rows(rows, index, owner=user)
+                    with KeyClaim(user, [event["eventID"] for event in events]) as claim:
+                        rows, index = build_rows(events, record_time=timezone.now(), context=context, owner=user,
+                                                 capture=job, public=public, organization_id=organization_id)
+                    plan = plan_rows(rows, index, owner=user, claimed=claim.ids)
                     errors = list(checked.errors) + [
                         conflict_problem(event_id, reason, checked.events_path + (positions[k], "eventID"))
                         for k, event_id, reason in plan.conflicts]
