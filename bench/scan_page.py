@@ -459,28 +459,10 @@ def main(argv=None) -> int:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-SETUP = """
-import datetime
-from django.utils import timezone
-from htxconnect.core.actors import SYSTEM
-from htxconnect.registry import services as rs
-from htxconnect.resolver import services, steps
-from django.contrib.auth import get_user_model
-user = get_user_model().objects.create_user(username="bench", password="x" * 20, role="admin")
-org = rs.create_organization(actor=SYSTEM, name="HTX Đo Hiệu Năng", province_code="79")
-prefix = services.register_company_prefix(actor=SYSTEM, organization=org, prefix="893999990", is_demo=True)
-product = rs.create_product(actor=SYSTEM, producer=org, name="Ổi đo hiệu năng", category="fruit")
-gtin = services.assign_gtin(actor=SYSTEM, product=product)
-product.refresh_from_db()
-farm = services.create_location(actor=SYSTEM, organization=org, name="Vườn ổi")
-store = services.create_location(actor=SYSTEM, organization=org, name="Kho Thủ Đức")
-lot = services.create_lot(actor=SYSTEM, product=product, code="BENCH-01", production_date=datetime.date(2026, 11, 1))
-start = timezone.now() - datetime.timedelta(days=3)
-for i, step in enumerate(["harvest", "sort", "pack", "ship", "receive"]):
-    steps.record_step(actor=SYSTEM, owner=user, lot=lot, step=step, when=start + datetime.timedelta(hours=5 * i),
-                      location=farm, quantity=100, destination=store if step == "ship" else None)
-print(f"/scan/01/{gtin}/10/BENCH-01/")
-"""
+# The lot whose scan page is measured: five steps over the last three days.
+SETUP = prodstack.scan_page_lot(username="bench", organization="HTX Đo Hiệu Năng", company_prefix="893999990",
+                                product="Ổi đo hiệu năng", lot="BENCH-01",
+                                steps=("harvest", "sort", "pack", "ship", "receive"), days_ago=3, quantity=100)
 
 RECALL = """
 import time

@@ -473,6 +473,43 @@ def nginx_mime_types() -> str:
     return "include /etc/nginx/mime.types;\n" if Path("/etc/nginx/mime.types").exists() else ""
 
 
+def scan_page_lot(*, username: str, organization: str, company_prefix: str, product: str, lot: str,
+                  steps: tuple[str, ...], days_ago: int, quantity: int) -> str:
+    """Python for `manage.py shell -c` that gives a fresh demo database one lot with a scan page,
+    for the harnesses that serve it through the "scan-page" parts of nginx
+    (tests/resolver/test_scan_page_nginx.py, bench/scan_page.py): an administrator `username`, the
+    cooperative `organization` with its demo GS1 `company_prefix`, `product` with a GTIN, the lot
+    `lot` (produced 1 Nov 2026) and its trace `steps`, the first `days_ago` days ago and each next
+    one 5 hours later, `quantity` each, at the cooperative's farm ("Vườn ổi"; a "ship" step goes
+    to its store, "Kho Thủ Đức", made only then). Prints the page's path, /scan/01/<gtin>/10/<lot>/."""
+    values = {"username": username, "organization": organization, "company_prefix": company_prefix,
+              "product": product, "lot": lot, "steps": list(steps), "days_ago": days_ago, "quantity": quantity}
+    return f"""
+import datetime
+from django.utils import timezone
+from htxconnect.core.actors import SYSTEM
+from htxconnect.registry import services as rs
+from htxconnect.resolver import services, steps
+from django.contrib.auth import get_user_model
+v = {values!r}
+user = get_user_model().objects.create_user(username=v["username"], password="x" * 20, role="admin")
+org = rs.create_organization(actor=SYSTEM, name=v["organization"], province_code="79")
+prefix = services.register_company_prefix(actor=SYSTEM, organization=org, prefix=v["company_prefix"], is_demo=True)
+product = rs.create_product(actor=SYSTEM, producer=org, name=v["product"], category="fruit")
+gtin = services.assign_gtin(actor=SYSTEM, product=product)
+product.refresh_from_db()
+farm = services.create_location(actor=SYSTEM, organization=org, name="Vườn ổi")
+store = (services.create_location(actor=SYSTEM, organization=org, name="Kho Thủ Đức")
+         if "ship" in v["steps"] else None)
+lot = services.create_lot(actor=SYSTEM, product=product, code=v["lot"], production_date=datetime.date(2026, 11, 1))
+start = timezone.now() - datetime.timedelta(days=v["days_ago"])
+for i, step in enumerate(v["steps"]):
+    steps.record_step(actor=SYSTEM, owner=user, lot=lot, step=step, when=start + datetime.timedelta(hours=5 * i),
+                      location=farm, quantity=v["quantity"], destination=store if step == "ship" else None)
+print(f"/scan/01/{{gtin}}/10/{{lot.code}}/")
+"""
+
+
 def make_site_dirs(site: str, prod: Path | None = None) -> None:
     """The directories the rendered site names (static, media, protected, caches, pages…)."""
     prod = Path(prod or PROD)

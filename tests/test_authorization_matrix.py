@@ -93,6 +93,10 @@ MATRIX: dict[str, Case] = {
                                    only({"admin"}, code=302), method="post"),
     "accounts:user_reset_two_factor": Case(lambda s: f"/accounts/users/{_user_pk(s, 'buyer')}/reset-two-factor/",
                                            only({"admin"}, code=302), method="post"),
+    # A key's own rate limit: the administrator only, not even the key's owner (the cooperative manager).
+    "accounts:api_key_rate_limit": Case(
+        lambda s: f"/accounts/users/{_user_pk(s, 'coop_manager')}/api-keys/{s['api_key']}/rate-limit/",
+        only({"admin"}, code=302), method="post", data=lambda s: {f"key-{s['api_key']}-rate_limit": "5000"}),
     # --- API frame ---
     "api:openapi-json": Case("/api/v1/openapi.json", everyone(200)),
     "api:openapi-view": Case("/api/v1/docs", everyone(200)),
@@ -404,7 +408,12 @@ def private_file_samples(world, samples) -> dict:
 
 
 def accounts_samples(world, samples) -> dict:
-    return {"people": {who: user.pk for who, user in world.people.items()}, **fresh_device(world, {})}
+    from htxconnect.accounts import apikeys
+    from htxconnect.core.actors import SYSTEM
+
+    key, _raw = apikeys.issue_key(world.people["coop_manager"], "máy quét", by=SYSTEM)
+    return {"people": {who: user.pk for who, user in world.people.items()}, **fresh_device(world, {}),
+            "api_key": key.pk}
 
 
 def fresh_device(world, samples) -> dict:
@@ -420,7 +429,7 @@ SAMPLES = [
     ({"org", "product", "certification", "ip", "ocop", "person", "grant", "membership"}, lambda world, samples: registry_samples(world)),
     ({"gtin", "lot", "lot_code", "run", "link"}, resolver_samples),
     ({"capture", "event", "epc", "query", "subscription"}, trace_samples),
-    ({"people", "device"}, accounts_samples),
+    ({"people", "device", "api_key"}, accounts_samples),
     ({"private_file"}, private_file_samples),
     ({"import_job"}, lambda world, samples: fresh_import_job(world, samples)),
     ({"checked_import_job"}, checked_import_job),

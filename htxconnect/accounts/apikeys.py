@@ -6,8 +6,9 @@ randomness, so a fast hash is enough: there is nothing to brute-force.
 
 Each key may make settings.API_KEY_RATE_LIMIT requests per settings.API_KEY_RATE_WINDOW seconds (a
 fixed window from its first request, counted in the cache with core.ratelimit.count_in_window, as
-sign-in failures are). Only a valid key is counted, so nobody can use up another's allowance by
-sending its prefix with a wrong secret. Past the limit `authenticate_bearer` raises KeyRateLimited;
+sign-in failures are), or its own `rate_limit` when an administrator set one (`set_rate_limit`;
+0 lifts the limit for that key). Only a valid key is counted, so nobody can use up another's
+allowance by sending its prefix with a wrong secret. Past the limit `authenticate_bearer` raises KeyRateLimited;
 the API and the EPCIS binding answer 429 with Retry-After, each in its own JSON error format.
 """
 
@@ -40,6 +41,8 @@ KEY_PATTERN = re.compile(r"^htx_(?P<prefix>[0-9a-f]{10})_(?P<secret>[A-Za-z0-9_-
 PREFIX_PATTERN = re.compile(r"^[0-9a-f]{10}$")
 # last_used_at is refreshed at most this often, so a busy client does not write on every call.
 LAST_USED_PRECISION = timedelta(minutes=1)
+# The largest ApiKey.rate_limit (a PositiveIntegerField: PostgreSQL's integer; SQLite would take more).
+MAX_RATE_LIMIT = 2_147_483_647
 _DUMMY_DIGEST = hashlib.sha256(b"htx-no-such-key").hexdigest()
 
 
@@ -133,8 +136,43 @@ def check_key(raw: str) -> tuple[ApiKey | None, str]:
     return key, ""
 
 
+def set_rate_limit(key: ApiKey | int | str, limit: int | None, *, by) -> ApiKey:
+    """Give a key its own rate limit: `limit` requests per settings.API_KEY_RATE_WINDOW, None for the
+    site's settings.API_KEY_RATE_LIMIT, 0 for no limit. Audited when it changes.
+
+    Only an administrator (or the system actor) may: a key's owner must not raise their own
+    allowance. Raises PermissionDenied, ValidationError (rate_limit) or ApiKey.DoesNotExist."""
+    audit.check_actor(by)
+    if not audit.is_system(by) and getattr(by, "role", None) != Role.ADMIN:
+        raise PermissionDenied("api_key.rate_limit")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
+                              or not 0 <= limit <= MAX_RATE_LIMIT):
+        raise ValidationError({"rate_limit": _("Giới hạn yêu cầu phải là số nguyên từ 0 đến %(max)s.")
+                               % {"max": MAX_RATE_LIMIT}})
+    with transaction.atomic():
+        found = ApiKey.objects.select_for_update().select_related("user").get(pk=_find(key).pk)
+        before = found.rate_limit
+        if before == limit:
+            return found
+        found.rate_limit = limit
+        found.save(update_fields=["rate_limit"])
+        audit.record(
+            actions.API_KEY_RATE_LIMIT_CHANGED, obj=found, actor=by, agency_id=found.user.agency_id,
+            changes={"rate_limit": [before, limit]},
+        )
+    security_log.info("api key rate limit changed: prefix=%s user=%s limit=%s", found.prefix, found.user_id,
+                      "default" if limit is None else limit)
+    return found
+
+
+def rate_limit_of(key: ApiKey) -> int:
+    """The requests `key` may make per settings.API_KEY_RATE_WINDOW: its own limit, else the site's.
+    0: no limit."""
+    return settings.API_KEY_RATE_LIMIT if key.rate_limit is None else key.rate_limit
+
+
 class KeyRateLimited(Exception):
-    """A valid key that made more than settings.API_KEY_RATE_LIMIT requests in its window."""
+    """A valid key that made more requests in its window than its limit (rate_limit_of)."""
 
     def __init__(self, key: ApiKey, retry_after: int):
         super().__init__(f"API key {key.prefix} over its rate limit")
@@ -145,7 +183,7 @@ class KeyRateLimited(Exception):
 def count_request(key: ApiKey) -> None:
     """Count one request of `key`; raises KeyRateLimited once it is over its limit in the window.
     The first refusal of each window is logged (a client that ignores Retry-After floods no log)."""
-    limit, window = settings.API_KEY_RATE_LIMIT, settings.API_KEY_RATE_WINDOW
+    limit, window = rate_limit_of(key), settings.API_KEY_RATE_WINDOW
     if limit <= 0:
         return
     base = f"htx:api-key-rate:{key.prefix}"

@@ -29,6 +29,7 @@ BACKUP_CODES_GENERATED = action("accounts.backup_codes.generated", _("Tạo mã 
 
 API_KEY_ISSUED = action("accounts.api_key.issued", _("Cấp khóa API"))
 API_KEY_REVOKED = action("accounts.api_key.revoked", _("Thu hồi khóa API"))
+API_KEY_RATE_LIMIT_CHANGED = action("accounts.api_key.rate_limit_changed", _("Đổi giới hạn yêu cầu của khóa API"))
 API_KEY_USED = action("accounts.api_key.used", _("Dùng khóa API (lần đầu trong ngày)"))
 
 PASSWORD_ACTIONS = {"changed": PASSWORD_CHANGED, "reset": PASSWORD_RESET}

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from htxconnect.core.roles import Role
 
 from . import services
+from .apikeys import MAX_RATE_LIMIT
 from .models import Agency, User
 
 PHONE_PATTERN = re.compile(r"^(\+84|0)\d{9,10}$")
@@ -218,6 +219,38 @@ class UserForm(BootstrapMixin, forms.ModelForm):
     def _post_clean(self):
         # Model validation (including the role/agency constraint) runs in the service.
         vietnamese_password_errors(self, ("password1", "password2"))
+
+
+class ApiKeyRateLimitForm(BootstrapMixin, forms.Form):
+    """An administrator gives one API key its own rate limit (apikeys.set_rate_limit). Each key's
+    form on the user page has the key's own prefix (`key-<pk>`), so fields and ids do not clash."""
+
+    rate_limit = forms.IntegerField(
+        required=False, min_value=0, max_value=MAX_RATE_LIMIT,
+        error_messages={
+            "invalid": _("Giới hạn yêu cầu phải là một số nguyên (ví dụ 5000), hoặc để trống để theo mức chung."),
+            "min_value": _("Giới hạn yêu cầu không được âm; nhập 0 để không giới hạn khóa này."),
+            "max_value": _("Giới hạn yêu cầu tối đa là %(limit_value)s."),
+        },
+    )
+
+    def __init__(self, *args, key=None, **kwargs):
+        from django.conf import settings
+
+        if key is not None:
+            kwargs.setdefault("prefix", f"key-{key.pk}")
+            kwargs.setdefault("initial", {"rate_limit": key.rate_limit})
+        super().__init__(*args, **kwargs)
+        window, default = settings.API_KEY_RATE_WINDOW, settings.API_KEY_RATE_LIMIT
+        field = self.fields["rate_limit"]
+        field.label = _("Giới hạn yêu cầu mỗi %(window)s giây") % {"window": window}
+        field.help_text = (_("Để trống: theo mức chung của hệ thống (%(default)s yêu cầu mỗi %(window)s giây). "
+                             "0: không giới hạn khóa này.") % {"default": default, "window": window}
+                           if default > 0 else
+                           _("Để trống: theo mức chung của hệ thống (hiện không giới hạn). "
+                             "0: không giới hạn khóa này."))
+        field.widget.attrs["inputmode"] = "numeric"
+        self._style()
 
 
 class UserFilterForm(forms.Form):

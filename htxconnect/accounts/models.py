@@ -88,6 +88,9 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(_("ngày tạo"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("lần dùng cuối"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("ngày thu hồi"), null=True, blank=True)
+    # Requests allowed per settings.API_KEY_RATE_WINDOW: None follows settings.API_KEY_RATE_LIMIT,
+    # 0 lifts the limit for this key. Set only by an administrator (apikeys.set_rate_limit).
+    rate_limit = models.PositiveIntegerField(_("giới hạn yêu cầu"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -25,4 +25,5 @@ urlpatterns = [
     path("users/<int:pk>/deactivate/", views.user_set_active, {"active": False}, name="user_deactivate"),
     path("users/<int:pk>/activate/", views.user_set_active, {"active": True}, name="user_activate"),
     path("users/<int:pk>/reset-two-factor/", views.user_reset_two_factor, name="user_reset_two_factor"),
+    path("users/<int:pk>/api-keys/<int:key_pk>/rate-limit/", views.api_key_rate_limit, name="api_key_rate_limit"),
 ]

@@ -22,7 +22,7 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -40,7 +40,7 @@ from htxconnect.core.redirects import safe_next
 from htxconnect.core.request_context import client_ip_from
 
 from . import audit_actions as actions
-from . import forms, queries, services, throttle
+from . import apikeys, forms, queries, services, throttle
 from .models import ApiKey, User
 
 security_log = logging.getLogger("htxconnect.security")
@@ -507,6 +507,8 @@ def profile(request):
         "backup_left": services.backup_codes_left(user),
         "two_factor_required": is_staff_role(user),
         "api_keys": ApiKey.objects.filter(user=user).order_by("-created_at")[:20],
+        # Shown with each key; only an administrator changes a key's limit (user page).
+        "default_rate_limit": settings.API_KEY_RATE_LIMIT, "rate_window": settings.API_KEY_RATE_WINDOW,
     }
     return render(request, "accounts/profile.html", context, status=status)
 
@@ -620,9 +622,42 @@ def user_edit(request, pk: int):
         status = 400
     else:
         form = forms.UserForm(instance=target, creating=False)
+    return _render_user_edit(request, target, form, status=status)
+
+
+def _render_user_edit(request, target, form, *, status=200, key_form=None):
+    """The administrator's page of one user: their details (`form`), and their API keys, each active
+    key with its rate-limit form (`key_form`, bound with the errors, for the key it was posted for)."""
+    keys = []
+    for key in ApiKey.objects.filter(user=target).order_by("-created_at", "-pk")[:20]:
+        if key.revoked_at is not None:
+            keys.append((key, None))
+        elif key_form is not None and key_form.prefix == f"key-{key.pk}":
+            keys.append((key, key_form))
+        else:
+            keys.append((key, forms.ApiKeyRateLimitForm(key=key)))
     context = {"form": form, "creating": False, "target": target,
-               "has_two_factor": services.has_confirmed_device(target)}
+               "has_two_factor": services.has_confirmed_device(target), "api_keys": keys}
     return render(request, "accounts/user_form.html", context, status=status)
+
+
+@requires(ADMIN)
+@require_POST
+def api_key_rate_limit(request, pk: int, key_pk: int):
+    """An administrator sets one active key's own rate limit (blank: the site's; 0: none)."""
+    target = queries.user_for_admin(request.user, pk)
+    key = get_object_or_404(ApiKey, pk=key_pk, user=target, revoked_at__isnull=True)
+    key_form = forms.ApiKeyRateLimitForm(request.POST, key=key)
+    if key_form.is_valid():
+        try:
+            apikeys.set_rate_limit(key, key_form.cleaned_data["rate_limit"], by=request.user)
+        except ValidationError as exc:
+            key_form.add_error("rate_limit", exc.message_dict.get("rate_limit", exc.messages))
+        else:
+            messages.success(request, _("Đã lưu giới hạn yêu cầu của khóa htx_%(prefix)s_….") % {"prefix": key.prefix})
+            return HttpResponseRedirect(reverse("accounts:user_edit", args=[target.pk]) + "#api-keys")
+    return _render_user_edit(request, target, forms.UserForm(instance=target, creating=False), status=400,
+                             key_form=key_form)
 
 
 @requires(ADMIN)

@@ -35,9 +35,12 @@ def test_the_default_is_on_and_generous_for_a_cooperative_s_scanners(settings):
     assert settings.API_KEY_RATE_LIMIT * 60 / settings.API_KEY_RATE_WINDOW >= 10 * 60
 
 
-def refused_past_the_limit(users, path, limit):
-    """A new key's answer from `path` once its `limit` requests are used: 429 with Retry-After."""
-    _key, raw = apikeys.issue_key(users["coop_manager"], by=SYSTEM)
+def refused_past_the_limit(users, path, limit, *, own_limit=False):
+    """A new key's answer from `path` once its `limit` requests are used: 429 with Retry-After.
+    `own_limit`: `limit` is the key's own (ApiKey.rate_limit, set by an administrator), not the site's."""
+    key, raw = apikeys.issue_key(users["coop_manager"], by=SYSTEM)
+    if own_limit:
+        apikeys.set_rate_limit(key, limit, by=users["admin"])
     for _ in range(limit):
         assert call(path, raw).status_code == 200
     refused = call(path, raw)
@@ -114,3 +117,56 @@ def test_the_refusal_is_logged_once_per_window_and_counted(users, limit, setting
                    if name == "htx_http_requests_total" and dict(labels)["status"] == "429")
     assert refused(after) - refused(before) == 4
     assert re.search(r"prefix=[0-9a-f]{10} ", lines[0])
+
+
+# --- a key's own limit (ApiKey.rate_limit, set by an administrator) ------------------------------------
+
+
+@pytest.mark.parametrize("path", [ME, EVENTS])
+def test_a_key_with_a_lower_limit_of_its_own_is_refused_at_it(users, settings, path):
+    settings.API_KEY_RATE_LIMIT, settings.API_KEY_RATE_WINDOW = 50, 60
+    refused_past_the_limit(users, path, 2, own_limit=True)
+    # Another key of the same owner keeps the site's 50.
+    _other, other = apikeys.issue_key(users["coop_manager"], by=SYSTEM)
+    assert {call(path, other).status_code for _ in range(4)} == {200}
+
+
+def test_a_key_with_a_higher_limit_of_its_own_gets_it(users, limit):
+    refused = refused_past_the_limit(users, ME, limit + 3, own_limit=True)  # the site's 3 would refuse the 4th
+    assert f"{refused['Retry-After']} giây" in refused.json()["detail"]
+
+
+def test_without_a_limit_of_its_own_a_key_follows_the_site_setting(users, settings):
+    settings.API_KEY_RATE_LIMIT, settings.API_KEY_RATE_WINDOW = 2, 60
+    key, raw = apikeys.issue_key(users["coop_manager"], by=SYSTEM)
+    assert key.rate_limit is None
+    apikeys.set_rate_limit(key, 10, by=users["admin"])
+    apikeys.set_rate_limit(key, None, by=users["admin"])  # back to the site's
+    assert [call(ME, raw).status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_a_limit_of_its_own_applies_from_the_next_request(users, settings):
+    """The count of the window goes on; the new limit is read on each request (no cache of the key)."""
+    settings.API_KEY_RATE_LIMIT, settings.API_KEY_RATE_WINDOW = 2, 60
+    key, raw = apikeys.issue_key(users["coop_manager"], by=SYSTEM)
+    assert [call(ME, raw).status_code for _ in range(3)] == [200, 200, 429]
+    apikeys.set_rate_limit(key, 4, by=users["admin"])
+    assert [call(ME, raw).status_code for _ in range(2)] == [200, 429]  # its 4th request, then a 5th
+
+
+def test_zero_of_its_own_means_no_limit_for_that_key_only(users, settings):
+    settings.API_KEY_RATE_LIMIT, settings.API_KEY_RATE_WINDOW = 2, 60
+    key, raw = apikeys.issue_key(users["coop_manager"], by=SYSTEM)
+    apikeys.set_rate_limit(key, 0, by=users["admin"])
+    assert {call(path, raw).status_code for path in (ME, EVENTS) * 4} == {200}
+    _other, other = apikeys.issue_key(users["coop_manager"], by=SYSTEM)
+    assert [call(ME, other).status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_the_refusal_log_names_the_key_s_own_limit(users, settings, caplog):
+    settings.API_KEY_RATE_LIMIT, settings.API_KEY_RATE_WINDOW = 50, 60
+    key, raw = apikeys.issue_key(users["coop_manager"], by=SYSTEM)
+    apikeys.set_rate_limit(key, 1, by=users["admin"])
+    with caplog.at_level(logging.WARNING, logger="htxconnect.security"):
+        assert [call(ME, raw).status_code for _ in range(2)] == [200, 429]
+    assert f"api key rate limit: prefix={key.prefix} user={users['coop_manager'].pk} limit=1 window=60s" in caplog.text

@@ -142,3 +142,42 @@ def test_revoke_api_key_command(users, capsys):
         call_command("revoke_api_key", "abcdefabcd")
     with pytest.raises(CommandError, match="không phải tiền tố"):
         call_command("revoke_api_key", "xyz")
+
+
+# --- a key's own rate limit (decision 0031) -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["coop_manager", "coop_member", "buyer", "officer", "leader"])
+def test_only_an_administrator_sets_a_key_s_own_rate_limit(users, who):
+    """Not even the key's owner: a cooperative's manager must not raise their own allowance."""
+    key, _raw = apikeys.issue_key(users[who], by=SYSTEM)
+    with pytest.raises(PermissionDenied):
+        apikeys.set_rate_limit(key, 100_000, by=users[who])
+    assert ApiKey.objects.get(pk=key.pk).rate_limit is None
+    assert not AuditEntry.objects.filter(action="accounts.api_key.rate_limit_changed").exists()
+
+
+def test_an_administrator_and_the_system_set_it_and_each_change_is_audited(users):
+    key, _raw = apikeys.issue_key(users["officer"], by=SYSTEM)
+    apikeys.set_rate_limit(key.prefix, 5000, by=users["admin"])
+    apikeys.set_rate_limit(key.pk, 5000, by=users["admin"])  # the same value: nothing to record
+    apikeys.set_rate_limit(key, 0, by=SYSTEM)
+    apikeys.set_rate_limit(key, None, by=users["admin"])
+    assert ApiKey.objects.get(pk=key.pk).rate_limit is None
+    entries = list(AuditEntry.objects.filter(action="accounts.api_key.rate_limit_changed").order_by("pk"))
+    assert [e.changes for e in entries] == [{"rate_limit": [None, 5000]}, {"rate_limit": [5000, 0]},
+                                            {"rate_limit": [0, None]}]
+    assert [e.actor for e in entries] == [users["admin"], None, users["admin"]]
+    assert {e.object_id for e in entries} == {str(key.pk)}
+    assert {e.agency_id for e in entries} == {users["officer"].agency_id}
+
+
+@pytest.mark.parametrize("bad", [-1, "5000", 2.5, True, 2_147_483_648])
+def test_a_rate_limit_is_a_whole_number_from_zero(users, bad):
+    from django.core.exceptions import ValidationError
+
+    key, _raw = apikeys.issue_key(users["buyer"], by=SYSTEM)
+    with pytest.raises(ValidationError) as excinfo:
+        apikeys.set_rate_limit(key, bad, by=users["admin"])
+    assert "rate_limit" in excinfo.value.message_dict
+    assert ApiKey.objects.get(pk=key.pk).rate_limit is None

@@ -24,24 +24,9 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import prodstack  # noqa: E402 - the scan-page parts of deploy/nginx/htxconnect.conf, as make prod-up maps them
 
 
-SETUP = """
-import datetime
-from django.utils import timezone
-from htxconnect.core.actors import SYSTEM
-from htxconnect.registry import services as rs
-from htxconnect.resolver import services, steps
-from django.contrib.auth import get_user_model
-user = get_user_model().objects.create_user(username="nginx", password="x" * 20, role="admin")
-org = rs.create_organization(actor=SYSTEM, name="HTX Ổi Nginx", province_code="79")
-prefix = services.register_company_prefix(actor=SYSTEM, organization=org, prefix="893999991", is_demo=True)
-product = rs.create_product(actor=SYSTEM, producer=org, name="Ổi qua nginx", category="fruit")
-gtin = services.assign_gtin(actor=SYSTEM, product=product)
-farm = services.create_location(actor=SYSTEM, organization=org, name="Vườn ổi")
-lot = services.create_lot(actor=SYSTEM, product=product, code="NGINX-01", production_date=datetime.date(2026, 11, 1))
-steps.record_step(actor=SYSTEM, owner=user, lot=lot, step="harvest", when=timezone.now() - datetime.timedelta(days=1),
-                  location=farm, quantity=10)
-print(gtin)
-"""
+# The lot whose scan page the tests ask for: one step (harvest) a day ago.
+SETUP = prodstack.scan_page_lot(username="nginx", organization="HTX Ổi Nginx", company_prefix="893999991",
+                                product="Ổi qua nginx", lot="NGINX-01", steps=("harvest",), days_ago=1, quantity=10)
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +53,8 @@ def site(tmp_path_factory):
         setup = subprocess.run([python, "manage.py", "shell", "-c", SETUP], cwd=ROOT, env=env, capture_output=True,
                                text=True, timeout=300)
         assert setup.returncode == 0, setup.stderr
-        gtin = setup.stdout.strip().splitlines()[-1]
+        page = setup.stdout.strip().splitlines()[-1]  # /scan/01/<gtin>/10/NGINX-01/
+        gtin = page.split("/")[3]
         granian = shutil.which("granian", path=str(Path(python).parent)) or "granian"
         processes.append(subprocess.Popen(
             [granian, "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(app_port), "--workers", "1",
@@ -87,7 +73,7 @@ def site(tmp_path_factory):
         wait_listening(app_port, processes[1], timeout=240)
         wait_listening(port, processes[2], timeout=240)
         yield {"port": port, "gtin": gtin, "env": env, "tmp": tmp, "app": processes[1],
-               "page": f"/scan/01/{gtin}/10/NGINX-01/"}
+               "page": page}
     finally:
         for process in reversed(processes):
             if Path(process.args[0]).name == "granian":
