@@ -3,13 +3,16 @@
 - The event table carries its capture job's id without a database foreign key: PostgreSQL checked
   it for every captured row at commit. Django's on_delete still applies to an ORM delete.
 - The owner's turn and the key insert are sent before the rows are built; on PostgreSQL in
-  pipeline mode, so the server runs them while Python builds the rows."""
+  pipeline mode, so the server runs them while Python builds the rows.
+- On PostgreSQL a document of new events sent all-or-nothing is checked (schema and rules) while
+  the server inserts its rows, inside the transaction: nothing is committed unless the checks
+  pass, and the outcome of every document is what checking first gave."""
 
 import pytest
 from django.db import connection, transaction
 
 from htxconnect.trace.epcis import capture as capture_module
-from htxconnect.trace.epcis.capture import KeyClaim
+from htxconnect.trace.epcis.capture import KeyClaim, check_document
 from htxconnect.trace.models import CaptureJob, EPCISEvent, EPCISEventKey
 
 from .conftest import make_document, object_event
@@ -95,3 +98,82 @@ def test_a_claim_finds_the_owners_taken_keys(users):
         with KeyClaim(owner, []) as claim:
             pass
         assert claim.ids == set()
+
+
+def watch_checks(monkeypatch):
+    """Record, for each check of a document, whether a COPY was in progress and what was stored."""
+    check_document = capture_module.check_document
+    seen = []
+
+    def watching(document):
+        if PG:
+            from psycopg import pq
+
+            seen.append("during copy" if connection.connection.pgconn.transaction_status == pq.TransactionStatus.ACTIVE
+                        else "before storing")
+        else:  # SQLite always checks first: the document's events are not stored yet
+            stored = set(EPCISEvent.objects.values_list("event_id", flat=True))
+            events = document["epcisBody"]["eventList"]
+            seen.append("after storing" if any(e.get("eventID") in stored for e in events[1:]) else "before storing")
+        return check_document(document)
+
+    monkeypatch.setattr(capture_module, "check_document", watching)
+    return seen
+
+
+def test_a_document_of_new_events_is_checked_while_its_rows_are_inserted(api, monkeypatch):
+    seen = watch_checks(monkeypatch)
+    response = api.capture(make_document([object_event(i) for i in range(3)]))
+    assert response.status_code == 202 and response.json()["storedCount"] == 3
+    assert seen == (["during copy"] if PG else ["before storing"])
+    job = CaptureJob.objects.get()
+    assert job.status == "success" and job.event_count == 3 and job.stored_count == 3
+
+
+def test_a_document_with_an_error_is_rolled_back_with_the_errors_checking_first_gives(api, monkeypatch):
+    seen = watch_checks(monkeypatch)
+    events = [object_event(1), object_event(2, action="JUMP"), object_event(3)]  # not ADD, OBSERVE or DELETE
+    response = api.capture(make_document(events))
+    assert response.status_code == 400
+    body = response.json()
+    assert "$.epcisBody.eventList[1].action" in {e["path"] for e in body["errors"]}
+    assert all(e["path"].startswith("$.epcisBody.eventList[1]") for e in body["errors"])
+    assert body["errors"] == check_document(make_document(events)).errors  # what checking first gives
+    assert not EPCISEvent.objects.exists() and not EPCISEventKey.objects.exists()
+    job = CaptureJob.objects.get()
+    assert job.status == "failed" and job.stored_count == 0 and job.event_count == 3
+    assert seen == (["during copy"] if PG else ["before storing"])
+    response = api.capture(make_document([object_event(1), object_event(3)]))  # the keys were freed
+    assert response.status_code == 202 and response.json()["storedCount"] == 2
+
+
+@pytest.mark.parametrize("odd", [
+    {"eventTime": 12},  # rows cannot be built from it: the ordinary order reports the schema error
+    {"eventID": "urn:uuid:" + "x" * 600},  # longer than the key column: the database refuses it
+])
+def test_a_document_the_rows_cannot_be_built_from_takes_the_ordinary_order(api, monkeypatch, odd):
+    seen = watch_checks(monkeypatch)
+    response = api.capture(make_document([object_event(1), object_event(2, **odd)]))
+    assert response.status_code == 400
+    assert any(e["path"].startswith("$.epcisBody.eventList[1]") for e in response.json()["errors"])
+    assert not EPCISEvent.objects.exists() and not EPCISEventKey.objects.exists()
+    assert seen[-1] == "before storing"  # checked again, first, by the ordinary order
+    assert CaptureJob.objects.get().status == "failed"
+
+
+def test_a_document_naming_a_stored_event_takes_the_ordinary_order(api, monkeypatch):
+    assert api.capture(make_document([object_event(1)])).status_code == 202
+    seen = watch_checks(monkeypatch)
+    response = api.capture(make_document([object_event(1), object_event(2)]))
+    assert response.status_code == 202
+    assert response.json()["storedCount"] == 1 and response.json()["duplicateCount"] == 1
+    assert seen[-1] == "before storing"
+    assert EPCISEvent.objects.count() == 2 and EPCISEventKey.objects.count() == 2
+
+
+def test_proceed_mode_checks_first(api, monkeypatch):
+    seen = watch_checks(monkeypatch)
+    response = api.capture(make_document([object_event(1), object_event(2, eventTime="bad")]),
+                           headers={"GS1-Capture-Error-Behaviour": "proceed"})
+    assert response.status_code == 202 and response.json()["storedCount"] == 1
+    assert seen == ["before storing"]

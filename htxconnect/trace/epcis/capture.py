@@ -489,11 +489,12 @@ class KeyClaim:
         with connection.wrap_database_errors:
             self._pipeline = ExitStack()
             self._cursor = self._pipeline.enter_context(raw.cursor())
-            pipeline = self._pipeline.enter_context(raw.pipeline())
+            self._pipeline.enter_context(raw.pipeline())
+            # Each execute() sends its statement and returns; the server runs it on receipt. No
+            # sync() here: it would wait for the results, which are read on leaving the block.
             self._cursor.execute(_OWNER_TURN_SQL, _owner_turn_params(self.owner))
             self._cursor.execute(_claim_sql_postgresql(),
                                  [self.owner.pk if self.owner is not None else None, self.event_ids])
-            pipeline.sync()  # sent: the server works while the block runs
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -572,18 +573,22 @@ def conflict_problem(event_id: str, reason: str, path: tuple) -> dict:
     return body
 
 
-def store_rows(rows, index, *, owner, plan: Plan | None = None) -> tuple[int, int]:
+def store_rows(rows, index, *, owner, plan: Plan | None = None, while_sending=None) -> tuple[int, int]:
     """Insert the new events, record error declarations; returns (stored, duplicates).
 
     Runs inside the caller's transaction. Conflicting rows are left out (the caller reports
     them). Of two captures of one eventID at the same moment, the later one's key insert
     (plan_rows) waits for the earlier one to commit and then finds the eventID stored.
+    `while_sending` (PostgreSQL) is called once the event rows are sent, while the server is
+    still inserting them.
     """
     plan = plan if plan is not None else plan_rows(rows, index, owner=owner)
     new_rows, new_index = plan.new_rows, plan.new_index
     if new_rows and connection.vendor == "postgresql":
-        _copy_rows(new_rows, new_index)
+        _copy_rows(new_rows, new_index, while_sending=while_sending)
     else:
+        if while_sending is not None:
+            while_sending()
         models = [row.as_model() for row in new_rows]
         EPCISEvent.objects.bulk_create(models, batch_size=1000)
         for row, model in zip(new_rows, models):
@@ -612,11 +617,13 @@ _EVENT_COLUMNS = ("id", "event_id", "event_type", "event_time", "event_time_zone
                   "owner_id", "organization_id", "public", "error_declaration_time", "error_reason", "error_capture_id")
 
 
-def _copy_rows(rows, index) -> None:
+def _copy_rows(rows, index, *, while_sending=None) -> None:
     """PostgreSQL: COPY the rows in (ids drawn from the sequence first).
 
     Django's bulk_create quotes every value in Python (client-side binding), which made the
     insert cost three quarters of a capture; COPY streams the rows and costs a fraction.
+    Leaving the COPY waits for the server to insert the rows it was sent; `while_sending` runs
+    before that wait, so its work and the server's overlap.
     """
     event_table, epc_table = EPCISEvent._meta.db_table, EPCISEventEPC._meta.db_table
     with connection.cursor() as cursor:
@@ -634,6 +641,8 @@ def _copy_rows(rows, index) -> None:
                                 dumps(row.context, ensure_ascii=False), row.capture_id, row.owner_id,
                                 row.organization_id, row.public, row.error_declaration_time, row.error_reason,
                                 row.error_capture_id))
+            if while_sending is not None:
+                while_sending()
         with raw.copy(f"COPY {epc_table} (event_id, role, epc) FROM STDIN") as copy:
             for pk, entries in zip(ids, index):
                 for role, epc in entries:
@@ -690,6 +699,87 @@ class _Refused(Exception):
     """Leaves the capture transaction without storing anything (rollback on conflicts)."""
 
 
+class _CheckFirst(Exception):
+    """Leaves the checks-while-storing transaction: the document takes the ordinary order."""
+
+
+def _record_stored(job, document, *, user, plan, stored, duplicates, errors, rejected, public, organization_id):
+    """What every capture that stored does, inside its transaction: master data, the subscriptions'
+    signal, the job's outcome and the audit entry."""
+    store_master_data(document, owner=user)
+    if stored:
+        # Subscriptions listen (connected in TraceConfig.ready()): capture stays below them and
+        # never imports them.
+        events_stored.send(sender=CaptureJob, capture_id=job.pk)
+    job.stored_count, job.duplicate_count = stored, duplicates
+    _finish(job, status=CaptureJob.Status.FAILED if errors else CaptureJob.Status.SUCCESS, errors=errors)
+    # A queued job whose creator is gone was still started by someone: say "the system".
+    audit.record(audit_actions.EPCIS_CAPTURED, obj=job, actor=user or audit.system_actor("epcis_capture"),
+                 object_repr=f"EPCIS capture {job.id}",
+                 changes={"events": [None, stored], "duplicates": [None, duplicates], "rejected": [None, rejected],
+                          **({"declared_in_error": [None, [d[0].event_id for d in plan.declarations]]}
+                             if plan.declarations else {}),
+                          **({"public": [None, True]} if public else {}),
+                          **({"organization_id": [None, organization_id]} if organization_id else {})})
+
+
+def _checks_can_wait(job: CaptureJob, document) -> bool:
+    """The usual capture — all or nothing, every event named by its eventID — on PostgreSQL: its
+    rows can be built and sent before the document is checked (see _store_checking_meanwhile)."""
+    if connection.vendor != "postgresql" or job.error_behaviour != CaptureJob.ErrorBehaviour.ROLLBACK:
+        return False
+    events, _path = event_list_of(document)
+    return bool(events) and document.get("type") == "EPCISDocument" and all(
+        isinstance(event, dict) and isinstance(event.get("eventID"), str) for event in events)
+
+
+def _store_checking_meanwhile(job: CaptureJob, document, *, user, public, organization_id) -> CaptureJob | None:
+    """Store a document of new events and check it while PostgreSQL inserts the rows.
+
+    The checks (schema and rules, a few milliseconds of Python per 500 events) run in the wait at
+    the end of the events' COPY instead of before it: the server inserts while Python checks
+    (docs/decisions/0032-epcis-capture-cost.md). Nothing is committed before the checks pass: a
+    document with errors is rolled back and refused with exactly the errors the ordinary order
+    gives. Anything else — an eventID already stored (duplicate, declaration, conflict), a value
+    the rows cannot be built from, a database error — rolls back and returns None: the ordinary
+    order (run_capture) then decides, as it always did."""
+    events, _path = event_list_of(document)
+    context = document.get("@context", [])
+    unsaved = job._state.adding
+    outcome = {}
+
+    def check():
+        outcome["checked"] = check_document(document)
+
+    try:
+        with transaction.atomic():
+            try:
+                with KeyClaim(user, [event["eventID"] for event in events]) as claim:
+                    rows, index = build_rows(events, record_time=timezone.now(), context=context, owner=user,
+                                             capture=job, public=public, organization_id=organization_id)
+                plan = plan_rows(rows, index, owner=user, claimed=claim.ids)
+                if len(plan.new_rows) != len(rows):
+                    raise _CheckFirst
+                stored, duplicates = store_rows(rows, index, owner=user, plan=plan, while_sending=check)
+            except Exception as exc:  # the ordinary order meets it again and reports it
+                raise _CheckFirst from exc
+            checked = outcome["checked"]
+            if checked.errors:
+                raise _Refused
+            job.event_count = len(checked.events)
+            _record_stored(job, document, user=user, plan=plan, stored=stored, duplicates=duplicates, errors=[],
+                           rejected=0, public=public, organization_id=organization_id)
+    except _CheckFirst:
+        job._state.adding = unsaved
+        return None
+    except _Refused:
+        job._state.adding = unsaved
+        job.stored_count = job.duplicate_count = 0
+        job.event_count = len(checked.events)
+        return _finish(job, status=CaptureJob.Status.FAILED, errors=checked.errors)
+    return job
+
+
 def run_capture(job: CaptureJob, document, *, user, public: bool = False, organization_id: int | None = None) -> CaptureJob:
     """Check and store `document` for `user`, recording the outcome on `job`.
 
@@ -699,6 +789,10 @@ def run_capture(job: CaptureJob, document, *, user, public: bool = False, organi
     (compared in canonical form), an error declaration when it is the same event carrying an
     `errorDeclaration`, and otherwise a per-event error naming the eventID (never a silent skip).
     """
+    if _checks_can_wait(job, document):
+        done = _store_checking_meanwhile(job, document, user=user, public=public, organization_id=organization_id)
+        if done is not None:
+            return done
     checked = check_document(document)
     job.event_count = len(checked.events)
     context = document.get("@context", []) if isinstance(document, dict) else []
@@ -730,23 +824,9 @@ def run_capture(job: CaptureJob, document, *, user, public: bool = False, organi
                     if plan.conflicts and job.error_behaviour == CaptureJob.ErrorBehaviour.ROLLBACK:
                         raise _Refused
                     stored, duplicates = store_rows(rows, index, owner=user, plan=plan)
-                    store_master_data(document, owner=user)
-                    if stored:
-                        # Subscriptions listen (connected in TraceConfig.ready()): capture stays
-                        # below them and never imports them.
-                        events_stored.send(sender=CaptureJob, capture_id=job.pk)
-                    job.stored_count, job.duplicate_count = stored, duplicates
-                    status = CaptureJob.Status.FAILED if errors else CaptureJob.Status.SUCCESS
-                    _finish(job, status=status, errors=errors)
-                    # A queued job whose creator is gone was still started by someone: say "the system".
-                    audit.record(audit_actions.EPCIS_CAPTURED, obj=job, actor=user or audit.system_actor("epcis_capture"),
-                                 object_repr=f"EPCIS capture {job.id}",
-                                 changes={"events": [None, stored], "duplicates": [None, duplicates],
-                                          "rejected": [None, len(checked.bad_events) + len(plan.conflicts)],
-                                          **({"declared_in_error": [None, [d[0].event_id for d in plan.declarations]]}
-                                             if plan.declarations else {}),
-                                          **({"public": [None, True]} if public else {}),
-                                          **({"organization_id": [None, organization_id]} if organization_id else {})})
+                    _record_stored(job, document, user=user, plan=plan, stored=stored, duplicates=duplicates,
+                                   errors=errors, rejected=len(checked.bad_events) + len(plan.conflicts),
+                                   public=public, organization_id=organization_id)
                 break
             except IntegrityError:
                 job._state.adding = unsaved
