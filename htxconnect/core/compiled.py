@@ -35,13 +35,13 @@ from django.db import connections, router
 from django.db.models import QuerySet
 
 MAX_TEMPLATES = 512
-_STAND_IN_BASE = -(10**15)
+_STAND_IN_BASE = -(2**31)  # within a 32-bit integer column's range: a lookup does not refuse it
 _CACHE_ATTRIBUTE = "_htx_compiled"  # on the connection: gone with it (a thread's end), cycles and all
 
 
 def stand_in_keys(n: int) -> list[int]:
     """n distinct integers no primary key has (a slot for each of n keys)."""
-    return [_STAND_IN_BASE - i for i in range(n)]
+    return [_STAND_IN_BASE + i for i in range(n)]
 
 
 class CompiledQuery:

@@ -356,9 +356,9 @@ def _word_table_serves(filters: OrganizationFilters) -> bool:
 def search_first_keys(scope: Callable[[], QuerySet], text: str, *, unfiltered: bool = False
                       ) -> Callable[[int], list[int]]:
     """`first_keys` for CappedPaginator: the first n keys of `scope()` (a QuerySet of
-    organisations) searched for `text` (`filter_organizations`) in the search's order (rank, name, id), in one query that reads the
-    word table (models.OrganizationSearchWord) for the common case. By the rank's tiers
-    (core.search.with_search_rank):
+    organisations) searched for `text` (`filter_organizations`), in the search's order (rank,
+    name, id), in one query that reads the word table (models.OrganizationSearchWord) for the
+    common case. By the rank's tiers (core.search.with_search_rank):
 
     0. the key starts with the phrase: the `search_text` B-tree (LIKE 'phrase%'); few rows, sorted;
     1. the phrase is whole words after a space: then each run of up to three of its words
