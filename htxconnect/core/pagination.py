@@ -27,7 +27,11 @@ way of its own (registry search: a word table, docs/decisions/0030); it must giv
 as `object_list.values_list("pk")[:n]`. It replaces that one query, and the page's rows are then
 read by key alone (`rows(Model.objects.filter(pk__in=keys))`, put in the keys' order in Python):
 the search's filters and rank, already answered, are neither compiled nor checked again. Deep
-pages and exact counts still read `object_list`.
+pages and exact counts still read `object_list`. `rows_by_key(keys)`, when given, reads those
+rows instead (any order; a list of instances with what `rows` adds): a way that need not build
+and compile a QuerySet per page (registry: core.compiled). With both, `object_list` may be given
+as a function that builds the QuerySet: a first page then never builds it (deep pages and exact
+counts do).
 
     CappedPaginator(keys, 25, rows=with_details).get_page(request.GET.get("page"))
 
@@ -62,13 +66,33 @@ class CappedPaginator(Paginator):
 
     def __init__(self, object_list, per_page, *, count_cap: int | None = COUNT_CAP,
                  rows: Callable[[QuerySet], QuerySet] | None = None, narrow_from: int = NARROW_FROM,
-                 first_keys: Callable[[int], list] | None = None, **kwargs):
+                 first_keys: Callable[[int], list] | None = None,
+                 rows_by_key: Callable[[list], list] | None = None, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         self.rows = rows or (lambda queryset: queryset)
         self.first_keys = first_keys
+        self.rows_by_key = rows_by_key
         self.narrow_from = narrow_from
         self.count_cap = None if count_cap is None else max(count_cap, self.per_page)
         self._count_from = 0
+
+    @property
+    def object_list(self):
+        if self._build_object_list is not None:
+            build, self._build_object_list = self._build_object_list, None
+            self._object_list = build()
+            super()._check_object_list_is_ordered()
+        return self._object_list
+
+    @object_list.setter
+    def object_list(self, value):
+        """A QuerySet, or a function that builds it when first needed (see the module)."""
+        lazy = callable(value) and not isinstance(value, QuerySet)
+        self._build_object_list, self._object_list = (value, None) if lazy else (None, value)
+
+    def _check_object_list_is_ordered(self):
+        if self._build_object_list is None:  # a list built later is checked then
+            super()._check_object_list_is_ordered()
 
     def get_page(self, number):
         try:
@@ -127,8 +151,11 @@ class CappedPaginator(Paginator):
         """The page's rows for keys that `first_keys` found: read by key alone (`rows` added), without
         `object_list`'s filters and order, which the keys already answer, and put in the keys' order.
         A row deleted since its key was read is left out."""
-        model = self.object_list.model
-        by_key = {row.pk: row for row in self.rows(model._default_manager.filter(pk__in=keys).order_by())}
+        if self.rows_by_key is not None:
+            found = self.rows_by_key(keys)
+        else:
+            found = self.rows(self.object_list.model._default_manager.filter(pk__in=keys).order_by())
+        by_key = {row.pk: row for row in found}
         return [by_key[key] for key in keys if key in by_key]
 
 

@@ -8,18 +8,20 @@ fields of active organisations listed in the directory.
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from django.db import connections
+from django.db import connections, router
 from django.http import Http404
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from htxconnect.core.compiled import cached, compiled, stand_in_keys
 from htxconnect.core.pagination import COUNT_CAP, CappedPaginator
 from htxconnect.core.roles import AGENCY_ROLES, STAFF_ROLES, Role
 from htxconnect.core.search import folded_search, query_words, with_search_rank
@@ -206,8 +208,13 @@ def _with_products_total(queryset):
     return queryset.annotate(products_total=Coalesce(Subquery(products.annotate(n=Count("pk")).values("n")), 0))
 
 
-def _with_best_ocop(queryset):
-    ocop_since = add_months(timezone.localdate(), -OCOP_VALIDITY_MONTHS)
+def _ocop_since() -> datetime.date:
+    """The oldest decision date of an OCOP rating still valid today."""
+    return add_months(timezone.localdate(), -OCOP_VALIDITY_MONTHS)
+
+
+def _with_best_ocop(queryset, ocop_since: datetime.date | None = None):
+    ocop_since = _ocop_since() if ocop_since is None else ocop_since
     best_ocop = (OcopRating.objects.filter(product__producer=OuterRef("pk"), decision_date__gte=ocop_since)
                  .order_by().values("product__producer").annotate(best=Max("stars")).values("best"))
     return queryset.annotate(best_ocop_stars=Subquery(best_ocop))
@@ -225,10 +232,51 @@ def with_list_details(queryset):
     current OCOP rating (subqueries), `sector_list` and `certification_list` (one prefetch each)."""
     return _with_best_ocop(_with_products_total(queryset)).prefetch_related(
         _sector_list(),
-        Prefetch("certifications", queryset=Certification.objects.only(
-            "id", "organization_id", "type", "type_other", "expiry_date", "issue_date", "number", "verified_at"),
-            to_attr="certification_list"),
+        Prefetch("certifications", queryset=Certification.objects.only(*_CERTIFICATION_LIST_FIELDS),
+                 to_attr="certification_list"),
     )
+
+
+_CERTIFICATION_LIST_FIELDS = ("id", "organization_id", "type", "type_other", "expiry_date", "issue_date", "number",
+                              "verified_at")
+
+
+def list_rows_by_key(keys: list[int]) -> list[Organization]:
+    """The rows of `with_list_details` for `keys` (in no particular order; a key without a row is
+    left out), as its QuerySet gives them: the same 3 queries (rows, sectors, certifications), the
+    same instances and attributes. Each query is compiled once per number of keys
+    (core.compiled; the rows' also per day, for the OCOP ratings still valid), not per page."""
+    if not keys:
+        return []
+    since = _ocop_since()
+    n = len(keys)
+    rows = compiled(Organization, ("registry list rows", n, since), lambda: _with_best_ocop(
+        _with_products_total(Organization.objects.filter(pk__in=stand_in_keys(n)).order_by()), since),
+        stand_in_keys(n))
+    organizations = rows.instances(keys)
+    if not organizations:
+        return organizations
+    found = [o.pk for o in organizations]
+    m = len(found)
+
+    def sectors():  # the QuerySet Django's prefetch of `sectors` runs (with the join column it adds)
+        probes = [Organization(pk=key) for key in stand_in_keys(m)]
+        return probes[0].sectors.get_prefetch_querysets(probes, [_sector_list().queryset])[0]
+
+    sector_rows = compiled(Sector, ("registry list sectors", m), sectors, stand_in_keys(m)).instances(found)
+    certification_rows = compiled(Certification, ("registry list certifications", m), lambda: Certification.objects
+                                  .only(*_CERTIFICATION_LIST_FIELDS).filter(organization__in=stand_in_keys(m)),
+                                  stand_in_keys(m)).instances(found)
+    by_key = {o.pk: o for o in organizations}
+    for organization in organizations:
+        organization.sector_list, organization.certification_list = [], []
+    for sector in sector_rows:
+        by_key[sector._prefetch_related_val_organization_id].sector_list.append(sector)
+    for certification in certification_rows:
+        organization = by_key[certification.organization_id]
+        certification.organization = organization  # as the prefetch of a reverse relation sets it
+        organization.certification_list.append(certification)
+    return organizations
 
 
 def filter_organizations(queryset, filters: OrganizationFilters):
@@ -281,11 +329,19 @@ def list_organizations(user, filters: OrganizationFilters, page: int | str = 1, 
     """A page of the internal registry list: a fixed number of queries whatever its length
     (count, rows with annotations, sectors, certifications). The count stops 1,000 rows past
     the page (core.pagination) unless `exact_count` (the API, whose clients page through all)."""
-    rows = filter_organizations(scope_organizations(user), filters)
-    first_keys = (search_first_keys(rows, filters.q, unfiltered=True)
-                  if sees_everything(user) and _word_table_serves(filters) else None)
-    return CappedPaginator(_ordered(rows, filters), per_page, rows=with_list_details, first_keys=first_keys,
+    def object_list():
+        return _ordered(filter_organizations(scope_organizations(user), filters), filters)
+
+    if sees_everything(user) and _word_table_serves(filters):  # docs/decisions/0030: no QuerySet built or compiled
+        return CappedPaginator(object_list, per_page, rows=with_list_details, rows_by_key=list_rows_by_key,
+                               first_keys=search_first_keys(_every_organization, filters.q, unfiltered=True),
+                               count_cap=None if exact_count else COUNT_CAP).get_page(page)
+    return CappedPaginator(object_list(), per_page, rows=with_list_details,
                            count_cap=None if exact_count else COUNT_CAP).get_page(page)
+
+
+def _every_organization():
+    return Organization.objects.all()
 
 
 def _word_table_serves(filters: OrganizationFilters) -> bool:
@@ -297,11 +353,12 @@ def _word_table_serves(filters: OrganizationFilters) -> bool:
         filters.status, filters.verified])
 
 
-def search_first_keys(rows, text: str, *, unfiltered: bool = False) -> Callable[[int], list[int]]:
-    """`first_keys` for CappedPaginator: the first n keys of `rows` (`filter_organizations`, with
-    the search for `text`) in the search's order (rank, name, id), in one query that reads the
-    word table (models.OrganizationSearchWord) for the common case. By the rank's tiers
-    (core.search.with_search_rank):
+def search_first_keys(scope: Callable[[], QuerySet], text: str, *, unfiltered: bool = False
+                      ) -> Callable[[int], list[int]]:
+    """`first_keys` for CappedPaginator: the first n keys of `scope()` (a QuerySet of
+    organisations) searched for `text` (`filter_organizations`), in the search's order (rank,
+    name, id), in one query that reads the word table (models.OrganizationSearchWord) for the
+    common case. By the rank's tiers (core.search.with_search_rank):
 
     0. the key starts with the phrase: the `search_text` B-tree (LIKE 'phrase%'); few rows, sorted;
     1. the phrase is whole words after a space: then each run of up to three of its words
@@ -318,55 +375,132 @@ def search_first_keys(rows, text: str, *, unfiltered: bool = False) -> Callable[
     Each tier's LIMIT is what the tiers before it left of n: a tier is not read at all once n keys
     are found (PostgreSQL runs no plan under a LIMIT of 0). For a common word or phrase ("xoai",
     "nong nghiep": 7,300 matches) tiers 0 and 1 give the first page and the capped count from
-    about n index entries instead of a pass over every match."""
+    about n index entries instead of a pass over every match.
+
+    The statement's text depends only on the query's shape (how many words, which of them are
+    short), `scope` and `unfiltered`: it is built once per shape and connection from stand-in
+    words (`_FirstKeysStatement`), and a search puts its own words in the parameters (no QuerySet
+    built or compiled per search). `scope` must give the same QuerySet at every call (it is part
+    of the cache's key: a module-level function)."""
     words = query_words(text)
+    shape = tuple(len(word) >= SHORT_WORD for word in words)
+
+    def first_keys(limit: int) -> list[int]:
+        using = router.db_for_read(Organization)
+        connection = connections[using]
+        if len(words) > len(_STAND_IN_SHORT):  # no stand-ins for so many words: built for this search alone
+            rows = filter_organizations(scope().using(using), OrganizationFilters(q=text))
+            sql, params = _first_keys_sql(rows, words, unfiltered, connection, limit)
+        else:
+            statement = cached(using, ("registry search first keys", scope, shape, unfiltered),
+                               lambda: _FirstKeysStatement(scope, _stand_in_words(shape), unfiltered, using))
+            sql, params = statement.sql, statement.params(words, limit)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return [row[0] for row in cursor.fetchall()]
+
+    return first_keys
+
+
+# Stand-in words for `_FirstKeysStatement`: fold() leaves them as they are, LIKE escaping too, no
+# query word is both (they mark a place), and the short ones stay short (< SHORT_WORD letters).
+_STAND_IN_SHORT = [f"{first}{second}" for first in "vwxy" for second in "0123456789abcdefghijklmnopqrstuvwxyz"]
+_STAND_IN_LIMIT = -(10**15) + 7  # the LIMIT's place among the parameters
+
+
+def _stand_in_words(shape: tuple[bool, ...]) -> list[str]:
+    return [f"zq{i:04d}" if long else _STAND_IN_SHORT[i] for i, long in enumerate(shape)]
+
+
+class _FirstKeysStatement:
+    """The SQL of `search_first_keys` for a query of `words` (or stand-ins of them) and the
+    place of each word in its parameters: a parameter that holds words is kept as its pieces
+    (words, spaces, '%'), to be joined again with the words of a search, escaped for LIKE where
+    the parameter is a LIKE pattern (it has a '%'; a stand-in word has none)."""
+
+    def __init__(self, scope, words: list[str], unfiltered: bool, using: str):
+        connection = connections[using]
+        if query_words(" ".join(words)) != words:
+            raise ValueError(f"stand-ins changed by the search's folding: {words}")
+        rows = filter_organizations(scope().using(using), OrganizationFilters(q=" ".join(words)))
+        self.sql, params = _first_keys_sql(rows, words, unfiltered, connection, _STAND_IN_LIMIT)
+        self.prep_for_like = connection.ops.prep_for_like_query
+        position = {word: i for i, word in enumerate(words)}
+        self._params: list[tuple[str, object]] = []
+        for value in params:
+            if type(value) is int and value == _STAND_IN_LIMIT:
+                self._params.append(("limit", None))
+            elif isinstance(value, str) and any(piece in position for piece in _PIECES.split(value)):
+                pieces = [position.get(piece, piece) for piece in _PIECES.split(value)]
+                if any(isinstance(piece, str) and piece not in ("", "%", " ") for piece in pieces):
+                    raise ValueError(f"a parameter mixes words and other text: {value!r}")
+                self._params.append(("like" if "%" in value else "words", pieces))
+            else:
+                self._params.append(("constant", value))
+
+    def params(self, words: list[str], limit: int) -> list:
+        escaped = None
+        result = []
+        for kind, value in self._params:
+            if kind == "constant":
+                result.append(value)
+            elif kind == "limit":
+                result.append(limit)
+            else:
+                if kind == "like":
+                    escaped = escaped or [self.prep_for_like(word) for word in words]
+                    source = escaped
+                else:
+                    source = words
+                result.append("".join(piece if isinstance(piece, str) else source[piece] for piece in value))
+        return result
+
+
+_PIECES = re.compile(r"([% ])")
+
+
+def _first_keys_sql(rows, words: list[str], unfiltered: bool, connection, limit) -> tuple[str, list]:
+    """The statement of `search_first_keys` (see there) for `rows` searched for `words`."""
     phrase = " ".join(words)
     run = min(len(words), SEARCH_WORDS_RUN)
     candidates = [" ".join(words[i:i + run]) for i in range(len(words) - run + 1)]
     probe = candidates[0]
     exact = unfiltered and len(candidates) == 1  # the phrase is an entry itself
-
-    def first_keys(limit: int) -> list[int]:
-        alias = rows.db
-        connection = connections[alias]
-        table = OrganizationSearchWord._meta.db_table
-        starts = rows.filter(search_text__startswith=phrase).order_by("name", "pk").values_list("pk", "name")
-        if exact:
-            whole_sql, whole_params = (f"SELECT organization_id, name FROM {table} WHERE word = %s AND organization_id "
-                                       f"NOT IN (SELECT id FROM starts_) ORDER BY name, organization_id"), (probe,)
-        else:
-            # Each candidate's row is checked; the walk follows the rarest of the phrase's runs
-            # (their entries counted up to `limit` each, from the index alone).
-            check_sql, check_params = (rows.filter(pk=RawSQL(f"{table}.organization_id", ()), search_rank=1).order_by()
-                                       .values("pk")[:1].query.get_compiler(alias).as_sql())
-            values = " UNION ALL ".join(["SELECT %s AS word"] * len(candidates))
-            whole_sql = f"""
-                SELECT organization_id, name FROM {table}
-                WHERE word = (SELECT c.word FROM ({values}) AS c
-                              ORDER BY (SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE word = c.word LIMIT %s) AS n),
-                                       length(c.word) DESC, c.word LIMIT 1)
-                  AND ({check_sql}) IS NOT NULL
-                ORDER BY name, organization_id"""
-            whole_params = (*candidates, limit, *check_params)
-        rest = (rows.filter(search_rank__gte=2).order_by("search_rank", "name", "pk")
-                .values_list("pk", "name", "search_rank"))
-        (starts_sql, starts_params), (rest_sql, rest_params) = (
-            queryset.query.get_compiler(alias).as_sql() for queryset in (starts, rest))
-        greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"  # SQLite: max(a, b)
-        sql = f"""
-            WITH starts_(id, name) AS MATERIALIZED ({starts_sql} LIMIT %s),
-            whole_(id, name) AS MATERIALIZED (
-                {whole_sql} LIMIT {greatest}(0, %s - (SELECT COUNT(*) FROM starts_))),
-            rest_(id, name, rank_) AS MATERIALIZED (
-                {rest_sql} LIMIT {greatest}(0, %s - (SELECT COUNT(*) FROM starts_) - (SELECT COUNT(*) FROM whole_)))
-            SELECT id FROM (SELECT id, name, 0 AS rank_ FROM starts_ UNION ALL SELECT id, name, 1 FROM whole_
-                            UNION ALL SELECT id, name, rank_ FROM rest_) AS keys_
-            ORDER BY rank_, name, id"""
-        with connection.cursor() as cursor:
-            cursor.execute(sql, (*starts_params, limit, *whole_params, limit, *rest_params, limit))
-            return [row[0] for row in cursor.fetchall()]
-
-    return first_keys
+    alias = connection.alias
+    table = OrganizationSearchWord._meta.db_table
+    starts = rows.filter(search_text__startswith=phrase).order_by("name", "pk").values_list("pk", "name")
+    if exact:
+        whole_sql, whole_params = (f"SELECT organization_id, name FROM {table} WHERE word = %s AND organization_id "
+                                   f"NOT IN (SELECT id FROM starts_) ORDER BY name, organization_id"), (probe,)
+    else:
+        # Each candidate's row is checked; the walk follows the rarest of the phrase's runs
+        # (their entries counted up to `limit` each, from the index alone).
+        check_sql, check_params = (rows.filter(pk=RawSQL(f"{table}.organization_id", ()), search_rank=1).order_by()
+                                   .values("pk")[:1].query.get_compiler(alias).as_sql())
+        values = " UNION ALL ".join(["SELECT %s AS word"] * len(candidates))
+        whole_sql = f"""
+            SELECT organization_id, name FROM {table}
+            WHERE word = (SELECT c.word FROM ({values}) AS c
+                          ORDER BY (SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE word = c.word LIMIT %s) AS n),
+                                   length(c.word) DESC, c.word LIMIT 1)
+              AND ({check_sql}) IS NOT NULL
+            ORDER BY name, organization_id"""
+        whole_params = (*candidates, limit, *check_params)
+    rest = (rows.filter(search_rank__gte=2).order_by("search_rank", "name", "pk")
+            .values_list("pk", "name", "search_rank"))
+    (starts_sql, starts_params), (rest_sql, rest_params) = (
+        queryset.query.get_compiler(alias).as_sql() for queryset in (starts, rest))
+    greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"  # SQLite: max(a, b)
+    sql = f"""
+        WITH starts_(id, name) AS MATERIALIZED ({starts_sql} LIMIT %s),
+        whole_(id, name) AS MATERIALIZED (
+            {whole_sql} LIMIT {greatest}(0, %s - (SELECT COUNT(*) FROM starts_))),
+        rest_(id, name, rank_) AS MATERIALIZED (
+            {rest_sql} LIMIT {greatest}(0, %s - (SELECT COUNT(*) FROM starts_) - (SELECT COUNT(*) FROM whole_)))
+        SELECT id FROM (SELECT id, name, 0 AS rank_ FROM starts_ UNION ALL SELECT id, name, 1 FROM whole_
+                        UNION ALL SELECT id, name, rank_ FROM rest_) AS keys_
+        ORDER BY rank_, name, id"""
+    return sql, [*starts_params, limit, *whole_params, limit, *rest_params, limit]
 
 
 def public_organizations():
@@ -384,7 +518,8 @@ def _public_row(queryset):
 def list_public_organizations(filters: OrganizationFilters, page: int | str = 1, per_page: int = PAGE_SIZE):
     filters.status = ""
     rows = filter_organizations(public_organizations(), filters)
-    first_keys = search_first_keys(rows, filters.q) if _word_table_serves(filters) else None  # a scope: checked
+    first_keys = (search_first_keys(public_organizations, filters.q)  # a scope: checked on the rows
+                  if _word_table_serves(filters) else None)
     return CappedPaginator(_ordered(rows, filters), per_page, rows=_public_row, first_keys=first_keys).get_page(page)
 
 

@@ -145,3 +145,30 @@ def test_rows_adds_to_the_page_only(thirty):
         assert [o.shout for o in page.object_list][:2] == ["HTX 10", "HTX 11"]
     keys_sql, page_sql = (q["sql"] for q in ctx.captured_queries)
     assert "UPPER" not in keys_sql and "UPPER" in page_sql
+
+
+def test_a_first_page_by_key_never_builds_a_list_given_as_a_function(thirty, monkeypatch):
+    """`first_keys` and `rows_by_key` answer page 2 (keys of HTX 25 … 29, then 00 … 24, read by
+    key): the function that builds `object_list` is not called; a deep page (past KEYS_AT_ONCE)
+    builds it and counts from it."""
+    built = []
+
+    def object_list():
+        built.append(1)
+        return by_name()
+
+    pks = {o.name: o.pk for o in Organization.objects.all()}
+    order = [f"HTX {i:02d}" for i in [*range(25, 30), *range(25)]]
+    read = []
+
+    def rows_by_key(keys):
+        read.append(len(keys))
+        return list(Organization.objects.filter(pk__in=keys))
+
+    page = CappedPaginator(object_list, 10, count_cap=10, first_keys=lambda n: [pks[name] for name in order][:n],
+                           rows_by_key=rows_by_key).get_page(2)
+    assert names(page) == order[10:20] and page.paginator.count == 21 and read == [10] and not built
+    monkeypatch.setattr("htxconnect.core.pagination.KEYS_AT_ONCE", 20)
+    page = CappedPaginator(object_list, 10, count_cap=10, first_keys=lambda n: [pks[name] for name in order][:n],
+                           rows_by_key=rows_by_key).get_page(3)
+    assert names(page) == [f"HTX {i}" for i in range(20, 30)] and built == [1]

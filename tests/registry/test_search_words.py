@@ -147,21 +147,27 @@ def trigram_keys(rows, q, limit):
     return list(queries._ordered(rows, queries.OrganizationFilters(q=q)).values_list("pk", flat=True)[:limit])
 
 
+def every_organization():
+    return Organization.objects.all()
+
+
+def province_79():
+    return Organization.objects.filter(province_code="79")
+
+
 @pytest.mark.parametrize("q", QUERIES)
 def test_the_first_keys_are_the_trigram_paths_in_its_order(corpus, users, q):
-    scopes = [
-        (queries.filter_organizations(Organization.objects.all(), queries.OrganizationFilters(q=q)), True),
-        (queries.filter_organizations(queries.public_organizations(), queries.OrganizationFilters(q=q)), False),
-        (queries.filter_organizations(Organization.objects.filter(province_code="79"),
-                                      queries.OrganizationFilters(q=q)), False),
-    ]
-    for rows, unfiltered in scopes:
+    """The statement is built once per shape of query (and scope) and reused with the words of
+    the next query of that shape: the 31 queries run through the same few statements."""
+    for scope, unfiltered in ((every_organization, True), (queries.public_organizations, False),
+                              (province_79, False)):
+        rows = queries.filter_organizations(scope(), queries.OrganizationFilters(q=q))
         total = len(trigram_keys(rows, q, None))
         for limit in sorted({1, 2, 5, 25, max(total - 1, 1), total, total + 1, 1001}):
             expected = trigram_keys(rows, q, limit)
-            assert queries.search_first_keys(rows, q, unfiltered=unfiltered)(limit) == expected, (q, limit)
+            assert queries.search_first_keys(scope, q, unfiltered=unfiltered)(limit) == expected, (q, limit)
             if unfiltered:  # the checked walk must give the same as the index-only one
-                assert queries.search_first_keys(rows, q, unfiltered=False)(limit) == expected, (q, limit)
+                assert queries.search_first_keys(scope, q, unfiltered=False)(limit) == expected, (q, limit)
 
 
 def test_the_tiers_in_a_hand_written_order():
@@ -172,8 +178,7 @@ def test_the_tiers_in_a_hand_written_order():
     ids = {}
     for name in names:
         ids.setdefault(name, []).append(Organization.objects.create(name=name).pk)
-    rows = queries.filter_organizations(Organization.objects.all(), queries.OrganizationFilters(q="xoai"))
-    assert queries.search_first_keys(rows, "xoai", unfiltered=True)(100) == [
+    assert queries.search_first_keys(every_organization, "xoai", unfiltered=True)(100) == [
         ids["Xoài Tứ Quý"][0], ids["HTX Bến Tre Xoài"][0], *ids["HTX Xoài Cát"], ids["HTX Cây Xoài-Cát"][0],
         ids["HTX Xoàixanh"][0], ids["HTX Mexoai"][0]]
 
@@ -215,3 +220,86 @@ def test_the_public_directory_reads_the_table(users):
         names = [o.name for o in page.object_list]
     assert WORD_TABLE in ctx.captured_queries[0]["sql"] and len(ctx.captured_queries) == 3  # no certifications
     assert page.paginator.count == 30 and names[:2] == ["HTX Rau an toàn 0000", "HTX Rau an toàn 0002"]
+
+
+# --- the page's rows, read by key ------------------------------------------------------------------
+
+
+@pytest.fixture
+def compiles(monkeypatch):
+    """The number of SQL compilations since the fixture started."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    count = [0]
+    as_sql = SQLCompiler.as_sql
+
+    def counting(self, *args, **kwargs):
+        count[0] += 1
+        return as_sql(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counting)
+    return count
+
+
+def test_the_rows_read_by_key_carry_the_lists_details():
+    """HTX Xoài Cát: sectors "Cây ăn quả" (order 2) and "Trồng trọt" (0), two certifications
+    (2025-03-01, 2024-01-01: newest first), two products, OCOP 4★ (this year) and 5★ (2019:
+    past the 36 months). HTX Ổi: nothing. A key without a row is left out."""
+    import datetime
+
+    from htxconnect.registry.models import Certification
+
+    cat = services.create_organization(actor=SYSTEM, name="HTX Xoài Cát", province_code="79",
+                                       sectors=["cay-an-qua", "trong-trot"])
+    oi = services.create_organization(actor=SYSTEM, name="HTX Ổi", province_code="79")
+    for issued in (datetime.date(2024, 1, 1), datetime.date(2025, 3, 1)):
+        services.create_certification(actor=SYSTEM, organization=cat, type="vietgap", issue_date=issued)
+    mango = services.create_product(actor=SYSTEM, producer=cat, name="Xoài cát")
+    services.create_product(actor=SYSTEM, producer=cat, name="Xoài keo")
+    services.create_ocop_rating(actor=SYSTEM, product=mango, stars=4, decision_number="1",
+                                decision_date=datetime.date.today() - datetime.timedelta(days=10))
+    services.create_ocop_rating(actor=SYSTEM, product=mango, stars=5, decision_number="2", level="national",
+                                decision_date=datetime.date(2019, 1, 1))
+    keys = [oi.pk, cat.pk, cat.pk + oi.pk + 1000]
+    with CaptureQueriesContext(connection) as ctx:
+        rows = {o.name: o for o in queries.list_rows_by_key(keys)}
+        got = {name: (o.products_total, o.best_ocop_stars, [s.name for s in o.sector_list],
+                      [(c.issue_date, c.organization) for c in o.certification_list]) for name, o in rows.items()}
+    assert len(ctx.captured_queries) == 3  # rows, sectors, certifications: nothing more when read
+    assert got == {
+        "HTX Xoài Cát": (2, 4, ["Trồng trọt", "Cây ăn quả"], [(datetime.date(2025, 3, 1), rows["HTX Xoài Cát"]),
+                                                              (datetime.date(2024, 1, 1), rows["HTX Xoài Cát"])]),
+        "HTX Ổi": (0, None, [], []),
+    }
+    assert rows["HTX Xoài Cát"].certification_list[0].organization is rows["HTX Xoài Cát"]
+    assert isinstance(rows["HTX Xoài Cát"].certification_list[0], Certification)
+    # The same instances as the QuerySet of with_list_details gives, attribute by attribute.
+    expected = {o.name: o for o in queries.with_list_details(Organization.objects.filter(pk__in=keys))}
+
+    def attributes(obj):
+        return {k: v for k, v in vars(obj).items() if k != "_state"}
+
+    for name, org in rows.items():
+        assert attributes(org).keys() - {"sector_list", "certification_list"} == \
+            attributes(expected[name]).keys() - {"sector_list", "certification_list", "_prefetched_objects_cache"}
+        assert {k: v for k, v in attributes(org).items() if k not in ("sector_list", "certification_list")} == \
+            {k: v for k, v in attributes(expected[name]).items()
+             if k not in ("sector_list", "certification_list", "_prefetched_objects_cache")}
+        assert [attributes(s) for s in org.sector_list] == [attributes(s) for s in expected[name].sector_list]
+        assert [{k: v for k, v in attributes(c).items() if k != "_state"} for c in org.certification_list] == \
+            [{k: v for k, v in attributes(c).items() if k != "_state"} for c in expected[name].certification_list]
+    assert queries.list_rows_by_key([]) == []
+
+
+def test_a_second_search_of_the_same_shape_compiles_nothing(users, compiles):
+    """"xoai cat" and "nong nghiep": two words of 3 letters or more, 3 matches each. The second
+    page runs the first page's statements with its own words: 4 queries, no SQL compiled."""
+    for name in ("HTX Xoài Cát", "Xoài Cát Hòa Lộc", "HTX Cây Xoài Cát", "HTX Nông nghiệp Tân Hiệp",
+                 "HTX Nông nghiệp Bến Tre", "Nông nghiệp Xanh"):
+        services.create_organization(actor=SYSTEM, name=name, province_code="79")
+    _, names, count = keys_query(users["admin"], q="xoai cat")
+    assert names == ["Xoài Cát Hòa Lộc", "HTX Cây Xoài Cát", "HTX Xoài Cát"] and count == 3
+    compiles[0] = 0
+    sql, names, count = keys_query(users["admin"], q="Nông Nghiệp")
+    assert names == ["Nông nghiệp Xanh", "HTX Nông nghiệp Bến Tre", "HTX Nông nghiệp Tân Hiệp"] and count == 3
+    assert WORD_TABLE in sql and compiles[0] == 0
