@@ -114,3 +114,20 @@ def database_task_queue(settings):
         return [(row.task_path, row.args_kwargs["args"]) for row in DBTaskResult.objects.order_by("enqueued_at")]
 
     return queued
+
+
+@pytest.fixture
+def compiles(monkeypatch):
+    """The number of SQL compilations since the fixture started (queries compiled once,
+    htxconnect/core/compiled.py, compile no more on later calls)."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    count = [0]
+    as_sql = SQLCompiler.as_sql
+
+    def counting(self, *args, **kwargs):
+        count[0] += 1
+        return as_sql(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counting)
+    return count

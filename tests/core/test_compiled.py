@@ -10,7 +10,6 @@ import decimal
 import pytest
 from django.db import connection
 from django.db.models.functions import Upper
-from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 
 from htxconnect.core.compiled import CompiledQuery, compiled, stand_in_keys
@@ -28,19 +27,6 @@ def five():
     Organization.objects.bulk_create(orgs)
     return {o.name: o.pk for o in Organization.objects.all()}
 
-
-@pytest.fixture
-def compiles(monkeypatch):
-    """The number of SQL compilations since the fixture started."""
-    count = [0]
-    as_sql = SQLCompiler.as_sql
-
-    def counting(self, *args, **kwargs):
-        count[0] += 1
-        return as_sql(self, *args, **kwargs)
-
-    monkeypatch.setattr(SQLCompiler, "as_sql", counting)
-    return count
 
 
 def shouting(n):

@@ -225,21 +225,6 @@ def test_the_public_directory_reads_the_table(users):
 # --- the page's rows, read by key ------------------------------------------------------------------
 
 
-@pytest.fixture
-def compiles(monkeypatch):
-    """The number of SQL compilations since the fixture started."""
-    from django.db.models.sql.compiler import SQLCompiler
-
-    count = [0]
-    as_sql = SQLCompiler.as_sql
-
-    def counting(self, *args, **kwargs):
-        count[0] += 1
-        return as_sql(self, *args, **kwargs)
-
-    monkeypatch.setattr(SQLCompiler, "as_sql", counting)
-    return count
-
 
 def test_the_rows_read_by_key_carry_the_lists_details():
     """HTX Xoài Cát: sectors "Cây ăn quả" (order 2) and "Trồng trọt" (0), two certifications
