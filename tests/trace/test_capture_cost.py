@@ -177,3 +177,16 @@ def test_proceed_mode_checks_first(api, monkeypatch):
                            headers={"GS1-Capture-Error-Behaviour": "proceed"})
     assert response.status_code == 202 and response.json()["storedCount"] == 1
     assert seen == ["before storing"]
+
+
+def test_a_failure_after_the_checks_records_a_failed_job_and_stores_nothing(api, monkeypatch):
+    """As the ordinary order always did: never a job left running, never half a capture."""
+    def broken(*args, **kwargs):
+        raise RuntimeError("master data down")
+
+    monkeypatch.setattr(capture_module, "store_master_data", broken)
+    response = api.capture(make_document([object_event(1), object_event(2)]))
+    assert response.status_code == 500
+    job = CaptureJob.objects.get()
+    assert job.status == "failed" and job.stored_count == 0 and job.errors[0]["status"] == 500
+    assert not EPCISEvent.objects.exists() and not EPCISEventKey.objects.exists()

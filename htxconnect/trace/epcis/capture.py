@@ -753,30 +753,27 @@ def _store_checking_meanwhile(job: CaptureJob, document, *, user, public, organi
 
     try:
         with transaction.atomic():
-            try:
-                with KeyClaim(user, [event["eventID"] for event in events]) as claim:
-                    rows, index = build_rows(events, record_time=timezone.now(), context=context, owner=user,
-                                             capture=job, public=public, organization_id=organization_id)
-                plan = plan_rows(rows, index, owner=user, claimed=claim.ids)
-                if len(plan.new_rows) != len(rows):
-                    raise _CheckFirst
-                stored, duplicates = store_rows(rows, index, owner=user, plan=plan, while_sending=check)
-            except Exception as exc:  # the ordinary order meets it again and reports it
-                raise _CheckFirst from exc
+            with KeyClaim(user, [event["eventID"] for event in events]) as claim:
+                rows, index = build_rows(events, record_time=timezone.now(), context=context, owner=user,
+                                         capture=job, public=public, organization_id=organization_id)
+            plan = plan_rows(rows, index, owner=user, claimed=claim.ids)
+            if len(plan.new_rows) != len(rows):
+                raise _CheckFirst
+            stored, duplicates = store_rows(rows, index, owner=user, plan=plan, while_sending=check)
             checked = outcome["checked"]
             if checked.errors:
                 raise _Refused
             job.event_count = len(checked.events)
             _record_stored(job, document, user=user, plan=plan, stored=stored, duplicates=duplicates, errors=[],
                            rejected=0, public=public, organization_id=organization_id)
-    except _CheckFirst:
-        job._state.adding = unsaved
-        return None
     except _Refused:
         job._state.adding = unsaved
         job.stored_count = job.duplicate_count = 0
         job.event_count = len(checked.events)
         return _finish(job, status=CaptureJob.Status.FAILED, errors=checked.errors)
+    except Exception:  # _CheckFirst, or a failure the ordinary order meets again and records
+        job._state.adding = unsaved
+        return None
     return job
 
 
