@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Optional Debian packages for `make bench` only (not for `make test`): wrk, the HTTP load
-# generator bench/scan_page.py prefers (it falls back to its own Python load generator).
+# Optional Debian packages for `make bench`: wrk, the HTTP load generator bench/scan_page.py prefers
+# (it falls back to its own Python load generator). `make test` installs wrk too
+# (install_system_deps.sh): the load test's tests need it.
 # Idempotent: does nothing when everything is present; installs only when run as root.
 set -eu
 need=()

@@ -18,6 +18,8 @@ command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 # Reports: DOCX → PDF with LibreOffice headless (Writer without the GUI).
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
 command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
+# The load test's own tests (tests/ops/test_load_bench.py) drive a small server with wrk.
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
 command -v pg_dump >/dev/null 2>&1 && command -v pg_restore >/dev/null 2>&1 && command -v psql >/dev/null 2>&1 \
   || need+=(postgresql-client)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
