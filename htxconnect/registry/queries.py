@@ -227,32 +227,71 @@ def _sector_list():
     return Prefetch("sectors", queryset=Sector.objects.only("id", "code", "name"), to_attr="sector_list")
 
 
-def with_list_details(queryset):
-    """What a row of the lists shows beyond its own columns: the number of products and the best
-    current OCOP rating (subqueries), `sector_list` and `certification_list` (one prefetch each)."""
-    return _with_best_ocop(_with_products_total(queryset)).prefetch_related(
-        _sector_list(),
-        Prefetch("certifications", queryset=Certification.objects.only(*_CERTIFICATION_LIST_FIELDS),
-                 to_attr="certification_list"),
-    )
+@dataclass(frozen=True)
+class RowKind:
+    """What a list's row carries beyond the order's columns: `fields` (its own columns, all when
+    None), always the number of products and the best current OCOP rating (subqueries) and
+    `sector_list`, and `certification_list` when `certifications`. One kind, two ways to read it:
+    `rows_of` adds it to a QuerySet, `rows_by_key` reads it for keys with compiled statements."""
 
+    name: str
+    fields: tuple[str, ...] | None = None
+    certifications: bool = True
+
+
+LIST_ROW = RowKind("list")  # the internal registry's list
+PUBLIC_ROW = RowKind("public", fields=(  # the public directory: public columns, no certifications
+    "id", "name", "short_name", "kind", "province_code", "province_name", "ward_name", "verified_at", "status",
+    "updated_at", "members_count",
+), certifications=False)
 
 _CERTIFICATION_LIST_FIELDS = ("id", "organization_id", "type", "type_other", "expiry_date", "issue_date", "number",
                               "verified_at")
 
 
-def list_rows_by_key(keys: list[int]) -> list[Organization]:
-    """The rows of `with_list_details` for `keys` (in no particular order; a key without a row is
-    left out), as its QuerySet gives them: the same 3 queries (rows, sectors, certifications), the
-    same instances and attributes. Each query is compiled once per number of keys
-    (core.compiled; the rows' also per day, for the OCOP ratings still valid), not per page."""
+def _row_columns(queryset, kind: RowKind, ocop_since: datetime.date | None = None):
+    """The row's own columns and annotations (the prefetches aside)."""
+    queryset = _with_best_ocop(_with_products_total(queryset), ocop_since)
+    return queryset if kind.fields is None else queryset.only(*kind.fields)
+
+
+def _certification_list_queryset():
+    return Certification.objects.only(*_CERTIFICATION_LIST_FIELDS)
+
+
+def rows_of(queryset, kind: RowKind = LIST_ROW):
+    """`queryset`'s rows as a list of `kind` shows them (one prefetch for `sector_list`, one for
+    `certification_list` when the kind has it)."""
+    prefetches = [_sector_list()]
+    if kind.certifications:
+        prefetches.append(Prefetch("certifications", queryset=_certification_list_queryset(),
+                                   to_attr="certification_list"))
+    return _row_columns(queryset, kind).prefetch_related(*prefetches)
+
+
+def with_list_details(queryset):
+    """What a row of the lists shows beyond its own columns: the number of products and the best
+    current OCOP rating (subqueries), `sector_list` and `certification_list` (one prefetch each)."""
+    return rows_of(queryset, LIST_ROW)
+
+
+def _public_row(queryset):
+    """A row of the public directory: its public columns, products, OCOP and sectors."""
+    return rows_of(queryset, PUBLIC_ROW)
+
+
+def rows_by_key(keys: list[int], kind: RowKind = LIST_ROW) -> list[Organization]:
+    """The rows of `rows_of(…, kind)` for `keys` (in no particular order; a key without a row is
+    left out), as its QuerySet gives them: the same queries (rows, sectors, and certifications
+    when the kind has them), the same instances and attributes. Each query is compiled once per
+    kind and number of keys (core.compiled; the rows' also per day, for the OCOP ratings still
+    valid), not per page."""
     if not keys:
         return []
     since = _ocop_since()
     n = len(keys)
-    rows = compiled(Organization, ("registry list rows", n, since), lambda: _with_best_ocop(
-        _with_products_total(Organization.objects.filter(pk__in=stand_in_keys(n)).order_by()), since),
-        stand_in_keys(n))
+    rows = compiled(Organization, ("registry list rows", kind, n, since), lambda: _row_columns(
+        Organization.objects.filter(pk__in=stand_in_keys(n)).order_by(), kind, since), stand_in_keys(n))
     organizations = rows.instances(keys)
     if not organizations:
         return organizations
@@ -264,19 +303,32 @@ def list_rows_by_key(keys: list[int]) -> list[Organization]:
         return probes[0].sectors.get_prefetch_querysets(probes, [_sector_list().queryset])[0]
 
     sector_rows = compiled(Sector, ("registry list sectors", m), sectors, stand_in_keys(m)).instances(found)
-    certification_rows = compiled(Certification, ("registry list certifications", m), lambda: Certification.objects
-                                  .only(*_CERTIFICATION_LIST_FIELDS).filter(organization__in=stand_in_keys(m)),
-                                  stand_in_keys(m)).instances(found)
     by_key = {o.pk: o for o in organizations}
     for organization in organizations:
-        organization.sector_list, organization.certification_list = [], []
+        organization.sector_list = []
     for sector in sector_rows:
         by_key[sector._prefetch_related_val_organization_id].sector_list.append(sector)
-    for certification in certification_rows:
-        organization = by_key[certification.organization_id]
-        certification.organization = organization  # as the prefetch of a reverse relation sets it
-        organization.certification_list.append(certification)
+    if kind.certifications:
+        certification_rows = compiled(Certification, ("registry list certifications", m), lambda: (
+            _certification_list_queryset().filter(organization__in=stand_in_keys(m))),
+            stand_in_keys(m)).instances(found)
+        for organization in organizations:
+            organization.certification_list = []
+        for certification in certification_rows:
+            organization = by_key[certification.organization_id]
+            certification.organization = organization  # as the prefetch of a reverse relation sets it
+            organization.certification_list.append(certification)
     return organizations
+
+
+def list_rows_by_key(keys: list[int]) -> list[Organization]:
+    """`rows_by_key` for the internal registry's list (`with_list_details`)."""
+    return rows_by_key(keys, LIST_ROW)
+
+
+def public_rows_by_key(keys: list[int]) -> list[Organization]:
+    """`rows_by_key` for the public directory (`_public_row`)."""
+    return rows_by_key(keys, PUBLIC_ROW)
 
 
 def filter_organizations(queryset, filters: OrganizationFilters):
@@ -508,19 +560,19 @@ def public_organizations():
         kind=Organization.Kind.AGENCY)
 
 
-def _public_row(queryset):
-    return _with_best_ocop(_with_products_total(queryset)).only(
-        "id", "name", "short_name", "kind", "province_code", "province_name", "ward_name", "verified_at", "status",
-        "updated_at", "members_count",
-    ).prefetch_related(_sector_list())
-
-
 def list_public_organizations(filters: OrganizationFilters, page: int | str = 1, per_page: int = PAGE_SIZE):
+    """A page of the public directory: public, active organisations that are not agencies. A
+    search the word table serves reads its first pages by key with compiled statements, as the
+    administrator's list does (docs/decisions/0030): keys, rows, sectors; no QuerySet built."""
     filters.status = ""
-    rows = filter_organizations(public_organizations(), filters)
-    first_keys = (search_first_keys(public_organizations, filters.q)  # a scope: checked on the rows
-                  if _word_table_serves(filters) else None)
-    return CappedPaginator(_ordered(rows, filters), per_page, rows=_public_row, first_keys=first_keys).get_page(page)
+
+    def object_list():
+        return _ordered(filter_organizations(public_organizations(), filters), filters)
+
+    if _word_table_serves(filters):  # the scope is checked on the rows by the key statement
+        return CappedPaginator(object_list, per_page, rows=_public_row, rows_by_key=public_rows_by_key,
+                               first_keys=search_first_keys(public_organizations, filters.q)).get_page(page)
+    return CappedPaginator(object_list(), per_page, rows=_public_row).get_page(page)
 
 
 # --- Detail ---------------------------------------------------------------------------------------

@@ -288,3 +288,101 @@ def test_a_second_search_of_the_same_shape_compiles_nothing(users, compiles):
     sql, names, count = keys_query(users["admin"], q="Nông Nghiệp")
     assert names == ["Nông nghiệp Xanh", "HTX Nông nghiệp Bến Tre", "HTX Nông nghiệp Tân Hiệp"] and count == 3
     assert WORD_TABLE in sql and compiles[0] == 0
+
+
+# --- the public directory's rows, read by key ---------------------------------------------------
+
+
+def cat_and_oi():
+    """HTX Xoài Cát: sectors "Cây ăn quả" (order 2) and "Trồng trọt" (0), a certification, two
+    products, OCOP 4★ (10 days ago) and 5★ (2019: past the 36 months). HTX Ổi: nothing."""
+    import datetime
+
+    cat = services.create_organization(actor=SYSTEM, name="HTX Xoài Cát", province_code="79", phone="0909000111",
+                                       sectors=["cay-an-qua", "trong-trot"])
+    oi = services.create_organization(actor=SYSTEM, name="HTX Ổi", province_code="79")
+    services.create_certification(actor=SYSTEM, organization=cat, type="vietgap", issue_date=datetime.date(2025, 3, 1))
+    mango = services.create_product(actor=SYSTEM, producer=cat, name="Xoài cát")
+    services.create_product(actor=SYSTEM, producer=cat, name="Xoài keo")
+    services.create_ocop_rating(actor=SYSTEM, product=mango, stars=4, decision_number="1",
+                                decision_date=datetime.date.today() - datetime.timedelta(days=10))
+    services.create_ocop_rating(actor=SYSTEM, product=mango, stars=5, decision_number="2", level="national",
+                                decision_date=datetime.date(2019, 1, 1))
+    return cat, oi
+
+
+def test_the_public_rows_read_by_key_are_the_directorys_rows():
+    """The directory's row: its public columns only (the phone is not read), products, OCOP and
+    sectors; no certifications (2 queries). Equal, attribute by attribute, to the rows of the
+    directory's QuerySet (`_public_row`); a key without a row is left out."""
+    cat, oi = cat_and_oi()
+    keys = [oi.pk, cat.pk, cat.pk + oi.pk + 1000]
+    with CaptureQueriesContext(connection) as ctx:
+        rows = {o.name: o for o in queries.public_rows_by_key(keys)}
+        got = {name: (o.pk, o.get_kind_display(), o.province_name, o.verified_at, o.products_total,
+                      o.best_ocop_stars, [s.name for s in o.sector_list]) for name, o in rows.items()}
+    assert len(ctx.captured_queries) == 2  # rows, sectors: nothing more when the template's attributes are read
+    hcm = "Thành phố Hồ Chí Minh"
+    assert got == {"HTX Xoài Cát": (cat.pk, "Hợp tác xã", hcm, None, 2, 4, ["Trồng trọt", "Cây ăn quả"]),
+                   "HTX Ổi": (oi.pk, "Hợp tác xã", hcm, None, 0, None, [])}
+    assert "phone" in rows["HTX Xoài Cát"].get_deferred_fields()
+    assert not hasattr(rows["HTX Xoài Cát"], "certification_list")
+    expected = {o.name: o for o in queries._public_row(Organization.objects.filter(pk__in=keys))}
+
+    def attributes(obj):
+        return {k: v for k, v in vars(obj).items() if k not in ("_state", "_prefetched_objects_cache", "sector_list")}
+
+    assert rows.keys() == expected.keys()
+    for name, org in rows.items():
+        assert attributes(org) == attributes(expected[name])
+        assert org.get_deferred_fields() == expected[name].get_deferred_fields()
+        assert [vars(s) | {"_state": None} for s in org.sector_list] == \
+            [vars(s) | {"_state": None} for s in expected[name].sector_list]
+    # The registry's own list still reads every column and the certifications (one compiled
+    # statement per kind of row: neither takes the other's).
+    [full] = queries.list_rows_by_key([cat.pk])
+    assert full.phone == "0909000111" and [c.type for c in full.certification_list] == ["vietgap"]
+    assert queries.public_rows_by_key([]) == []
+
+
+def directory_page(q):
+    with CaptureQueriesContext(connection) as ctx:
+        page = queries.list_public_organizations(queries.OrganizationFilters(q=q))
+        names = [o.name for o in page.object_list]
+        [(o.products_total, o.best_ocop_stars, o.sector_list, o.get_kind_display(), o.ward_name)
+         for o in page.object_list]
+    assert len(ctx.captured_queries) == 3, [q["sql"] for q in ctx.captured_queries]  # keys, rows, sectors
+    return ctx.captured_queries[0]["sql"], names, page.paginator.count
+
+
+def test_a_second_directory_search_of_the_same_shape_compiles_nothing(compiles, monkeypatch):
+    """Two public matches each (a hidden, a dissolved and an agency's name match too, and are
+    not listed): the second search runs the first one's statements with its own words: 3
+    queries, no SQL compiled, no QuerySet of the list built."""
+    for name, extra in (("HTX Xoài Cát", {}), ("Xoài Cát Hòa Lộc", {}), ("HTX Cây Xoài Cát", {"is_public": False}),
+                        ("Xoài Cát Giải Thể", {"status": "dissolved"}), ("Sở Xoài Cát", {"kind": "agency"}),
+                        ("HTX Nông nghiệp Tân Hiệp", {}), ("HTX Nông nghiệp Bến Tre", {"is_public": False}),
+                        ("Nông nghiệp Xanh", {}), ("Nông nghiệp Giải Thể", {"status": "dissolved"}),
+                        ("Chi cục Nông nghiệp", {"kind": "agency"})):
+        services.create_organization(actor=SYSTEM, name=name, province_code="79", **extra)
+    _, names, count = directory_page("xoai cat")
+    assert names == ["Xoài Cát Hòa Lộc", "HTX Xoài Cát"] and count == 2
+    compiles[0] = 0
+    built = []
+    original = queries.filter_organizations
+    monkeypatch.setattr(queries, "filter_organizations", lambda *args: built.append(args) or original(*args))
+    sql, names, count = directory_page("Nông Nghiệp")
+    assert names == ["Nông nghiệp Xanh", "HTX Nông nghiệp Tân Hiệp"] and count == 2
+    assert WORD_TABLE in sql and compiles[0] == 0 and built == []
+    # A filtered search builds the list's QuerySet, as before (the same scope).
+    filtered = queries.list_public_organizations(queries.OrganizationFilters(q="nong nghiep", province="79"))
+    assert [o.name for o in filtered.object_list] == ["Nông nghiệp Xanh", "HTX Nông nghiệp Tân Hiệp"] and built
+
+
+def test_the_directory_page_shows_a_row_read_by_key():
+    cat_and_oi()
+    from django.test import Client
+
+    body = Client().get("/registry/public/", {"q": "xoài cát"}).content.decode()
+    assert "HTX Xoài Cát" in body and "Trồng trọt, Cây ăn quả" in body and "OCOP 4★" in body
+    assert "2 sản phẩm" in body and "HTX Ổi" not in body and "0909000111" not in body
