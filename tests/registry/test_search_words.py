@@ -226,6 +226,27 @@ def test_the_public_directory_reads_the_table(users):
 
 
 
+def cat_and_oi(certified_on=("2025-03-01",)):
+    """HTX Xoài Cát: sectors "Cây ăn quả" (order 2) and "Trồng trọt" (0), a VietGAP certification
+    per date of `certified_on`, two products, OCOP 4★ (10 days ago) and 5★ (2019: past the 36
+    months), a phone number. HTX Ổi: nothing."""
+    import datetime
+
+    cat = services.create_organization(actor=SYSTEM, name="HTX Xoài Cát", province_code="79", phone="0909000111",
+                                       sectors=["cay-an-qua", "trong-trot"])
+    oi = services.create_organization(actor=SYSTEM, name="HTX Ổi", province_code="79")
+    for issued in certified_on:
+        services.create_certification(actor=SYSTEM, organization=cat, type="vietgap",
+                                      issue_date=datetime.date.fromisoformat(issued))
+    mango = services.create_product(actor=SYSTEM, producer=cat, name="Xoài cát")
+    services.create_product(actor=SYSTEM, producer=cat, name="Xoài keo")
+    services.create_ocop_rating(actor=SYSTEM, product=mango, stars=4, decision_number="1",
+                                decision_date=datetime.date.today() - datetime.timedelta(days=10))
+    services.create_ocop_rating(actor=SYSTEM, product=mango, stars=5, decision_number="2", level="national",
+                                decision_date=datetime.date(2019, 1, 1))
+    return cat, oi
+
+
 def test_the_rows_read_by_key_carry_the_lists_details():
     """HTX Xoài Cát: sectors "Cây ăn quả" (order 2) and "Trồng trọt" (0), two certifications
     (2025-03-01, 2024-01-01: newest first), two products, OCOP 4★ (this year) and 5★ (2019:
@@ -234,17 +255,7 @@ def test_the_rows_read_by_key_carry_the_lists_details():
 
     from htxconnect.registry.models import Certification
 
-    cat = services.create_organization(actor=SYSTEM, name="HTX Xoài Cát", province_code="79",
-                                       sectors=["cay-an-qua", "trong-trot"])
-    oi = services.create_organization(actor=SYSTEM, name="HTX Ổi", province_code="79")
-    for issued in (datetime.date(2024, 1, 1), datetime.date(2025, 3, 1)):
-        services.create_certification(actor=SYSTEM, organization=cat, type="vietgap", issue_date=issued)
-    mango = services.create_product(actor=SYSTEM, producer=cat, name="Xoài cát")
-    services.create_product(actor=SYSTEM, producer=cat, name="Xoài keo")
-    services.create_ocop_rating(actor=SYSTEM, product=mango, stars=4, decision_number="1",
-                                decision_date=datetime.date.today() - datetime.timedelta(days=10))
-    services.create_ocop_rating(actor=SYSTEM, product=mango, stars=5, decision_number="2", level="national",
-                                decision_date=datetime.date(2019, 1, 1))
+    cat, oi = cat_and_oi(certified_on=("2024-01-01", "2025-03-01"))
     keys = [oi.pk, cat.pk, cat.pk + oi.pk + 1000]
     with CaptureQueriesContext(connection) as ctx:
         rows = {o.name: o for o in queries.list_rows_by_key(keys)}
@@ -293,22 +304,6 @@ def test_a_second_search_of_the_same_shape_compiles_nothing(users, compiles):
 # --- the public directory's rows, read by key ---------------------------------------------------
 
 
-def cat_and_oi():
-    """HTX Xoài Cát: sectors "Cây ăn quả" (order 2) and "Trồng trọt" (0), a certification, two
-    products, OCOP 4★ (10 days ago) and 5★ (2019: past the 36 months). HTX Ổi: nothing."""
-    import datetime
-
-    cat = services.create_organization(actor=SYSTEM, name="HTX Xoài Cát", province_code="79", phone="0909000111",
-                                       sectors=["cay-an-qua", "trong-trot"])
-    oi = services.create_organization(actor=SYSTEM, name="HTX Ổi", province_code="79")
-    services.create_certification(actor=SYSTEM, organization=cat, type="vietgap", issue_date=datetime.date(2025, 3, 1))
-    mango = services.create_product(actor=SYSTEM, producer=cat, name="Xoài cát")
-    services.create_product(actor=SYSTEM, producer=cat, name="Xoài keo")
-    services.create_ocop_rating(actor=SYSTEM, product=mango, stars=4, decision_number="1",
-                                decision_date=datetime.date.today() - datetime.timedelta(days=10))
-    services.create_ocop_rating(actor=SYSTEM, product=mango, stars=5, decision_number="2", level="national",
-                                decision_date=datetime.date(2019, 1, 1))
-    return cat, oi
 
 
 def test_the_public_rows_read_by_key_are_the_directorys_rows():

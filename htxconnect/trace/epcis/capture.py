@@ -723,6 +723,15 @@ def _record_stored(job, document, *, user, plan, stored, duplicates, errors, rej
                           **({"organization_id": [None, organization_id]} if organization_id else {})})
 
 
+def _planned_rows(events, *, context, user, job, public, organization_id):
+    """(rows, index, plan) of checked or about-to-be-checked events, in the storing transaction:
+    the keys are claimed while the rows are built (KeyClaim)."""
+    with KeyClaim(user, [event["eventID"] for event in events]) as claim:
+        rows, index = build_rows(events, record_time=timezone.now(), context=context, owner=user, capture=job,
+                                 public=public, organization_id=organization_id)
+    return rows, index, plan_rows(rows, index, owner=user, claimed=claim.ids)
+
+
 def _checks_can_wait(job: CaptureJob, document) -> bool:
     """The usual capture — all or nothing, every event named by its eventID — on PostgreSQL: its
     rows can be built and sent before the document is checked (see _store_checking_meanwhile)."""
@@ -753,10 +762,8 @@ def _store_checking_meanwhile(job: CaptureJob, document, *, user, public, organi
 
     try:
         with transaction.atomic():
-            with KeyClaim(user, [event["eventID"] for event in events]) as claim:
-                rows, index = build_rows(events, record_time=timezone.now(), context=context, owner=user,
-                                         capture=job, public=public, organization_id=organization_id)
-            plan = plan_rows(rows, index, owner=user, claimed=claim.ids)
+            rows, index, plan = _planned_rows(events, context=context, user=user, job=job, public=public,
+                                              organization_id=organization_id)
             if len(plan.new_rows) != len(rows):
                 raise _CheckFirst
             stored, duplicates = store_rows(rows, index, owner=user, plan=plan, while_sending=check)
@@ -811,10 +818,8 @@ def run_capture(job: CaptureJob, document, *, user, public: bool = False, organi
         for attempt in range(2):
             try:
                 with transaction.atomic():
-                    with KeyClaim(user, [event["eventID"] for event in events]) as claim:
-                        rows, index = build_rows(events, record_time=timezone.now(), context=context, owner=user,
-                                                 capture=job, public=public, organization_id=organization_id)
-                    plan = plan_rows(rows, index, owner=user, claimed=claim.ids)
+                    rows, index, plan = _planned_rows(events, context=context, user=user, job=job, public=public,
+                                                      organization_id=organization_id)
                     errors = list(checked.errors) + [
                         conflict_problem(event_id, reason, checked.events_path + (positions[k], "eventID"))
                         for k, event_id, reason in plan.conflicts]
