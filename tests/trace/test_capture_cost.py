@@ -5,8 +5,8 @@
 - The owner's turn and the key insert are sent before the rows are built; on PostgreSQL in
   pipeline mode, so the server runs them while Python builds the rows.
 - On PostgreSQL a document of new events sent all-or-nothing is checked (schema and rules) while
-  the server inserts its rows, inside the transaction: nothing is committed unless the checks
-  pass, and the outcome of every document is what checking first gave."""
+  the server runs its key claim, inside the transaction; its rows are built only after the checks
+  pass, each sent as it is built. The outcome of every document is what checking first gave."""
 
 import pytest
 from django.db import connection, transaction
@@ -44,7 +44,7 @@ def test_deleting_a_capture_job_through_the_orm_still_clears_its_events(api):
     assert event.capture_id is None  # on_delete=SET_NULL, done by Django
 
 
-def test_the_keys_are_claimed_before_the_rows_are_built(api, monkeypatch):
+def test_in_the_ordinary_order_the_keys_are_claimed_while_the_rows_are_built(api, monkeypatch):
     """PostgreSQL: while the rows are built the connection is in pipeline mode with the insert sent.
     SQLite (no pipeline): the keys are already in the table when the rows are built."""
     build_rows = capture_module.build_rows
@@ -59,7 +59,7 @@ def test_the_keys_are_claimed_before_the_rows_are_built(api, monkeypatch):
 
     monkeypatch.setattr(capture_module, "build_rows", watching)
     events = [object_event(i) for i in (1, 2)]
-    response = api.capture(make_document(events))
+    response = api.capture(make_document(events), headers={"GS1-Capture-Error-Behaviour": "proceed"})
     assert response.status_code == 202 and response.json()["storedCount"] == 2
     if PG:
         from psycopg import pq
@@ -70,11 +70,11 @@ def test_the_keys_are_claimed_before_the_rows_are_built(api, monkeypatch):
         assert seen["keys"] == {e["eventID"] for e in events}
 
 
-def test_a_failure_while_the_claim_is_in_flight_stores_nothing_and_frees_the_keys(api, monkeypatch):
+def test_a_failure_while_the_rows_are_built_stores_nothing_and_frees_the_keys(api, monkeypatch):
     def broken(events, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(capture_module, "build_rows", broken)
+    monkeypatch.setattr(capture_module, "iter_rows", broken)
     response = api.capture(make_document([object_event(1)]))
     assert response.status_code == 500
     assert not EPCISEvent.objects.exists() and not EPCISEventKey.objects.exists()
@@ -101,7 +101,8 @@ def test_a_claim_finds_the_owners_taken_keys(users):
 
 
 def watch_checks(monkeypatch):
-    """Record, for each check of a document, whether a COPY was in progress and what was stored."""
+    """Record, for each check of a document, whether the key claim was in flight then (PostgreSQL)
+    or its events already stored (SQLite)."""
     check_document = capture_module.check_document
     seen = []
 
@@ -109,7 +110,7 @@ def watch_checks(monkeypatch):
         if PG:
             from psycopg import pq
 
-            seen.append("during copy" if connection.connection.pgconn.transaction_status == pq.TransactionStatus.ACTIVE
+            seen.append("while claiming" if connection.connection.pgconn.pipeline_status == pq.PipelineStatus.ON
                         else "before storing")
         else:  # SQLite always checks first: the document's events are not stored yet
             stored = set(EPCISEvent.objects.values_list("event_id", flat=True))
@@ -121,11 +122,11 @@ def watch_checks(monkeypatch):
     return seen
 
 
-def test_a_document_of_new_events_is_checked_while_its_rows_are_inserted(api, monkeypatch):
+def test_a_document_of_new_events_is_checked_while_its_keys_are_claimed(api, monkeypatch):
     seen = watch_checks(monkeypatch)
     response = api.capture(make_document([object_event(i) for i in range(3)]))
     assert response.status_code == 202 and response.json()["storedCount"] == 3
-    assert seen == (["during copy"] if PG else ["before storing"])
+    assert seen == (["while claiming"] if PG else ["before storing"])
     job = CaptureJob.objects.get()
     assert job.status == "success" and job.event_count == 3 and job.stored_count == 3
 
@@ -142,22 +143,22 @@ def test_a_document_with_an_error_is_rolled_back_with_the_errors_checking_first_
     assert not EPCISEvent.objects.exists() and not EPCISEventKey.objects.exists()
     job = CaptureJob.objects.get()
     assert job.status == "failed" and job.stored_count == 0 and job.event_count == 3
-    assert seen == (["during copy"] if PG else ["before storing"])
+    assert seen == (["while claiming"] if PG else ["before storing"])
     response = api.capture(make_document([object_event(1), object_event(3)]))  # the keys were freed
     assert response.status_code == 202 and response.json()["storedCount"] == 2
 
 
 @pytest.mark.parametrize("odd", [
-    {"eventTime": 12},  # rows cannot be built from it: the ordinary order reports the schema error
-    {"eventID": "urn:uuid:" + "x" * 600},  # longer than the key column: the database refuses it
+    {"eventTime": 12},  # rows could not be built from it: refused before any is
+    {"eventID": "urn:uuid:" + "x" * 600},  # longer than the key column: the claim fails, the ordinary order reports
 ])
-def test_a_document_the_rows_cannot_be_built_from_takes_the_ordinary_order(api, monkeypatch, odd):
-    seen = watch_checks(monkeypatch)
-    response = api.capture(make_document([object_event(1), object_event(2, **odd)]))
+def test_an_odd_document_gets_what_checking_first_gives(api, odd):
+    document = make_document([object_event(1), object_event(2, **odd)])
+    response = api.capture(document)
     assert response.status_code == 400
+    assert response.json()["errors"] == check_document(document).errors
     assert any(e["path"].startswith("$.epcisBody.eventList[1]") for e in response.json()["errors"])
     assert not EPCISEvent.objects.exists() and not EPCISEventKey.objects.exists()
-    assert seen[-1] == "before storing"  # checked again, first, by the ordinary order
     assert CaptureJob.objects.get().status == "failed"
 
 

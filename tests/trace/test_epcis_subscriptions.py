@@ -360,3 +360,26 @@ def test_session_delete_needs_the_csrf_token(users):
     browser.force_login(users["coop_manager"])
     assert browser.delete("/epcis/queries/q").status_code == 403
     assert EPCISQuery.objects.filter(name="q").exists()
+
+
+def test_the_check_for_stream_subscriptions_is_compiled_once_and_follows_the_owner(
+        api, database_task_queue, compiles, django_capture_on_commit_callbacks):
+    """Every capture asks whether anyone listens; the question is compiled once per connection
+    (docs/decisions/0032-epcis-capture-cost.md) and still answers from the current rows."""
+    def tasks_after_capture(i):
+        with django_capture_on_commit_callbacks(execute=False):
+            assert api.capture(make_document([object_event(i)])).status_code == 202
+        return [name for name, _args in database_task_queue() if name.endswith("notify_task")]
+
+    assert tasks_after_capture(1) == []  # nobody listens
+    create_query(api)
+    assert subscribe(api, "https://client.example.com/hook").status_code == 201
+    assert len(tasks_after_capture(2)) == 1
+    api.user.is_active = False  # the owner's account is closed: its subscriptions stop
+    api.user.save(update_fields=["is_active"])
+    from htxconnect.trace.epcis.subscriptions import after_capture
+
+    before = compiles[0]
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        after_capture(capture_id="00000000-0000-0000-0000-000000000000")
+    assert callbacks == [] and compiles[0] == before  # nothing queued, nothing compiled again

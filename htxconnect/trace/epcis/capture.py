@@ -321,6 +321,16 @@ def build_rows(events, *, record_time, context, owner, capture, public=False, or
     column of EPCISEvent is set here (as_model() and the COPY read them all).
     """
     rows, index = [], []
+    for row, entries in iter_rows(events, record_time=record_time, context=context, owner=owner, capture=capture,
+                                  public=public, organization_id=organization_id):
+        rows.append(row)
+        index.append(entries)
+    return rows, index
+
+
+def iter_rows(events, *, record_time, context, owner, capture, public=False, organization_id=None):
+    """(EventRow, index entries) of each event in turn: build_rows one at a time, so that a COPY
+    can send each row as soon as it is built (_copy_rows)."""
     capture_id = capture.pk if capture is not None else None
     owner_id = owner.pk if owner is not None else None
     for event in events:
@@ -349,9 +359,7 @@ def build_rows(events, *, record_time, context, owner, capture, public=False, or
         row.public = public
         row.error_declaration_time, row.error_reason = _error_columns(event)
         row.error_capture_id = capture_id if row.error_declaration_time is not None else None
-        rows.append(row)
-        index.append(_index_entries(event))
-    return rows, index
+        yield row, _index_entries(event)
 
 
 # --- Same eventID: the same event, its error declaration, or a conflict --------------------------------
@@ -573,22 +581,18 @@ def conflict_problem(event_id: str, reason: str, path: tuple) -> dict:
     return body
 
 
-def store_rows(rows, index, *, owner, plan: Plan | None = None, while_sending=None) -> tuple[int, int]:
+def store_rows(rows, index, *, owner, plan: Plan | None = None) -> tuple[int, int]:
     """Insert the new events, record error declarations; returns (stored, duplicates).
 
     Runs inside the caller's transaction. Conflicting rows are left out (the caller reports
     them). Of two captures of one eventID at the same moment, the later one's key insert
     (plan_rows) waits for the earlier one to commit and then finds the eventID stored.
-    `while_sending` (PostgreSQL) is called once the event rows are sent, while the server is
-    still inserting them.
     """
     plan = plan if plan is not None else plan_rows(rows, index, owner=owner)
     new_rows, new_index = plan.new_rows, plan.new_index
     if new_rows and connection.vendor == "postgresql":
-        _copy_rows(new_rows, new_index, while_sending=while_sending)
+        _copy_rows(zip(new_rows, new_index), len(new_rows))
     else:
-        if while_sending is not None:
-            while_sending()
         models = [row.as_model() for row in new_rows]
         EPCISEvent.objects.bulk_create(models, batch_size=1000)
         for row, model in zip(new_rows, models):
@@ -617,36 +621,40 @@ _EVENT_COLUMNS = ("id", "event_id", "event_type", "event_time", "event_time_zone
                   "owner_id", "organization_id", "public", "error_declaration_time", "error_reason", "error_capture_id")
 
 
-def _copy_rows(rows, index, *, while_sending=None) -> None:
-    """PostgreSQL: COPY the rows in (ids drawn from the sequence first).
+def _copy_rows(pairs, count: int) -> tuple[list, list]:
+    """PostgreSQL: COPY `count` (row, index entries) pairs in, each row sent as soon as `pairs`
+    gives it (ids drawn from the sequence first); returns (rows, index) with the rows' pks set.
 
     Django's bulk_create quotes every value in Python (client-side binding), which made the
-    insert cost three quarters of a capture; COPY streams the rows and costs a fraction.
-    Leaving the COPY waits for the server to insert the rows it was sent; `while_sending` runs
-    before that wait, so its work and the server's overlap.
+    insert cost three quarters of a capture; COPY streams the rows and costs a fraction. Given a
+    generator (iter_rows), the server inserts the first rows while Python builds the next.
     """
     event_table, epc_table = EPCISEvent._meta.db_table, EPCISEventEPC._meta.db_table
+    rows, index = [], []
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT nextval(pg_get_serial_sequence('{event_table}', 'id')) "
-                       f"FROM generate_series(1, %s)", [len(rows)])
+                       f"FROM generate_series(1, %s)", [count])
         ids = [r[0] for r in cursor.fetchall()]
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper
         dumps = json.dumps
         with raw.copy(f"COPY {event_table} ({', '.join(_EVENT_COLUMNS)}) FROM STDIN") as copy:
-            for pk, row in zip(ids, rows):
+            for pk, (row, entries) in zip(ids, pairs):
                 row.pk = pk
+                rows.append(row)
+                index.append(entries)
                 copy.write_row((pk, row.event_id, row.event_type, row.event_time, row.event_time_zone_offset,
                                 row.record_time, row.action, row.biz_step, row.disposition, row.read_point,
                                 row.biz_location, dumps(row.event, ensure_ascii=False),
                                 dumps(row.context, ensure_ascii=False), row.capture_id, row.owner_id,
                                 row.organization_id, row.public, row.error_declaration_time, row.error_reason,
                                 row.error_capture_id))
-            if while_sending is not None:
-                while_sending()
+        if len(rows) != count:
+            raise ValueError(f"{count} rows announced, {len(rows)} given")
         with raw.copy(f"COPY {epc_table} (event_id, role, epc) FROM STDIN") as copy:
-            for pk, entries in zip(ids, index):
+            for row, entries in zip(rows, index):
                 for role, epc in entries:
-                    copy.write_row((pk, str(role), epc))
+                    copy.write_row((row.pk, str(role), epc))
+    return rows, index
 
 
 # --- The service ------------------------------------------------------------------------------------
@@ -700,10 +708,11 @@ class _Refused(Exception):
 
 
 class _CheckFirst(Exception):
-    """Leaves the checks-while-storing transaction: the document takes the ordinary order."""
+    """Leaves _capture_new_events' transaction: the document takes the ordinary order."""
 
 
-def _record_stored(job, document, *, user, plan, stored, duplicates, errors, rejected, public, organization_id):
+def _record_stored(job, document, *, user, stored, duplicates, errors, rejected, declared, public,
+                   organization_id):
     """What every capture that stored does, inside its transaction: master data, the subscriptions'
     signal, the job's outcome and the audit entry."""
     store_master_data(document, owner=user)
@@ -717,24 +726,14 @@ def _record_stored(job, document, *, user, plan, stored, duplicates, errors, rej
     audit.record(audit_actions.EPCIS_CAPTURED, obj=job, actor=user or audit.system_actor("epcis_capture"),
                  object_repr=f"EPCIS capture {job.id}",
                  changes={"events": [None, stored], "duplicates": [None, duplicates], "rejected": [None, rejected],
-                          **({"declared_in_error": [None, [d[0].event_id for d in plan.declarations]]}
-                             if plan.declarations else {}),
+                          **({"declared_in_error": [None, declared]} if declared else {}),
                           **({"public": [None, True]} if public else {}),
                           **({"organization_id": [None, organization_id]} if organization_id else {})})
 
 
-def _planned_rows(events, *, context, user, job, public, organization_id):
-    """(rows, index, plan) of checked or about-to-be-checked events, in the storing transaction:
-    the keys are claimed while the rows are built (KeyClaim)."""
-    with KeyClaim(user, [event["eventID"] for event in events]) as claim:
-        rows, index = build_rows(events, record_time=timezone.now(), context=context, owner=user, capture=job,
-                                 public=public, organization_id=organization_id)
-    return rows, index, plan_rows(rows, index, owner=user, claimed=claim.ids)
-
-
-def _checks_can_wait(job: CaptureJob, document) -> bool:
+def _may_claim_first(job: CaptureJob, document) -> bool:
     """The usual capture — all or nothing, every event named by its eventID — on PostgreSQL: its
-    rows can be built and sent before the document is checked (see _store_checking_meanwhile)."""
+    keys can be claimed while it is checked (see _capture_new_events)."""
     if connection.vendor != "postgresql" or job.error_behaviour != CaptureJob.ErrorBehaviour.ROLLBACK:
         return False
     events, _path = event_list_of(document)
@@ -742,37 +741,35 @@ def _checks_can_wait(job: CaptureJob, document) -> bool:
         isinstance(event, dict) and isinstance(event.get("eventID"), str) for event in events)
 
 
-def _store_checking_meanwhile(job: CaptureJob, document, *, user, public, organization_id) -> CaptureJob | None:
-    """Store a document of new events and check it while PostgreSQL inserts the rows.
+def _capture_new_events(job: CaptureJob, document, *, user, public, organization_id) -> CaptureJob | None:
+    """Capture a document of new events with PostgreSQL working beside Python.
 
-    The checks (schema and rules, a few milliseconds of Python per 500 events) run in the wait at
-    the end of the events' COPY instead of before it: the server inserts while Python checks
-    (docs/decisions/0032-epcis-capture-cost.md). Nothing is committed before the checks pass: a
-    document with errors is rolled back and refused with exactly the errors the ordinary order
-    gives. Anything else — an eventID already stored (duplicate, declaration, conflict), a value
-    the rows cannot be built from, a database error — rolls back and returns None: the ordinary
-    order (run_capture) then decides, as it always did."""
+    The ordinary order checks the document, then claims its keys, builds its rows and sends them.
+    Here the keys' claim is sent first and the document is checked while the server runs it
+    (KeyClaim); then each row goes into the COPY as soon as it is built, so the server inserts the
+    first rows while Python builds the next (docs/decisions/0032-epcis-capture-cost.md). Nothing
+    is built before the checks pass: a document with errors is rolled back and refused with the
+    errors the ordinary order gives. A document naming an eventID already stored (duplicate,
+    declaration, conflict), and any failure, is rolled back and left to the ordinary order
+    (None), which decides as it always did."""
     events, _path = event_list_of(document)
-    context = document.get("@context", [])
+    event_ids = [event["eventID"] for event in events]
     unsaved = job._state.adding
-    outcome = {}
-
-    def check():
-        outcome["checked"] = check_document(document)
-
     try:
         with transaction.atomic():
-            rows, index, plan = _planned_rows(events, context=context, user=user, job=job, public=public,
-                                              organization_id=organization_id)
-            if len(plan.new_rows) != len(rows):
-                raise _CheckFirst
-            stored, duplicates = store_rows(rows, index, owner=user, plan=plan, while_sending=check)
-            checked = outcome["checked"]
+            with KeyClaim(user, event_ids) as claim:
+                checked = check_document(document)
             if checked.errors:
                 raise _Refused
-            job.event_count = len(checked.events)
-            _record_stored(job, document, user=user, plan=plan, stored=stored, duplicates=duplicates, errors=[],
-                           rejected=0, public=public, organization_id=organization_id)
+            if len(claim.ids) != len(event_ids):
+                raise _CheckFirst
+            pairs = iter_rows(events, record_time=timezone.now(), context=document.get("@context", []), owner=user,
+                              capture=job, public=public, organization_id=organization_id)
+            rows, _index = _copy_rows(pairs, len(events))
+            store_fields(rows)
+            job.event_count = len(events)
+            _record_stored(job, document, user=user, stored=len(rows), duplicates=0, errors=[], rejected=0,
+                           declared=[], public=public, organization_id=organization_id)
     except _Refused:
         job._state.adding = unsaved
         job.stored_count = job.duplicate_count = 0
@@ -793,8 +790,8 @@ def run_capture(job: CaptureJob, document, *, user, public: bool = False, organi
     (compared in canonical form), an error declaration when it is the same event carrying an
     `errorDeclaration`, and otherwise a per-event error naming the eventID (never a silent skip).
     """
-    if _checks_can_wait(job, document):
-        done = _store_checking_meanwhile(job, document, user=user, public=public, organization_id=organization_id)
+    if _may_claim_first(job, document):
+        done = _capture_new_events(job, document, user=user, public=public, organization_id=organization_id)
         if done is not None:
             return done
     checked = check_document(document)
@@ -818,17 +815,20 @@ def run_capture(job: CaptureJob, document, *, user, public: bool = False, organi
         for attempt in range(2):
             try:
                 with transaction.atomic():
-                    rows, index, plan = _planned_rows(events, context=context, user=user, job=job, public=public,
-                                                      organization_id=organization_id)
+                    with KeyClaim(user, [event["eventID"] for event in events]) as claim:
+                        rows, index = build_rows(events, record_time=timezone.now(), context=context, owner=user,
+                                                 capture=job, public=public, organization_id=organization_id)
+                    plan = plan_rows(rows, index, owner=user, claimed=claim.ids)
                     errors = list(checked.errors) + [
                         conflict_problem(event_id, reason, checked.events_path + (positions[k], "eventID"))
                         for k, event_id, reason in plan.conflicts]
                     if plan.conflicts and job.error_behaviour == CaptureJob.ErrorBehaviour.ROLLBACK:
                         raise _Refused
                     stored, duplicates = store_rows(rows, index, owner=user, plan=plan)
-                    _record_stored(job, document, user=user, plan=plan, stored=stored, duplicates=duplicates,
-                                   errors=errors, rejected=len(checked.bad_events) + len(plan.conflicts),
-                                   public=public, organization_id=organization_id)
+                    _record_stored(job, document, user=user, stored=stored, duplicates=duplicates, errors=errors,
+                                   rejected=len(checked.bad_events) + len(plan.conflicts),
+                                   declared=[d[0].event_id for d in plan.declarations], public=public,
+                                   organization_id=organization_id)
                 break
             except IntegrityError:
                 job._state.adding = unsaved

@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from htxconnect.core import audit, outbox
+from htxconnect.core.compiled import compiled
 from htxconnect.trace import audit_actions
 from htxconnect.trace.models import EPCISEvent, EPCISQuery, EPCISSubscription
 from htxconnect.trace.queries import master_data_owners, visible_events
@@ -342,7 +343,11 @@ def signature(body: bytes, token: str) -> str:
 def after_capture(sender=None, *, capture_id, **kwargs) -> None:
     """Receiver of capture.events_stored (connected in TraceConfig.ready()), called inside the
     capture transaction: schedule notification once it commits (if anyone listens)."""
-    if EPCISSubscription.objects.filter(stream=True, query__owner__is_active=True).exists():
+    # Compiled once per connection: every capture asks, and compiling the three-table query cost
+    # more than running it (docs/decisions/0032-epcis-capture-cost.md).
+    anyone = compiled(EPCISSubscription, "epcis.streaming-subscription", lambda: EPCISSubscription.objects.filter(
+        stream=True, query__owner__is_active=True).order_by().values_list("pk")[:1])
+    if anyone.rows():
         outbox.enqueue_on_commit(notify_task, str(capture_id))
 
 
