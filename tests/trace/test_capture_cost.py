@@ -100,38 +100,52 @@ def test_a_claim_finds_the_owners_taken_keys(users):
         assert claim.ids == set()
 
 
+def connection_state():
+    """What the connection is doing: "claiming" (the key insert in flight, pipeline mode), "copying"
+    (inside a COPY) or "idle"; always "idle" on SQLite."""
+    if not PG:
+        return "idle"
+    from psycopg import pq
+
+    pgconn = connection.connection.pgconn
+    if pgconn.pipeline_status == pq.PipelineStatus.ON:
+        return "claiming"
+    return "copying" if pgconn.transaction_status == pq.TransactionStatus.ACTIVE else "idle"
+
+
 def watch_checks(monkeypatch):
-    """Record, for each check of a document, whether the key claim was in flight then (PostgreSQL)
-    or its events already stored (SQLite)."""
-    check_document = capture_module.check_document
+    """Record each check — the whole document (check_document), the schema alone, the rules of one
+    event — with what the connection was doing and how many events were stored then."""
     seen = []
 
-    def watching(document):
-        if PG:
-            from psycopg import pq
+    def watched(name, function):
+        def watching(*args, **kwargs):
+            state = connection_state()
+            stored = EPCISEvent.objects.count() if state != "copying" else None
+            seen.append((name, state, stored))
+            return function(*args, **kwargs)
+        monkeypatch.setattr(capture_module, name, watching)
 
-            seen.append("while claiming" if connection.connection.pgconn.pipeline_status == pq.PipelineStatus.ON
-                        else "before storing")
-        else:  # SQLite always checks first: the document's events are not stored yet
-            stored = set(EPCISEvent.objects.values_list("event_id", flat=True))
-            events = document["epcisBody"]["eventList"]
-            seen.append("after storing" if any(e.get("eventID") in stored for e in events[1:]) else "before storing")
-        return check_document(document)
-
-    monkeypatch.setattr(capture_module, "check_document", watching)
+    for name in ("check_document", "is_schema_valid", "_check_rules"):
+        watched(name, getattr(capture_module, name))
     return seen
 
 
-def test_a_document_of_new_events_is_checked_while_its_keys_are_claimed(api, monkeypatch):
+def test_a_new_valid_document_is_checked_while_the_database_works(api, monkeypatch):
+    """PostgreSQL: the schema while the keys are claimed, each event's rules inside the COPY (the
+    server inserting the rows before it). SQLite: the whole document first, nothing stored yet."""
     seen = watch_checks(monkeypatch)
     response = api.capture(make_document([object_event(i) for i in range(3)]))
     assert response.status_code == 202 and response.json()["storedCount"] == 3
-    assert seen == (["while claiming"] if PG else ["before storing"])
+    if PG:
+        assert seen == [("is_schema_valid", "claiming", 0)] + [("_check_rules", "copying", None)] * 3
+    else:
+        assert seen[0] == ("check_document", "idle", 0)
     job = CaptureJob.objects.get()
     assert job.status == "success" and job.event_count == 3 and job.stored_count == 3
 
 
-def test_a_document_with_an_error_is_rolled_back_with_the_errors_checking_first_gives(api, monkeypatch):
+def test_a_document_with_an_error_is_refused_with_the_errors_checking_first_gives(api, monkeypatch):
     seen = watch_checks(monkeypatch)
     events = [object_event(1), object_event(2, action="JUMP"), object_event(3)]  # not ADD, OBSERVE or DELETE
     response = api.capture(make_document(events))
@@ -143,13 +157,31 @@ def test_a_document_with_an_error_is_rolled_back_with_the_errors_checking_first_
     assert not EPCISEvent.objects.exists() and not EPCISEventKey.objects.exists()
     job = CaptureJob.objects.get()
     assert job.status == "failed" and job.stored_count == 0 and job.event_count == 3
-    assert seen == (["while claiming"] if PG else ["before storing"])
+    checks = [(name, state) for name, state, _stored in seen if name != "_check_rules"]
+    assert checks == ([("is_schema_valid", "claiming"), ("check_document", "idle")] if PG
+                      else [("check_document", "idle")])
     response = api.capture(make_document([object_event(1), object_event(3)]))  # the keys were freed
     assert response.status_code == 202 and response.json()["storedCount"] == 2
 
 
+def test_a_rule_broken_after_rows_were_sent_rolls_them_back(api, monkeypatch):
+    """The third event's bizStep is longer than its column (a rule, not the schema): on PostgreSQL
+    two rows were already in the COPY when its rules ran; nothing is stored and the errors are the
+    ordinary order's."""
+    seen = watch_checks(monkeypatch)
+    events = [object_event(1), object_event(2), object_event(3, bizStep="urn:example:step:" + "b" * 600)]
+    document = make_document(events)
+    response = api.capture(document)
+    assert response.status_code == 400
+    assert response.json()["errors"] == check_document(document).errors
+    assert [e["path"] for e in response.json()["errors"]] == ["$.epcisBody.eventList[2].bizStep"]
+    assert not EPCISEvent.objects.exists() and not EPCISEventKey.objects.exists()
+    if PG:
+        assert ("_check_rules", "copying", None) in seen
+
+
 @pytest.mark.parametrize("odd", [
-    {"eventTime": 12},  # rows could not be built from it: refused before any is
+    {"eventTime": 12},  # not a time: the schema refuses it before any row is built
     {"eventID": "urn:uuid:" + "x" * 600},  # longer than the key column: the claim fails, the ordinary order reports
 ])
 def test_an_odd_document_gets_what_checking_first_gives(api, odd):
@@ -168,7 +200,7 @@ def test_a_document_naming_a_stored_event_takes_the_ordinary_order(api, monkeypa
     response = api.capture(make_document([object_event(1), object_event(2)]))
     assert response.status_code == 202
     assert response.json()["storedCount"] == 1 and response.json()["duplicateCount"] == 1
-    assert seen[-1] == "before storing"
+    assert ("check_document", "idle", 1) in seen  # the ordinary order, checking first
     assert EPCISEvent.objects.count() == 2 and EPCISEventKey.objects.count() == 2
 
 
@@ -177,7 +209,7 @@ def test_proceed_mode_checks_first(api, monkeypatch):
     response = api.capture(make_document([object_event(1), object_event(2, eventTime="bad")]),
                            headers={"GS1-Capture-Error-Behaviour": "proceed"})
     assert response.status_code == 202 and response.json()["storedCount"] == 1
-    assert seen == ["before storing"]
+    assert seen[0] == ("check_document", "idle", 0)
 
 
 def test_a_failure_after_the_checks_records_a_failed_job_and_stores_nothing(api, monkeypatch):

@@ -33,7 +33,7 @@ from htxconnect.trace.models import CaptureJob, EPCISEvent, EPCISEventEPC, EPCIS
 
 from .fields import store_fields
 from .masterdata import store_master_data
-from .schema import iter_schema_errors, json_path
+from .schema import is_schema_valid, iter_schema_errors, json_path
 from .times import parse_time
 from .vocab import is_known_event_type, normalize_biz_step, normalize_disposition
 
@@ -742,39 +742,42 @@ def _may_claim_first(job: CaptureJob, document) -> bool:
 
 
 def _capture_new_events(job: CaptureJob, document, *, user, public, organization_id) -> CaptureJob | None:
-    """Capture a document of new events with PostgreSQL working beside Python.
+    """Capture a valid document of new events with PostgreSQL working beside Python.
 
     The ordinary order checks the document, then claims its keys, builds its rows and sends them.
-    Here the keys' claim is sent first and the document is checked while the server runs it
-    (KeyClaim); then each row goes into the COPY as soon as it is built, so the server inserts the
-    first rows while Python builds the next (docs/decisions/0032-epcis-capture-cost.md). Nothing
-    is built before the checks pass: a document with errors is rolled back and refused with the
-    errors the ordinary order gives. A document naming an eventID already stored (duplicate,
-    declaration, conflict), and any failure, is rolled back and left to the ordinary order
-    (None), which decides as it always did."""
-    events, _path = event_list_of(document)
+    Here the keys' claim is sent first and the schema is checked while the server runs it
+    (KeyClaim); then each event passes the rules, is built into its row and goes into the COPY at
+    once, so the server inserts the first rows while Python checks and builds the next
+    (docs/decisions/0032-epcis-capture-cost.md). No row of an event is built before that event
+    passed the schema and the rules. Any error, an eventID already stored (duplicate, declaration,
+    conflict) and any failure roll back and leave the document to the ordinary order (None),
+    which decides and words the errors as it always did."""
+    events, events_path = event_list_of(document)
     event_ids = [event["eventID"] for event in events]
     unsaved = job._state.adding
+    rules = Checked()
+    seen_ids: dict[str, int] = {}
+
+    def within_the_rules():
+        for i, event in enumerate(events):
+            _check_rules(rules, event, events_path + (i,), i, seen_ids)
+            if rules.errors:
+                raise _CheckFirst
+            yield event
+
     try:
         with transaction.atomic():
             with KeyClaim(user, event_ids) as claim:
-                checked = check_document(document)
-            if checked.errors:
-                raise _Refused
-            if len(claim.ids) != len(event_ids):
+                valid = is_schema_valid(document)
+            if not valid or len(claim.ids) != len(event_ids):
                 raise _CheckFirst
-            pairs = iter_rows(events, record_time=timezone.now(), context=document.get("@context", []), owner=user,
-                              capture=job, public=public, organization_id=organization_id)
+            pairs = iter_rows(within_the_rules(), record_time=timezone.now(), context=document.get("@context", []),
+                              owner=user, capture=job, public=public, organization_id=organization_id)
             rows, _index = _copy_rows(pairs, len(events))
             store_fields(rows)
             job.event_count = len(events)
             _record_stored(job, document, user=user, stored=len(rows), duplicates=0, errors=[], rejected=0,
                            declared=[], public=public, organization_id=organization_id)
-    except _Refused:
-        job._state.adding = unsaved
-        job.stored_count = job.duplicate_count = 0
-        job.event_count = len(checked.events)
-        return _finish(job, status=CaptureJob.Status.FAILED, errors=checked.errors)
     except Exception:  # _CheckFirst, or a failure the ordinary order meets again and records
         job._state.adding = unsaved
         return None

@@ -44,3 +44,8 @@ _VALIDATOR = jsonschema_rs.Draft7Validator(SCHEMA, validate_formats=True)
 def iter_schema_errors(instance):
     for error in _VALIDATOR.iter_errors(instance):
         yield SchemaError(tuple(error.instance_path), error.message)
+
+
+def is_schema_valid(instance) -> bool:
+    """True when the schema finds no error (no error messages are built)."""
+    return _VALIDATOR.is_valid(instance)
