@@ -70,13 +70,15 @@ def test_in_the_ordinary_order_the_keys_are_claimed_while_the_rows_are_built(api
         assert seen["keys"] == {e["eventID"] for e in events}
 
 
-def test_a_failure_while_the_rows_are_built_stores_nothing_and_frees_the_keys(api, monkeypatch):
+def test_a_failure_while_the_rows_are_built_stores_nothing_and_frees_the_keys(api, monkeypatch, caplog):
     def broken(events, **kwargs):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(capture_module, "iter_rows", broken)
     response = api.capture(make_document([object_event(1)]))
     assert response.status_code == 500
+    # PostgreSQL tried the claim-first order first: its failure is logged, not hidden.
+    assert ("claim-first order failed" in caplog.text) == PG
     assert not EPCISEvent.objects.exists() and not EPCISEventKey.objects.exists()
     monkeypatch.undo()
     response = api.capture(make_document([object_event(1)]))  # the connection is usable, the key free
@@ -164,7 +166,7 @@ def test_a_document_with_an_error_is_refused_with_the_errors_checking_first_give
     assert response.status_code == 202 and response.json()["storedCount"] == 2
 
 
-def test_a_rule_broken_after_rows_were_sent_rolls_them_back(api, monkeypatch):
+def test_a_rule_broken_after_rows_were_sent_rolls_them_back(api, monkeypatch, caplog):
     """The third event's bizStep is longer than its column (a rule, not the schema): on PostgreSQL
     two rows were already in the COPY when its rules ran; nothing is stored and the errors are the
     ordinary order's."""
@@ -178,6 +180,7 @@ def test_a_rule_broken_after_rows_were_sent_rolls_them_back(api, monkeypatch):
     assert not EPCISEvent.objects.exists() and not EPCISEventKey.objects.exists()
     if PG:
         assert ("_check_rules", "copying", None) in seen
+    assert "claim-first order failed" not in caplog.text  # an error in the document is no failure
 
 
 @pytest.mark.parametrize("odd", [

@@ -438,11 +438,10 @@ def _owner_turn_params(owner) -> list:
     return [CAPTURE_LOCK_CLASS, (owner.pk if owner is not None else 0) % 2**31]
 
 
-def _claim_sql_postgresql() -> str:
-    # One array parameter, not one placeholder per eventID (parsing and planning a 500-item list
-    # cost more than the insert itself).
-    return (f"INSERT INTO {EPCISEventKey._meta.db_table} (owner_id, event_id) SELECT %s, k "
-            f"FROM unnest(%s::varchar[]) AS k ORDER BY k ON CONFLICT DO NOTHING RETURNING event_id")
+# One array parameter, not one placeholder per eventID (parsing and planning a 500-item list cost
+# more than the insert itself).
+_CLAIM_SQL_POSTGRESQL = (f"INSERT INTO {EPCISEventKey._meta.db_table} (owner_id, event_id) SELECT %s, k "
+                         f"FROM unnest(%s::varchar[]) AS k ORDER BY k ON CONFLICT DO NOTHING RETURNING event_id")
 
 
 def claim_event_ids(owner, event_ids: list[str]) -> set[str]:
@@ -460,7 +459,7 @@ def claim_event_ids(owner, event_ids: list[str]) -> set[str]:
     claimed: set[str] = set()
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(_claim_sql_postgresql(), [owner_id, ordered])
+            cursor.execute(_CLAIM_SQL_POSTGRESQL, [owner_id, ordered])
             claimed.update(r[0] for r in cursor.fetchall())
         else:
             step = max(1, (connection.features.max_query_params or 2000) // 2)
@@ -474,10 +473,11 @@ def claim_event_ids(owner, event_ids: list[str]) -> set[str]:
 
 
 class KeyClaim:
-    """The owner's turn and the batch's key insert, sent before capture builds its rows.
+    """The owner's turn and the batch's key insert, sent before the work the block does (building
+    the rows, or checking the schema).
 
     On PostgreSQL both statements go out in pipeline mode and the server runs them while Python
-    builds the rows; the claimed eventIDs are read when the block ends
+    does that work; the claimed eventIDs are read when the block ends
     (docs/decisions/0032-epcis-capture-cost.md). Elsewhere they run at the start, one after the
     other. Used as `with KeyClaim(owner, ids) as claim: …build…`; then `claim.ids`."""
 
@@ -501,7 +501,7 @@ class KeyClaim:
             # Each execute() sends its statement and returns; the server runs it on receipt. No
             # sync() here: it would wait for the results, which are read on leaving the block.
             self._cursor.execute(_OWNER_TURN_SQL, _owner_turn_params(self.owner))
-            self._cursor.execute(_claim_sql_postgresql(),
+            self._cursor.execute(_CLAIM_SQL_POSTGRESQL,
                                  [self.owner.pk if self.owner is not None else None, self.event_ids])
         return self
 
@@ -638,7 +638,7 @@ def _copy_rows(pairs, count: int) -> tuple[list, list]:
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper
         dumps = json.dumps
         with raw.copy(f"COPY {event_table} ({', '.join(_EVENT_COLUMNS)}) FROM STDIN") as copy:
-            for pk, (row, entries) in zip(ids, pairs):
+            for pk, (row, entries) in zip(ids, pairs, strict=True):  # as many rows as announced
                 row.pk = pk
                 rows.append(row)
                 index.append(entries)
@@ -648,8 +648,6 @@ def _copy_rows(pairs, count: int) -> tuple[list, list]:
                                 dumps(row.context, ensure_ascii=False), row.capture_id, row.owner_id,
                                 row.organization_id, row.public, row.error_declaration_time, row.error_reason,
                                 row.error_capture_id))
-        if len(rows) != count:
-            raise ValueError(f"{count} rows announced, {len(rows)} given")
         with raw.copy(f"COPY {epc_table} (event_id, role, epc) FROM STDIN") as copy:
             for row, entries in zip(rows, index):
                 for role, epc in entries:
@@ -778,7 +776,12 @@ def _capture_new_events(job: CaptureJob, document, *, user, public, organization
             job.event_count = len(events)
             _record_stored(job, document, user=user, stored=len(rows), duplicates=0, errors=[], rejected=0,
                            declared=[], public=public, organization_id=organization_id)
-    except Exception:  # _CheckFirst, or a failure the ordinary order meets again and records
+    except _CheckFirst:
+        job._state.adding = unsaved
+        return None
+    except Exception:  # the ordinary order meets it again and records it; said here, not hidden
+        log.warning("EPCIS capture %s: the claim-first order failed; taking the ordinary order", job.id,
+                    exc_info=True)
         job._state.adding = unsaved
         return None
     return job
